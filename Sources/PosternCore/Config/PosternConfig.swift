@@ -1,0 +1,46 @@
+/// The decoded `postern.yaml` (plus `roles_dir`).
+public struct PosternConfig: Sendable {
+    public var clusterName: String
+    public var users: [PosternUser]
+    public var roles: [Role]
+    public var databases: [Database]
+    /// The file the config came from, for messages.
+    public var path: String
+
+    public init(clusterName: String = "postern", users: [PosternUser] = [], roles: [Role] = [],
+                databases: [Database] = [], path: String = "postern.yaml") {
+        self.clusterName = clusterName
+        self.users = users
+        self.roles = roles
+        self.databases = databases
+        self.path = path
+    }
+
+    public func user(named name: String) -> PosternUser? {
+        users.first { $0.name == name }
+    }
+
+    /// The user's roles in the user's order; the preset `access` role stands in when not defined.
+    public func roles(for user: PosternUser) throws(ConfigError) -> [Role] {
+        var out: [Role] = []
+        for name in user.roles {
+            if let role = roles.first(where: { $0.name == name }) {
+                out.append(role)
+            } else if name == Role.presetAccess.name {
+                out.append(.presetAccess)
+            } else {
+                throw ConfigError(file: path, message: "user \(quoted(user.name)) has unknown role \(quoted(name))")
+            }
+        }
+        return out
+    }
+
+    public func accessChecker(for user: PosternUser) throws(ConfigError) -> AccessChecker {
+        let roles = try roles(for: user)
+        do {
+            return try AccessChecker(user: user, roles: roles)
+        } catch {
+            throw ConfigError(file: path, message: "user \(quoted(user.name)): \(error.description)")
+        }
+    }
+}

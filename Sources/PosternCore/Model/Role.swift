@@ -1,0 +1,45 @@
+/// The database part of one side (allow or deny) of a Teleport role.
+public struct RoleConditions: Sendable, Equatable {
+    public var dbLabels: LabelSelector
+    public var dbNames: [String]
+    public var dbUsers: [String]
+    public var dbRoles: [String]
+
+    public init(dbLabels: LabelSelector = LabelSelector(), dbNames: [String] = [], dbUsers: [String] = [],
+                dbRoles: [String] = []) {
+        self.dbLabels = dbLabels
+        self.dbNames = dbNames
+        self.dbUsers = dbUsers
+        self.dbRoles = dbRoles
+    }
+}
+
+/// A Teleport `kind: role` resource, reduced to what database access uses.
+public struct Role: Sendable, Equatable {
+    public var name: String
+    public var version: String
+    public var allow: RoleConditions
+    public var deny: RoleConditions
+    /// Where the role was defined (`file:line`), for explanations; nil for presets.
+    public var origin: String?
+
+    public init(name: String, version: String = "v7", allow: RoleConditions = RoleConditions(),
+                deny: RoleConditions = RoleConditions(), origin: String? = nil) {
+        self.name = name
+        self.version = version
+        self.allow = allow
+        self.deny = deny
+        self.origin = origin
+    }
+
+    /// Teleport's preset `access` role, used when the config does not define one.
+    public static let presetAccess = Role(
+        name: "access",
+        allow: RoleConditions(
+            dbLabels: .everything,
+            dbNames: ["{{internal.db_names}}"],
+            dbUsers: ["{{internal.db_users}}"]
+        ),
+        origin: "preset"
+    )
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct Postern: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postern",
+        abstract: "Database access behind AWS IAM: list, explain and connect to the databases your roles permit.",
+        subcommands: [DB.self]
+    )
+}
+
+struct DB: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Databases you may reach.",
+        subcommands: [DBList.self, DBExplain.self]
+    )
+}
