@@ -34,7 +34,7 @@ let package = Package(
         ),
         .testTarget(name: "PosternCoreTests", dependencies: ["PosternCore"]),
         .testTarget(name: "PosternAWSTests", dependencies: ["PosternAWS"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PosternCLITests", dependencies: ["PosternCore"]),
+        .testTarget(name: "PosternCLITests", dependencies: ["postern", "PosternCore"]),
         .testTarget(name: "PosternServiceTests", dependencies: []),
     ],
     swiftLanguageModes: [.v6]

@@ -62,7 +62,7 @@ public struct AWSEndpoint: Sendable, Equatable {
 
     /// `<name>.<sub>.<region>` (before `.rds`): instance, cluster (-ro/-custom) or proxy endpoints.
     private static func rds(_ p: [String]) -> AWSEndpoint? {
-        if p.count == 5, p[1] == "endpoint", p[2].hasPrefix("proxy-") {
+        if p.count == 4, p[1] == "endpoint", p[2].hasPrefix("proxy-") {
             return AWSEndpoint(kind: .rdsProxy(name: "", customEndpoint: p[0]), region: p[3])
         }
         guard p.count == 3 else { return nil }
@@ -76,7 +76,7 @@ public struct AWSEndpoint: Sendable, Equatable {
 
     /// ElastiCache endpoints come in several shapes; the replication group id sits in a known place in each.
     private static func elastiCache(_ p: [String]) -> AWSEndpoint? {
-        if p.count == 4, p[1] == "serverless" {
+        if p.count == 3, p[1] == "serverless" {
             // <cache>-<suffix>.serverless.<region>
             let cache = p[0].split(separator: "-").dropLast().joined(separator: "-")
             return cache.isEmpty ? nil : AWSEndpoint(kind: .elastiCacheServerless(cacheName: cache), region: longRegion(p[2]))

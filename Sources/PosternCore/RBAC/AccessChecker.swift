@@ -17,9 +17,15 @@ public struct AccessChecker: Sendable {
         return roles.contains { $0.allow.labels.mismatch(db.labels) == nil }
     }
 
-    /// Checks a connection as (dbUser, dbName). An empty PostgreSQL db name defaults to the db user.
+    /// The user Redis (and so tsh) assumes when none is given.
+    public static let defaultRedisUser = "default"
+
+    /// Checks a connection as (dbUser, dbName). An empty PostgreSQL db name defaults to the db user;
+    /// an empty Redis db user is Redis's `default`, as tsh sends it.
     /// `dbName: nil` skips the name check (listing which users are allowed).
-    public func check(_ db: Database, dbUser: String, dbName: String?) -> AccessDecision {
+    public func check(_ db: Database, dbUser requestedUser: String, dbName: String?) -> AccessDecision {
+        var dbUser = requestedUser
+        if dbUser.isEmpty && db.protocol == .redis { dbUser = Self.defaultRedisUser }
         guard !dbUser.isEmpty else {
             return AccessDecision(allowed: false, role: nil, rule: "db_user",
                                   reason: "a database user is required (--db-user)")

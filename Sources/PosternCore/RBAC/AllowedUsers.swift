@@ -5,7 +5,7 @@ public struct AllowedUsers: Sendable, Equatable {
     /// With a wildcard: the named users that are denied anyway.
     public var denied: [String]
 
-    /// `[alice bob]`, `[*], except: [root]` or `(none)`.
+    /// `[alice bob]`, `[* alice], except: [root]` or `(none)`, as tsh's `getUsersForDb` prints them.
     public var display: String {
         if allowed.isEmpty { return "(none)" }
         let a = "[" + allowed.joined(separator: " ") + "]"
@@ -16,8 +16,9 @@ public struct AllowedUsers: Sendable, Equatable {
 
 extension AccessChecker {
     /// Like Teleport's `EnumerateDatabaseUsers`, with one correction: a wildcard counts only when it
-    /// really allows an arbitrary user on this database (Teleport counts a `*` from any role, even one
-    /// whose labels do not match, and so shows `[*]` for users who would be refused).
+    /// really allows an arbitrary user on this database (Teleport counts a `*` from any role whose own
+    /// labels match, whatever the user's other roles deny, and so can show `[*]` for users who would
+    /// be refused).
     public func allowedUsers(_ db: Database) -> AllowedUsers {
         var candidates: [String] = []
         var wildcardDenied = false
@@ -34,7 +35,9 @@ extension AccessChecker {
         let wildcardAllowed = check(db, dbUser: anyUser, dbName: nil).allowed
         let verdicts = candidates.sorted().map { ($0, check(db, dbUser: $0, dbName: nil).allowed) }
         if wildcardAllowed {
-            return AllowedUsers(allowed: [LabelSelector.wildcard], denied: verdicts.filter { !$0.1 }.map(\.0))
+            // As tsh: `[* alice], except: [root]`; the named users allowed are still listed after `*`.
+            return AllowedUsers(allowed: [LabelSelector.wildcard] + verdicts.filter(\.1).map(\.0),
+                                denied: verdicts.filter { !$0.1 }.map(\.0))
         }
         return AllowedUsers(allowed: verdicts.filter(\.1).map(\.0), denied: [])
     }

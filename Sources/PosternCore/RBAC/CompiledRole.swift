@@ -25,7 +25,8 @@ struct CompiledConditions: Sendable {
     /// `db_users`/`db_names` entries are exact or `*` in Teleport; Postern also accepts globs (`app_*`).
     /// A `^…$` entry is not a regular expression here: it is taken literally.
     private static func entryPattern(_ s: String) throws(PatternError) -> ValuePattern {
-        s.contains("*") && !(s.hasPrefix("^") && s.hasSuffix("$")) ? try ValuePattern(s) : try ValuePattern(literal: s)
+        if s.contains("*") && !(s.hasPrefix("^") && s.hasSuffix("$")) { return try ValuePattern(s) }
+        return ValuePattern(literal: s)
     }
 }
 
@@ -45,9 +46,13 @@ struct CompiledSelector: Sendable {
     init(_ selector: LabelSelector, traits: Traits) throws(PatternError) {
         var expanded: [String: [String]] = [:]
         for (key, values) in selector.entries {
-            // A key that expands to nothing is skipped; a key whose values all drop matches nothing.
-            guard let newKey = TraitTemplate.expandAll([key], traits).first else { continue }
-            expanded[newKey, default: []] += TraitTemplate.expandAll(values, traits)
+            // As Teleport's applyLabelsTraits: a key takes its first expansion; a key or value whose
+            // template yields nothing (missing trait, invalid template) becomes "", which no real
+            // label key has, so such a key never matches (a `'*': '*'` alongside still does).
+            let newKey = Self.expandLabel(key, traits).first ?? ""
+            var list = expanded[newKey] ?? []
+            for v in values.flatMap({ Self.expandLabel($0, traits) }) where !list.contains(v) { list.append(v) }
+            expanded[newKey] = list
         }
         isWildcard = LabelSelector(expanded).isWildcard
         var entries: [Entry] = []
@@ -58,6 +63,12 @@ struct CompiledSelector: Sendable {
         }
         self.entries = entries
         summary = "{" + expanded.keys.sorted().map { "\($0): \(expanded[$0] ?? [])" }.joined(separator: ", ") + "}"
+    }
+
+    /// One key or value of a selector with the user's traits applied; `[""]` when it yields nothing.
+    private static func expandLabel(_ value: String, _ traits: Traits) -> [String] {
+        let out = TraitTemplate.expandAll([value], traits)
+        return out.isEmpty ? [""] : out
     }
 
     /// nil when the labels match; otherwise why not.
