@@ -5,6 +5,11 @@ public struct AllowedUsers: Sendable, Equatable {
     /// With a wildcard: the named users that are denied anyway.
     public var denied: [String]
 
+    public init(allowed: [String], denied: [String]) {
+        self.allowed = allowed
+        self.denied = denied
+    }
+
     /// `[alice bob]`, `[* alice], except: [root]` or `(none)`, as tsh's `getUsersForDb` prints them.
     public var display: String {
         if allowed.isEmpty { return "(none)" }
