@@ -1,7 +1,10 @@
 // swift-tools-version:6.0
 // Targets are the architecture; dependencies point one way:
-// PosternCore ← PosternAWS ← postern (CLI).
+// PosternCore ← PosternAWS, PosternAudit ← PosternProxy ← postern (CLI).
+// (PosternAudit and PosternProxy are added with their first sources.)
 import PackageDescription
+
+let nio = Package.Dependency.package(url: "https://github.com/apple/swift-nio", from: "2.101.2")
 
 let package = Package(
     name: "Postern",
@@ -13,6 +16,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        nio,
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -21,14 +30,20 @@ let package = Package(
         ),
         .target(
             name: "PosternAWS",
-            dependencies: ["PosternCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "PosternCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "XMLCoder", package: "XMLCoder"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .executableTarget(
             name: "postern",
             dependencies: [
-                "PosternCore",
+                "PosternCore", "PosternAWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
