@@ -3,7 +3,7 @@
 #   make deps            install system packages and moto_server (scripts/install-deps)
 #   make services        start local PostgreSQL, Redis and moto (scripts/services start)
 #   make test            deps + services, then swift build --build-tests and swift test
-#   make demo            deps, then `postern db ls` on demo/postern.yaml
+#   make demo            deps, then `postern db ls` on demo/postern.yaml (as demo user alice)
 #   make stop-services   stop the local services (state kept for a fast restart)
 #   make clean-services  stop them and delete their state dir
 #
@@ -31,8 +31,12 @@ test: services
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
+# The demo config is the invoker's own file, so `--as` may pick a demo user; a clone made with a
+# permissive umask would be group-writable, which Postern refuses, hence the chmod.
 demo: deps
-	$(SWIFT) run postern db ls --config demo/postern.yaml
+	chmod -R go-w demo
+	$(SWIFT) build --product postern
+	$(SWIFT) run postern db ls --config demo/postern.yaml --as alice -v
 
 clean-services:
 	scripts/services clean
