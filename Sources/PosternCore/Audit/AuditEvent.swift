@@ -1,0 +1,106 @@
+import Foundation
+
+/// One audit event, encoded as Teleport's flat JSON (`tsh play --format json` shows the same shape).
+/// `event` and `code` follow from `details`, so an event can never carry a code that contradicts it.
+public struct AuditEvent: Sendable, Hashable {
+    /// `ei`: the event's index within its session, from 0 (session start) upward.
+    public var index: Int64
+    /// `uid`: a lowercase UUID.
+    public var id: String
+    public var time: AuditTime
+    public var clusterName: String
+    /// `user`: the Postern user.
+    public var user: String
+    /// `sid`: the session's UUID.
+    public var sessionID: String
+    public var database: AuditDatabase
+    public var details: AuditEventDetails
+
+    public init(index: Int64, id: String = AuditEvent.newID(), time: AuditTime = .now(), clusterName: String,
+                user: String, sessionID: String, database: AuditDatabase, details: AuditEventDetails) {
+        self.index = index
+        self.id = id
+        self.time = time
+        self.clusterName = clusterName
+        self.user = user
+        self.sessionID = sessionID
+        self.database = database
+        self.details = details
+    }
+
+    public var type: AuditEventType { details.type }
+    public var code: String { details.code }
+
+    public static func newID() -> String { UUID().uuidString.lowercased() }
+}
+
+extension AuditEvent: Codable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: AuditKey.self)
+        try c.encode(index, forKey: .index)
+        try c.encode(type.rawValue, forKey: .type)
+        try c.encodeNonEmpty(id, .id)
+        try c.encode(code, forKey: .code)
+        try c.encode(time, forKey: .time)
+        try c.encodeNonEmpty(clusterName, .clusterName)
+        try c.encodeNonEmpty(user, .user)
+        try c.encode(sessionID, forKey: .sessionID)
+        try database.encode(into: &c)
+        try details.encode(into: &c)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AuditKey.self)
+        let typeName = try c.decode(String.self, forKey: .type)
+        guard let type = AuditEventType(rawValue: typeName) else {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown event \(typeName)")
+        }
+        self.init(index: try c.decode(Int64.self, forKey: .index), id: try c.string(.id),
+                  time: try c.decode(AuditTime.self, forKey: .time), clusterName: try c.string(.clusterName),
+                  user: try c.string(.user), sessionID: try c.decode(String.self, forKey: .sessionID),
+                  database: try AuditDatabase(from: c), details: try AuditEventDetails(type, from: c))
+        let code = try c.decode(String.self, forKey: .code)
+        guard code == self.code, self.type == type else {
+            throw DecodingError.dataCorruptedError(forKey: .code, in: c,
+                                                   debugDescription: "code \(code) does not fit event \(typeName)")
+        }
+    }
+}
+
+extension AuditEvent {
+    /// Deterministic JSON: keys sorted (as `tsh` prints them), slashes unescaped, no whitespace.
+    public func jsonData() throws -> Data { try AuditJSON.encoder().encode(self) }
+
+    public func jsonString() throws -> String { String(decoding: try jsonData(), as: UTF8.self) }
+
+    public static func decode(json: Data) throws -> AuditEvent { try JSONDecoder().decode(AuditEvent.self, from: json) }
+}
+
+public enum AuditJSON {
+    /// JSON for a terminal: characters a terminal would act on (DEL, C1 controls, bidi and zero-width
+    /// marks, which JSON leaves raw) become `\uXXXX` escapes, so the text stays valid, equal JSON.
+    /// C0 controls are left: inside strings the encoder has escaped them, so raw ones are layout.
+    public static func terminalSafe(_ json: String) -> String {
+        let unsafe = { (u: Unicode.Scalar) in u.value >= 0x7F && TextSanitizer.needsEscape(u) }
+        guard json.unicodeScalars.contains(where: unsafe) else { return json }
+        var out = ""
+        out.reserveCapacity(json.utf8.count + 16)
+        for u in json.unicodeScalars {
+            if unsafe(u) {
+                let hex = String(u.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// A fresh encoder (JSONEncoder is not Sendable, so none is shared across threads).
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+                                    : [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

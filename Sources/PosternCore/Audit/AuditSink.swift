@@ -1,0 +1,41 @@
+/// Where audit events go. `record` returns only once the event is durably committed, so a proxy that
+/// awaits it before forwarding a statement never forwards an unaudited one. Implementations batch
+/// concurrent calls (group commit): the call is cheap to make thousands of times a second.
+public protocol AuditSink: Sendable {
+    /// Commits one event; throws when it could not be stored (the caller must then refuse the statement).
+    func record(_ event: AuditEvent) async throws
+    /// Commits several events in order, as one unit where the backend allows (Parse+Bind+Execute
+    /// arriving in one packet cost one wait, not three).
+    func record(contentsOf events: [AuditEvent]) async throws
+}
+
+extension AuditSink {
+    public func record(contentsOf events: [AuditEvent]) async throws {
+        for event in events { try await record(event) }
+    }
+}
+
+/// Builds a session's events: common fields filled in, `ei` counting up from 0, a fresh `uid` and
+/// the current time each. One per session, used from that session's connection only.
+public struct AuditSessionEvents: Sendable {
+    public let clusterName: String
+    public let user: String
+    public let sessionID: String
+    public var database: AuditDatabase
+    public private(set) var nextIndex: Int64
+
+    public init(clusterName: String, user: String, sessionID: String = AuditEvent.newID(),
+                database: AuditDatabase, firstIndex: Int64 = 0) {
+        self.clusterName = clusterName
+        self.user = user
+        self.sessionID = sessionID
+        self.database = database
+        self.nextIndex = firstIndex
+    }
+
+    public mutating func make(_ details: AuditEventDetails, time: AuditTime = .now()) -> AuditEvent {
+        defer { nextIndex += 1 }
+        return AuditEvent(index: nextIndex, time: time, clusterName: clusterName, user: user,
+                          sessionID: sessionID, database: database, details: details)
+    }
+}

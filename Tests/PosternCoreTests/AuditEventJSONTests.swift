@@ -1,0 +1,142 @@
+import Foundation
+import PosternCore
+import XCTest
+
+/// Every event kind encoded field by field against a literal: Teleport's keys, Go's `omitempty`, sorted keys.
+final class AuditEventJSONTests: XCTestCase {
+    static let db = AuditDatabase(service: "orders-prod", protocol: "postgres", uri: "127.0.0.1:54329", name: "app",
+                                  user: "reader", labels: ["env": "prod"], roles: ["access"], type: "self-hosted",
+                                  origin: "config")
+    static let common = #""cluster_name":"prod-bastion","db_labels":{"env":"prod"},"db_name":"app","db_origin":"config","db_protocol":"postgres","db_roles":["access"],"db_service":"orders-prod","db_type":"self-hosted","db_uri":"127.0.0.1:54329","db_user":"reader""#
+    static let t = AuditTime(seconds: 1_696_589_912, nanos: 880_000_000) // 2023-10-06T10:58:32.88Z
+
+    func event(_ details: AuditEventDetails, ei: Int64 = 2) -> AuditEvent {
+        AuditEvent(index: ei, id: "a649d925-9dac-44cc-bd04-4387c295580f", time: Self.t, clusterName: "prod-bastion",
+                   user: "alice", sessionID: "307b49d6-56c7-4d20-8cf0-5bc5348a7101", database: Self.db, details: details)
+    }
+
+    /// The expected object: kind-specific keys merged with the common ones, all sorted as the encoder sorts.
+    func expect(_ details: AuditEventDetails, _ specific: String, ei: Int64 = 2,
+                file: StaticString = #filePath, line: UInt = #line) throws {
+        let ev = event(details, ei: ei)
+        let head = #""code":"\#(ev.code)","ei":\#(ei),"event":"\#(ev.type.rawValue)","sid":"307b49d6-56c7-4d20-8cf0-5bc5348a7101","time":"2023-10-06T10:58:32.88Z","uid":"a649d925-9dac-44cc-bd04-4387c295580f","user":"alice""#
+        let literal = "{" + [Self.common, head, specific].filter { !$0.isEmpty }.joined(separator: ",") + "}"
+        // Compare as sorted key/value pairs so the literal need not interleave keys, then byte-for-byte order.
+        let encoded = try ev.jsonString()
+        let got = try JSONSerialization.jsonObject(with: Data(encoded.utf8)) as? NSDictionary
+        let want = try JSONSerialization.jsonObject(with: Data(literal.utf8)) as? NSDictionary
+        XCTAssertEqual(got, want, "\n got: \(encoded)\nwant: \(literal)", file: file, line: line)
+        XCTAssertEqual(encoded, try canonical(literal), file: file, line: line)
+        XCTAssertEqual(try AuditEvent.decode(json: Data(encoded.utf8)), ev, "round trip", file: file, line: line)
+    }
+
+    /// Re-encodes the literal with sorted keys through JSONSerialization, to compare whole strings.
+    func canonical(_ json: String) throws -> String {
+        let obj = try JSONSerialization.jsonObject(with: Data(json.utf8))
+        let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testSessionStart() throws {
+        try expect(.sessionStart(.init(serverID: "host-1", remoteAddr: "127.0.0.1:50000", postgresPID: 4242)),
+                   #""addr.remote":"127.0.0.1:50000","postgres_pid":4242,"server_id":"host-1","success":true"#, ei: 0)
+    }
+
+    func testSessionStartFailure() throws {
+        let denied = AuditStatus.failed("access to db denied",
+                                        message: "access to db denied. User does not have permissions. Confirm database user and name.")
+        try expect(.sessionStart(.init(status: denied, serverID: "host-1")),
+                   #""error":"access to db denied","message":"access to db denied. User does not have permissions. Confirm database user and name.","server_id":"host-1","success":false"#,
+                   ei: 0)
+        XCTAssertEqual(event(.sessionStart(.init(status: denied))).code, "TDB00W")
+    }
+
+    func testSessionEnd() throws {
+        try expect(.sessionEnd(.init(sessionStart: AuditTime(seconds: 1_696_589_900),
+                                     sessionStop: Self.t, remoteAddr: "127.0.0.1:50000")),
+                   #""addr.remote":"127.0.0.1:50000","session_start":"2023-10-06T10:58:20Z","session_stop":"2023-10-06T10:58:32.88Z""#)
+    }
+
+    func testQueryAsTeleportDocumentsIt() throws {
+        // The documented `tsh play --format json` query event, field for field (db_labels added by our fixture).
+        try expect(.query(.init(query: "select * from sample;")), #""db_query":"select * from sample;","success":true"#)
+        try expect(.query(.init(query: "select $1", parameters: ["x"])),
+                   #""db_query":"select $1","db_query_parameters":["x"],"success":true"#)
+    }
+
+    func testQueryFailed() throws {
+        let ev = event(.query(.init(query: "select 1", status: .failed("upstream connection lost"))))
+        XCTAssertEqual(ev.type, .queryFailed)
+        XCTAssertEqual(ev.code, "TDB02W")
+        try expect(ev.details, #""db_query":"select 1","error":"upstream connection lost","success":false"#)
+    }
+
+    func testPostgresExtendedProtocol() throws {
+        try expect(.postgresParse(.init(statementName: "s1", query: "select $1::int")),
+                   #""query":"select $1::int","statement_name":"s1""#)
+        try expect(.postgresBind(.init(statementName: "s1", portalName: "", parameters: ["42", "AAEC"])),
+                   #""parameters":["42","AAEC"],"portal_name":"","statement_name":"s1""#)
+        try expect(.postgresBind(.init(statementName: "", portalName: "", parameters: [])),
+                   #""parameters":[],"portal_name":"","statement_name":"""#)
+        try expect(.postgresExecute(.init(portalName: "p1")), #""portal_name":"p1""#)
+        try expect(.postgresClose(.init(statementName: "s1", portalName: "")), #""portal_name":"","statement_name":"s1""#)
+        try expect(.postgresFunction(.init(functionOID: 1598, functionArgs: ["1"])),
+                   #""function_args":["1"],"function_oid":1598"#)
+        XCTAssertEqual(["TPG00I", "TPG01I", "TPG02I", "TPG03I", "TPG04I"], [
+            event(.postgresParse(.init(statementName: "", query: ""))).code,
+            event(.postgresBind(.init(statementName: "", portalName: "", parameters: []))).code,
+            event(.postgresExecute(.init(portalName: ""))).code,
+            event(.postgresClose(.init(statementName: "", portalName: ""))).code,
+            event(.postgresFunction(.init(functionOID: 0))).code,
+        ])
+    }
+
+    func testMalformedPacket() throws {
+        try expect(.malformedPacket(.init(payload: [0x51, 0, 0, 0, 3])), #""payload":"UQAAAAM=""#)
+    }
+
+    func testResult() throws {
+        try expect(.result(.init(queryID: "q-1", affectedRecords: 5, durationMicroseconds: 1_234, commandTag: "INSERT 0 5")),
+                   #""affected_records":5,"command_tag":"INSERT 0 5","duration_ms":1.234,"query_uid":"q-1","success":true"#)
+        try expect(.result(.init(queryID: "q-2", status: .failed("relation \"nope\" does not exist"), sqlState: "42P01",
+                                 durationMicroseconds: 250)),
+                   #""duration_ms":0.25,"error":"relation \"nope\" does not exist","query_uid":"q-2","sqlstate":"42P01","success":false"#)
+    }
+
+    func testEmptyOptionalFieldsAreOmitted() throws {
+        var ev = event(.postgresExecute(.init(portalName: "")))
+        ev.database = AuditDatabase(service: "", protocol: "postgres", uri: "h:1")
+        ev.clusterName = ""
+        let json = try ev.jsonString()
+        XCTAssertEqual(json, #"{"code":"TPG02I","db_protocol":"postgres","db_uri":"h:1","ei":2,"event":"db.session.postgres.statements.execute","portal_name":"","sid":"307b49d6-56c7-4d20-8cf0-5bc5348a7101","time":"2023-10-06T10:58:32.88Z","uid":"a649d925-9dac-44cc-bd04-4387c295580f","user":"alice"}"#)
+    }
+
+    func testDecodingRefusesACodeThatContradictsTheEvent() throws {
+        let json = try event(.query(.init(query: "x"))).jsonString().replacingOccurrences(of: "TDB02I", with: "TDB00I")
+        XCTAssertThrowsError(try AuditEvent.decode(json: Data(json.utf8)))
+    }
+
+    func testSessionEventsCountFromZero() {
+        var s = AuditSessionEvents(clusterName: "c", user: "alice", database: Self.db)
+        let a = s.make(.sessionStart(.init()))
+        let b = s.make(.query(.init(query: "select 1")))
+        XCTAssertEqual([a.index, b.index], [0, 1])
+        XCTAssertEqual(a.sessionID, b.sessionID)
+        XCTAssertNotEqual(a.id, b.id)
+        XCTAssertEqual(a.id, a.id.lowercased())
+    }
+
+    func testTimeFormatsAsGoRFC3339Nano() throws {
+        XCTAssertEqual(AuditTime(seconds: 0).rfc3339, "1970-01-01T00:00:00Z")
+        XCTAssertEqual(AuditTime(seconds: 1_696_589_912, nanos: 880_000_000).rfc3339, "2023-10-06T10:58:32.88Z")
+        XCTAssertEqual(AuditTime(seconds: 951_782_400, nanos: 1).rfc3339, "2000-02-29T00:00:00.000000001Z")
+        XCTAssertEqual(AuditTime(nanoseconds: -1).rfc3339, "1969-12-31T23:59:59.999999999Z")
+        XCTAssertEqual(AuditTime(rfc3339: "2023-10-06T12:58:32.88+02:00"), AuditTime(seconds: 1_696_589_912, nanos: 880_000_000))
+        for bad in ["2023-10-06", "2023-10-06T10:58:32", "2023-10-06T10:58:32.Z", "2023-13-06T10:58:32Z",
+                    "2023-10-06T10:58:32.1234567891Z", "2023-10-06T10:58:32Zjunk"] {
+            XCTAssertNil(AuditTime(rfc3339: bad), bad)
+        }
+        let now = AuditTime.now()
+        XCTAssertEqual(AuditTime(rfc3339: now.rfc3339), now)
+    }
+}
