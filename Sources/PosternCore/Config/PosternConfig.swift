@@ -4,6 +4,8 @@ public struct PosternConfig: Sendable {
     public var users: [PosternUser]
     public var roles: [Role]
     public var databases: [Database]
+    /// Where audit events are stored (`audit:`).
+    public var audit = AuditConfig()
     /// The file the config came from, for messages.
     public var path: String
 
