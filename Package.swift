@@ -40,16 +40,25 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "PosternAudit",
+            dependencies: [
+                "PosternCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .executableTarget(
             name: "postern",
             dependencies: [
-                "PosternCore", "PosternAWS",
+                "PosternCore", "PosternAWS", "PosternAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PosternCoreTests", dependencies: ["PosternCore"]),
+        .testTarget(name: "PosternAuditTests", dependencies: ["PosternAudit", "PosternCore", "postern"]),
         .testTarget(
             name: "PosternAWSTests",
             dependencies: [

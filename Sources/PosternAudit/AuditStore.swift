@@ -1,0 +1,80 @@
+import Logging
+import PosternCore
+
+/// The audit log: an `AuditSink` with group commit, plus search, session playback and a live
+/// subscription. One per process and store file; share it (it is Sendable) rather than opening twice.
+public final class AuditStore: AuditSink {
+    public let path: String
+    public let backend: AuditConfig.Backend
+    let storage: any AuditBackend
+    let writer: GroupCommitWriter
+
+    /// Opens (creating if needed, directory 0700, file 0600) the store a config names.
+    public static func open(_ config: AuditConfig, environment: [String: String], home: String,
+                            logger: Logger = Logger(label: "postern.audit")) throws -> AuditStore {
+        try AuditStore(backend: config.backend, path: config.resolvedPath(environment: environment, home: home),
+                       synchronous: config.synchronous, logger: logger)
+    }
+
+    public init(backend: AuditConfig.Backend, path: String, synchronous: AuditConfig.Synchronous = .normal,
+                logger: Logger = Logger(label: "postern.audit")) throws {
+        self.path = path
+        self.backend = backend
+        switch backend {
+        case .sqlite: storage = try SQLiteAuditBackend(path: path, synchronous: synchronous)
+        case .jsonl: storage = try JSONLinesAuditBackend(path: path, synchronous: synchronous, logger: logger)
+        }
+        writer = GroupCommitWriter(backend: storage, logger: logger)
+    }
+
+    /// Returns once the event is committed; concurrent calls share commits. The JSON is encoded here,
+    /// on the caller's thread, so the writer thread only writes.
+    public func record(_ event: AuditEvent) async throws {
+        try await writer.submit([try EncodedAuditEvent(event)])
+    }
+
+    /// Commits the events in order, in the same transaction.
+    public func record(contentsOf events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await writer.submit(try events.map(EncodedAuditEvent.init))
+    }
+
+    /// The newest `limit` events matching, oldest first.
+    public func search(_ query: AuditSearch) throws -> [AuditEvent] { try storage.search(query) }
+
+    /// Every event of the session, ordered by `ei` (what `play` prints).
+    public func session(_ sid: String) throws -> [AuditEvent] { try storage.session(sid) }
+
+    /// Events committed from now on, by this process at once and by others within `pollInterval`.
+    public func subscribe(pollInterval: Duration = .milliseconds(250)) throws -> AuditSubscription {
+        let (inbox, continuation) = AsyncStream<AuditSignal>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        // Register before reading the cursor: an event committed in between is then either before the
+        // cursor (not wanted) or delivered, never missed.
+        let id = writer.addSubscriber(continuation)
+        if id == nil { continuation.finish() }
+        let cursor: Int64
+        do {
+            cursor = try storage.lastPosition()
+        } catch {
+            if let id { writer.removeSubscriber(id) }
+            throw error
+        }
+        let ticker = Task {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: pollInterval) } catch { return }
+                continuation.yield(.poll)
+            }
+        }
+        let writer = self.writer
+        return AuditSubscription(inbox: inbox, backend: storage, startCursor: cursor) {
+            ticker.cancel()
+            if let id { writer.removeSubscriber(id) }
+        }
+    }
+
+    /// Commits what is queued, ends subscriptions and closes the file. Later `record`s throw `.closed`.
+    public func close() throws {
+        writer.close()
+        try storage.close()
+    }
+}

@@ -1,0 +1,125 @@
+import GRDB
+import PosternCore
+
+/// The default store: SQLite in WAL mode, a row per event with the indexed columns search needs and
+/// the full JSON. Several Postern processes may share the file (writes serialize on SQLite's lock;
+/// `BEGIN IMMEDIATE` so two writers never deadlock upgrading a read lock).
+///
+/// Durability: WAL with `synchronous=NORMAL` (the default here) writes each commit into the WAL file
+/// before `COMMIT` returns, without fsync. The bytes are then in the kernel's page cache, which a
+/// `kill -9` of Postern cannot take back: every event whose `record` returned survives the death of
+/// the process, and the database is never corrupted. What NORMAL gives up is the last commits on an
+/// OS crash or power loss; `synchronous: full` fsyncs the WAL on every group commit to cover that too,
+/// at the price of an fsync's latency on every audited statement.
+final class SQLiteAuditBackend: AuditBackend {
+    let pool: DatabasePool
+
+    static let insertSQL = """
+        INSERT INTO audit_events (time, event, code, user, db_service, sid, ei, uid, json)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    init(path: String, synchronous: AuditConfig.Synchronous) throws {
+        try AuditFiles.prepare(path)
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.label = "postern-audit"
+        let pragma = synchronous == .full ? "FULL" : "NORMAL"
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw AuditStoreError.cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time INTEGER NOT NULL,   -- nanoseconds since the epoch, UTC
+                    event TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    db_service TEXT NOT NULL,
+                    sid TEXT NOT NULL,
+                    ei INTEGER NOT NULL,
+                    uid TEXT NOT NULL,
+                    json TEXT NOT NULL
+                );
+                CREATE INDEX audit_events_time ON audit_events(time);
+                CREATE INDEX audit_events_event ON audit_events(event, time);
+                CREATE INDEX audit_events_user ON audit_events(user, time);
+                CREATE INDEX audit_events_db ON audit_events(db_service, time);
+                CREATE INDEX audit_events_sid ON audit_events(sid, ei);
+                """)
+        }
+        return m
+    }
+
+    func append(_ events: [EncodedAuditEvent]) throws -> [StoredAuditEvent] {
+        try pool.writeWithoutTransaction { db in
+            var stored: [StoredAuditEvent] = []
+            try db.inTransaction(.immediate) {
+                stored.removeAll(keepingCapacity: true)
+                stored.reserveCapacity(events.count)
+                let insert = try db.cachedStatement(sql: Self.insertSQL)
+                for e in events {
+                    let ev = e.event
+                    try insert.execute(arguments: [ev.time.nanoseconds, ev.type.rawValue, ev.code, ev.user,
+                                                   ev.database.service, ev.sessionID, ev.index, ev.id, e.json])
+                    let id = db.lastInsertedRowID
+                    stored.append(StoredAuditEvent(previous: id - 1, position: id, event: ev))
+                }
+                return .commit
+            }
+            return stored
+        }
+    }
+
+    func search(_ q: AuditSearch) throws -> [AuditEvent] {
+        var conditions: [String] = []
+        var args: [any DatabaseValueConvertible] = []
+        if let since = q.since { conditions.append("time >= ?"); args.append(since.nanoseconds) }
+        if let until = q.until { conditions.append("time < ?"); args.append(until.nanoseconds) }
+        if !q.types.isEmpty {
+            let names = q.types.map(\.rawValue).sorted()
+            conditions.append("event IN (" + names.map { _ in "?" }.joined(separator: ", ") + ")")
+            args += names
+        }
+        if let user = q.user { conditions.append("user = ?"); args.append(user) }
+        if let db = q.database { conditions.append("db_service = ?"); args.append(db) }
+        if let sid = q.sessionID { conditions.append("sid = ?"); args.append(sid) }
+        var sql = "SELECT id, json FROM audit_events"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY time DESC, id DESC LIMIT ?"
+        args.append(max(q.limit, 0))
+        return try fetch(sql, StatementArguments(args)).reversed().map(\.event)
+    }
+
+    func session(_ sid: String) throws -> [AuditEvent] {
+        try fetch("SELECT id, json FROM audit_events WHERE sid = ? ORDER BY ei, id", [sid]).map(\.event)
+    }
+
+    func events(after cursor: Int64, limit: Int) throws -> [StoredAuditEvent] {
+        try fetch("SELECT id, json FROM audit_events WHERE id > ? ORDER BY id LIMIT ?", [cursor, limit])
+    }
+
+    func lastPosition() throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM audit_events") } ?? 0
+    }
+
+    func close() throws { try pool.close() }
+
+    private func fetch(_ sql: String, _ arguments: StatementArguments) throws -> [StoredAuditEvent] {
+        let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        return try rows.map { row in
+            let id: Int64 = row["id"]
+            let json: String = row["json"]
+            return StoredAuditEvent(previous: id - 1, position: id, event: try decodeStored(json, at: id))
+        }
+    }
+}
