@@ -1,11 +1,11 @@
 import ArgumentParser
 
 @main
-struct Postern: ParsableCommand {
+struct Postern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postern",
         abstract: "Database access behind AWS IAM: list, explain and connect to the databases your roles permit.",
-        subcommands: [DB.self]
+        subcommands: [DB.self, Audit.self, Play.self]
     )
 }
 

@@ -139,4 +139,14 @@ final class AuditEventJSONTests: XCTestCase {
         let now = AuditTime.now()
         XCTAssertEqual(AuditTime(rfc3339: now.rfc3339), now)
     }
+
+    func testTerminalSafeJSONEscapesWhatATerminalWouldAct() throws {
+        let ev = event(.query(.init(query: "select '\u{202E}evil\u{9B}31m' -- \n\u{1B}[2J")))
+        let pretty = String(decoding: try AuditJSON.encoder(pretty: true).encode(ev), as: UTF8.self)
+        let safe = AuditJSON.terminalSafe(pretty)
+        XCTAssertFalse(safe.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x9B || $0.value == 0x1B })
+        XCTAssertTrue(safe.contains("\\u202E") && safe.contains("\\u009B"), safe)
+        XCTAssertTrue(safe.contains("\n"), "layout newlines stay")
+        XCTAssertEqual(try AuditEvent.decode(json: Data(safe.utf8)), ev)
+    }
 }

@@ -1,0 +1,80 @@
+import Foundation
+import PosternAudit
+import PosternCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the audit commands share: finding the store from the config, parsing times, printing.
+enum AuditCLI {
+    /// The store the config names (`audit:`), created if missing.
+    static func open(_ options: ConfigOptions) throws -> AuditStore {
+        let (config, path) = try location(options)
+        return try run { try AuditStore(backend: config.backend, path: path, synchronous: config.synchronous) }
+    }
+
+    /// As `open`, but a store that does not exist yet is an error rather than created empty.
+    static func openExisting(_ options: ConfigOptions) throws -> AuditStore {
+        let (_, path) = try location(options)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("no audit store at \(path) (nothing has been recorded yet)")
+        }
+        return try open(options)
+    }
+
+    static func location(_ options: ConfigOptions) throws -> (AuditConfig, String) {
+        let file = ConfigLocation.resolve(flag: options.config, environment: ProcessEnvironment.current)
+        let config: PosternConfig
+        do {
+            config = try ConfigLoader(fs: LocalFileSystem()).load(file).config
+        } catch {
+            throw CLIError(error.description)
+        }
+        return (config.audit, config.audit.resolvedPath(environment: ProcessEnvironment.current, home: homeDirectory()))
+    }
+
+    static func homeDirectory() -> String {
+        if let home = ProcessEnvironment.current["HOME"], home.hasPrefix("/") { return home }
+        if let pw = getpwuid(geteuid()), let dir = pw.pointee.pw_dir { return String(cString: dir) }
+        return "/"
+    }
+
+    /// Store errors become one-line CLI errors.
+    static func run<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as CLIError {
+            throw e
+        } catch {
+            throw CLIError(String(describing: error))
+        }
+    }
+
+    /// `90s`, `15m`, `1h`, `7d` ago, or an RFC 3339 time.
+    static func time(_ text: String, now: AuditTime) throws -> AuditTime {
+        if let t = AuditTime(rfc3339: text) { return t }
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        guard let unit = text.last, let seconds = units[unit], let n = Int64(text.dropLast()), n >= 0 else {
+            throw CLIError("\"\(text)\" is neither a duration (90s, 15m, 1h, 7d) nor an RFC 3339 time")
+        }
+        return now.adding(nanoseconds: -n * seconds * 1_000_000_000)
+    }
+
+    /// `time event user db summary`, sanitised for the terminal.
+    static func line(_ e: AuditEvent) -> String {
+        let db = e.database.service.isEmpty ? "-" : e.database.service
+        return TextSanitizer.escape("\(e.time.rfc3339) \(e.type.rawValue) \(e.user) \(db) \(e.summary)")
+    }
+
+    static func jsonArray(_ events: [AuditEvent]) throws -> String {
+        AuditJSON.terminalSafe(String(decoding: try AuditJSON.encoder(pretty: true).encode(events), as: UTF8.self))
+    }
+
+    /// Unbuffered, so `tail` shows each event at once even into a pipe.
+    static func writeLine(_ s: String) {
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import PosternAudit
+import PosternCore
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Search and follow the audit log (Teleport's event JSON).",
+        subcommands: [AuditSearchCommand.self, AuditTail.self, AuditSelftestWrite.self]
+    )
+}
+
+/// Filters shared by `audit search` and `audit tail`.
+struct AuditFilterOptions: ParsableArguments {
+    @Option(name: .customLong("type"), help: "Only events of this type, e.g. db.session.query (repeatable).")
+    var types: [String] = []
+
+    @Option(help: "Only this Postern user's events.")
+    var user: String?
+
+    @Option(name: .customLong("db"), help: "Only events of this database (db_service).")
+    var database: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func search(since: AuditTime? = nil, until: AuditTime? = nil, limit: Int = 1000) throws -> AuditSearch {
+        var set = Set<AuditEventType>()
+        for t in types {
+            guard let type = AuditEventType(rawValue: t) else {
+                let known = AuditEventType.allCases.map(\.rawValue).joined(separator: ", ")
+                throw CLIError("unknown event type \"\(t)\" (one of: \(known))")
+            }
+            set.insert(type)
+        }
+        return AuditSearch(since: since, until: until, types: set, user: user, database: database, limit: limit)
+    }
+}
+
+struct AuditSearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Print audit events, oldest first (the newest --limit of them)."
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @OptionGroup var filter: AuditFilterOptions
+
+    @Option(help: "Only events since: a duration ago (90s, 15m, 1h, 7d) or an RFC 3339 time.")
+    var since: String?
+
+    @Option(help: "Only events before: a duration ago or an RFC 3339 time.")
+    var until: String?
+
+    @Option(help: "Session ID (sid).")
+    var sid: String?
+
+    @Option(help: "At most this many events (the newest).")
+    var limit = 1000
+
+    func run() async throws {
+        do {
+            let now = AuditTime.now()
+            var query = try filter.search(since: try since.map { try AuditCLI.time($0, now: now) },
+                                          until: try until.map { try AuditCLI.time($0, now: now) }, limit: limit)
+            query.sessionID = sid
+            let store = try AuditCLI.openExisting(options)
+            defer { try? store.close() }
+            let events = try AuditCLI.run { try store.search(query) }
+            switch filter.format {
+            case .text: for e in events { AuditCLI.writeLine(AuditCLI.line(e)) }
+            case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(events))
+            }
+        } catch let e as CLIError {
+            throw Self.fail(e)
+        }
+    }
+}
+
+struct AuditTail: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Print audit events as they are recorded, until interrupted.",
+        discussion: "Events from every Postern process sharing the store appear; json prints one object per line."
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @OptionGroup var filter: AuditFilterOptions
+
+    func run() async throws {
+        do {
+            let query = try filter.search()
+            let store = try AuditCLI.open(options)
+            let subscription = try AuditCLI.run { try store.subscribe() }
+            for try await e in subscription where query.matches(e) {
+                switch filter.format {
+                case .text: AuditCLI.writeLine(AuditCLI.line(e))
+                case .json: AuditCLI.writeLine(AuditJSON.terminalSafe(try e.jsonString()))
+                }
+            }
+        } catch let e as CLIError {
+            throw Self.fail(e)
+        }
+    }
+}
+
+struct Play: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "play",
+        abstract: "Print every event of a database session in order (as `tsh play` does)."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Output format: json (a JSON array, as tsh prints) or text.")
+    var format: OutputFormat = .json
+
+    @Argument(help: "Session ID (sid).")
+    var sid: String
+
+    func run() async throws {
+        do {
+            let store = try AuditCLI.openExisting(options)
+            defer { try? store.close() }
+            let events = try AuditCLI.run { try store.session(sid) }
+            guard !events.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }
+            switch format {
+            case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(events))
+            case .text: for e in events { AuditCLI.writeLine(AuditCLI.line(e)) }
+            }
+        } catch let e as CLIError {
+            throw Self.fail(e)
+        }
+    }
+}
