@@ -2,7 +2,7 @@ import Yams
 
 /// Strict decoding of `postern.yaml`: every unknown key is an error naming file, line and key.
 public enum ConfigDecoder {
-    static let topLevelKeys: Set<String> = ["cluster_name", "users", "roles", "roles_dir", "databases", "audit"]
+    static let topLevelKeys: Set<String> = ["cluster_name", "users", "roles", "roles_dir", "databases", "discovery", "audit"]
 
     /// Decodes the main file; `roles_dir` is returned for the loader to read.
     public static func decode(_ text: String, file: String, baseDir: String)
@@ -18,6 +18,7 @@ public enum ConfigDecoder {
             config.databases.append(try DatabaseDecoder.decode(item, baseDir: baseDir))
         }
         try checkUnique(config.databases.map(\.name), what: "database", file: file)
+        if let discovery = fields["discovery"] { config.discovery = try DiscoveryDecoder.decode(discovery) }
         if let audit = fields["audit"] { config.audit = try AuditConfigDecoder.decode(audit, baseDir: baseDir) }
         var rolesDir: String?
         if let dir = fields["roles_dir"] { rolesDir = resolve(try dir.string(), against: baseDir) }

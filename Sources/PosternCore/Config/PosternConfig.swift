@@ -4,6 +4,8 @@ public struct PosternConfig: Sendable {
     public var users: [PosternUser]
     public var roles: [Role]
     public var databases: [Database]
+    /// AWS discovery matchers; empty when the config has no `discovery:` block.
+    public var discovery = DiscoveryConfig()
     /// Where audit events are stored (`audit:`).
     public var audit = AuditConfig()
     /// The file the config came from, for messages.
