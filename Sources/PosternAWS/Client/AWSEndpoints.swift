@@ -22,8 +22,10 @@ public struct AWSServiceEndpoint: Sendable, Equatable, CustomStringConvertible {
             let host = components.host, !host.isEmpty,
             components.user == nil, components.password == nil, components.query == nil
         else { return nil }
+        // An IPv6 literal goes back into brackets so `url` stays a URL.
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         self.init(
-            scheme: scheme, host: host.lowercased(), port: components.port,
+            scheme: scheme, host: bracketed.lowercased(), port: components.port,
             path: components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
     }
 
