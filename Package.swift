@@ -48,12 +48,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "PosternProxy",
+            dependencies: [
+                "PosternCore", "PosternAWS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .executableTarget(
             name: "postern",
             dependencies: [
-                "PosternCore", "PosternAWS", "PosternAudit",
+                "PosternCore", "PosternAWS", "PosternProxy", "PosternAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,6 +84,14 @@ let package = Package(
         ),
         .testTarget(name: "PosternCLITests", dependencies: ["postern", "PosternCore"]),
         .testTarget(name: "PosternServiceTests", dependencies: []),
+        .testTarget(
+            name: "PosternProxyTests",
+            dependencies: [
+                "PosternProxy", "PosternCore", "PosternAWS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

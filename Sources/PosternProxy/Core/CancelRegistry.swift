@@ -1,0 +1,35 @@
+import NIOConcurrencyHelpers
+
+/// Maps the (pid, key) the proxy gave each client in its BackendKeyData to the real upstream
+/// backend, so a CancelRequest (which arrives on a new connection) reaches the right server.
+final class CancelRegistry<Target: Sendable>: Sendable {
+    struct Entry: Sendable {
+        let key: Int32
+        let target: Target
+    }
+
+    private let entries = NIOLockedValueBox<[Int32: Entry]>([:])
+
+    /// Registers `target` under a fresh client-visible (pid, key).
+    func register(_ target: Target) -> (pid: Int32, key: Int32) {
+        entries.withLockedValue { table in
+            var pid: Int32
+            repeat { pid = Int32.random(in: 1...Int32.max) } while table[pid] != nil
+            let key = Int32.random(in: .min ... .max)
+            table[pid] = Entry(key: key, target: target)
+            return (pid, key)
+        }
+    }
+
+    func remove(pid: Int32) {
+        _ = entries.withLockedValue { $0.removeValue(forKey: pid) }
+    }
+
+    /// The target for (pid, key); nil unless both match.
+    func lookup(pid: Int32, key: Int32) -> Target? {
+        entries.withLockedValue { table in
+            guard let entry = table[pid], entry.key == key else { return nil }
+            return entry.target
+        }
+    }
+}

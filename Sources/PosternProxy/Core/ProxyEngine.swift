@@ -1,0 +1,30 @@
+import NIOCore
+import PosternCore
+
+/// One wire protocol's side of the proxy: it takes an accepted client connection through the
+/// client handshake, signs in upstream and relays until either side ends. Engines speak their
+/// own protocol's errors, so a client only ever sees errors it understands.
+public protocol ProxyEngine: Sendable {
+    var databaseProtocol: DatabaseProtocol { get }
+
+    /// Installs the engine on a freshly accepted client channel (called on its event loop).
+    func accept(_ channel: Channel, context: ProxySessionContext)
+
+    /// A native "you cannot come in" error, for refusals before the engine runs (bytes to write).
+    func refusal(code: String, message: String, allocator: ByteBufferAllocator) -> ByteBuffer
+}
+
+/// Engines by protocol, so Redis plugs in beside PostgreSQL.
+public struct EngineRegistry: Sendable {
+    private var engines: [DatabaseProtocol: any ProxyEngine] = [:]
+
+    public init(_ engines: [any ProxyEngine] = []) {
+        for engine in engines { register(engine) }
+    }
+
+    public mutating func register(_ engine: any ProxyEngine) {
+        engines[engine.databaseProtocol] = engine
+    }
+
+    public func engine(for proto: DatabaseProtocol) -> (any ProxyEngine)? { engines[proto] }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PosternCore
+
+/// A bound listener: loopback TCP (tunnels) or a private Unix socket (in-process sessions).
+public struct ProxyListener: Sendable {
+    let channel: Channel
+    /// The TCP port (the real one when 0 was asked for); nil for a Unix socket.
+    public let port: Int?
+    /// The Unix socket's path; nil for TCP.
+    public let socketPath: String?
+
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+public struct ProxyListenerError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Accepts local clients and hands each to the engine of its route's protocol.
+public final class ProxyServer: Sendable {
+    public let services: ProxyServices
+    private let group: EventLoopGroup
+    private let registry: EngineRegistry
+    private let listeners = NIOLockedValueBox<[ProxyListener]>([])
+
+    public init(group: EventLoopGroup, services: ProxyServices, registry: EngineRegistry = .standard) {
+        self.group = group
+        self.services = services
+        self.registry = registry
+    }
+
+    /// Listens on loopback TCP. Tunnel clients prove themselves with the context's secret.
+    public func listenTCP(host: String = "127.0.0.1", port: Int, context: ProxySessionContext) async throws -> ProxyListener {
+        guard let address = try? SocketAddress(ipAddress: host, port: port), Self.isLoopback(address) else {
+            throw ProxyListenerError("tunnels listen on loopback only; \(host) is not a loopback address")
+        }
+        let engine = try engine(for: context)
+        let channel = try await bootstrap { channel in
+            engine.accept(channel, context: context)
+            return channel.eventLoop.makeSucceededVoidFuture()
+        }
+        .bind(to: address).get()
+        let listener = ProxyListener(channel: channel, port: channel.localAddress?.port, socketPath: nil)
+        listeners.withLockedValue { $0.append(listener) }
+        return listener
+    }
+
+    /// Listens on `<directory>/.s.PGSQL.<port>` (libpq's socket name), in a directory only the
+    /// owner can enter; a peer whose uid is not ours is refused.
+    public func listenUnix(directory: String, port: Int = 5432, context: ProxySessionContext) async throws -> ProxyListener {
+        try Self.preparePrivateDirectory(directory)
+        let path = directory + "/.s.PGSQL.\(port)"
+        unlink(path)
+        let engine = try engine(for: context)
+        let owner = UInt32(geteuid())
+        let channel = try await bootstrap { channel in
+            PeerCredentials.uid(of: channel).map { uid in
+                guard uid == owner else {
+                    let refusal = engine.refusal(code: PGWire.SQLState.invalidAuthorization,
+                                                 message: "this socket belongs to another user",
+                                                 allocator: channel.allocator)
+                    channel.writeAndFlush(refusal).whenComplete { _ in channel.close(promise: nil) }
+                    return
+                }
+                engine.accept(channel, context: context)
+            }
+        }
+        .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        chmod(path, 0o600)
+        let listener = ProxyListener(channel: channel, port: nil, socketPath: path)
+        listeners.withLockedValue { $0.append(listener) }
+        return listener
+    }
+
+    /// Stops accepting, ends every session cleanly (Terminate upstream, db.session.end), and returns.
+    public func shutdown() async {
+        let open = listeners.withLockedValue { list in
+            defer { list.removeAll() }
+            return list
+        }
+        for listener in open { await listener.close() }
+        try? await services.sessions.stopAll(on: group.next()).get()
+    }
+
+    private func engine(for context: ProxySessionContext) throws -> any ProxyEngine {
+        guard let engine = registry.engine(for: context.route.database.protocol) else {
+            throw ProxyListenerError("no proxy engine for \(context.route.database.protocol.rawValue) in this build")
+        }
+        return engine
+    }
+
+    private func bootstrap(_ initialize: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer(initialize)
+    }
+
+    static func isLoopback(_ address: SocketAddress) -> Bool {
+        switch address {
+        case .v4(let v4): return v4.address.sin_addr.s_addr.bigEndian >> 24 == 127
+        case .v6: return address.ipAddress == "::1"
+        default: return false
+        }
+    }
+
+    /// Creates the socket directory 0700, or checks an existing one is ours and private.
+    static func preparePrivateDirectory(_ directory: String) throws {
+        var st = stat()
+        if stat(directory, &st) != 0 {
+            guard mkdir(directory, 0o700) == 0 else {
+                throw ProxyListenerError("cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
+            }
+            return
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid() else {
+            throw ProxyListenerError("the socket directory \(directory) is not a directory owned by this user")
+        }
+        guard st.st_mode & 0o077 == 0 else {
+            throw ProxyListenerError("the socket directory \(directory) is open to others (mode \(String(st.st_mode & 0o777, radix: 8))); it must be 0700")
+        }
+    }
+}

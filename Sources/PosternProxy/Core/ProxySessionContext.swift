@@ -1,0 +1,67 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import PosternCore
+
+/// Limits on what a client may send.
+public struct ProxyLimits: Sendable {
+    /// The largest audited message body (Query, Parse, Bind, …); larger ones are malformed.
+    public var maxAuditedMessage: Int
+
+    public init(maxAuditedMessage: Int = 64 << 20) {
+        self.maxAuditedMessage = maxAuditedMessage
+    }
+}
+
+/// What every session of one proxy shares.
+public final class ProxyServices: Sendable {
+    public let clusterName: String
+    public let sink: any SessionEventSink
+    public let credentials: any UpstreamCredentialSource
+    public let limits: ProxyLimits
+    let sessions = SessionTracker()
+    let pgCancels = CancelRegistry<PGCancelTarget>()
+    private let pgTargets = NIOLockedValueBox<[String: PGUpstreamTarget]>([:])
+
+    public init(clusterName: String, sink: any SessionEventSink, credentials: any UpstreamCredentialSource,
+                limits: ProxyLimits = ProxyLimits()) {
+        self.clusterName = clusterName
+        self.sink = sink
+        self.credentials = credentials
+        self.limits = limits
+    }
+
+    /// The upstream address and TLS context of a database, built once (CA files are read once).
+    func pgTarget(for db: Database) throws -> PGUpstreamTarget {
+        if let cached = pgTargets.withLockedValue({ $0[db.name] }) { return cached }
+        let target = try PGUpstreamTarget.make(for: db)
+        pgTargets.withLockedValue { $0[db.name] = target }
+        return target
+    }
+
+    /// Sessions open now.
+    public var openSessions: Int { sessions.count }
+}
+
+/// What one accepted connection may do: its route, how its client proves itself, and who checks RBAC.
+public struct ProxySessionContext: Sendable {
+    public let route: Route
+    public let clientAuthentication: ClientAuthentication
+    public let authorizer: any RouteAuthorizer
+    public let services: ProxyServices
+
+    public init(route: Route, clientAuthentication: ClientAuthentication, authorizer: any RouteAuthorizer,
+                services: ProxyServices) {
+        self.route = route
+        self.clientAuthentication = clientAuthentication
+        self.authorizer = authorizer
+        self.services = services
+    }
+}
+
+/// Where a client-visible (pid, key) really points.
+struct PGCancelTarget: Sendable {
+    let upstream: PGUpstreamTarget
+    let pid: Int32
+    let key: Int32
+    let session: ProxySessionContext
+}

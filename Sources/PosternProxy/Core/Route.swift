@@ -1,0 +1,37 @@
+import PosternCore
+
+/// Who reaches what through one proxy session. Fixed when the session opens; RBAC is checked
+/// against it then and again before every upstream connect.
+public struct Route: Sendable, Equatable {
+    /// The Postern user the session acts for (the invoking login, or `--as`).
+    public var user: PosternUser
+    public var database: Database
+    public var dbUser: String
+    /// The database name inside the server; PostgreSQL's default (the db user) when not given.
+    public var dbName: String
+
+    public init(user: PosternUser, database: Database, dbUser: String, dbName: String? = nil) {
+        self.user = user
+        self.database = database
+        self.dbUser = dbUser
+        let name = dbName ?? ""
+        self.dbName = name.isEmpty && database.protocol == .postgres ? dbUser : name
+    }
+}
+
+/// Decides whether a route may be used now. The proxy asks it when a session opens and before
+/// each upstream connect, so a role change takes effect on the next connection.
+public protocol RouteAuthorizer: Sendable {
+    func check(_ route: Route) -> AccessDecision
+}
+
+/// The RBAC of one user, as configured.
+public struct AccessCheckerAuthorizer: RouteAuthorizer {
+    public let checker: AccessChecker
+
+    public init(_ checker: AccessChecker) { self.checker = checker }
+
+    public func check(_ route: Route) -> AccessDecision {
+        checker.check(route.database, dbUser: route.dbUser, dbName: route.dbName)
+    }
+}

@@ -1,0 +1,92 @@
+import NIOCore
+
+/// One session's audit trail, on the session's event loop: numbers events, holds the ones not
+/// yet committed, and commits them in order, one batch at a time.
+///
+/// Statement events gate forwarding (the caller awaits the commit); results and other
+/// after-the-fact events ride along with the next commit, or go on their own after a short
+/// idle delay, so a statement costs one commit rather than two.
+final class SessionAuditor {
+    private(set) var info: SessionInfo
+    private let sink: any SessionEventSink
+    private let eventLoop: EventLoop
+    private var nextIndex = 0
+    private var pending: [SessionEvent] = []
+    private var idleFlush: Scheduled<Void>?
+    /// A commit in flight; the next waits for it, so the store sees events in session order.
+    private(set) var committing = false
+    private var waiters: [EventLoopPromise<Void>] = []
+    static let idleFlushDelay = TimeAmount.milliseconds(20)
+
+    init(info: SessionInfo, sink: any SessionEventSink, eventLoop: EventLoop) {
+        self.info = info
+        self.sink = sink
+        self.eventLoop = eventLoop
+    }
+
+    var hasPending: Bool { !pending.isEmpty }
+
+    /// Set from the client's StartupMessage, before the first event is committed.
+    var clientApplication: String? {
+        get { info.clientApplication }
+        set { info.clientApplication = newValue }
+    }
+
+    /// Adds an event to the next commit and returns its index.
+    @discardableResult
+    func append(_ kind: SessionEvent.Kind, at time: Int64 = ProxyClock.wallNanos()) -> Int {
+        let index = nextIndex
+        nextIndex += 1
+        pending.append(SessionEvent(index: index, timeNanos: time, kind: kind))
+        return index
+    }
+
+    /// Appends after-the-fact events and makes sure they are committed soon even if the session idles.
+    func appendLater(_ kind: SessionEvent.Kind) {
+        append(kind)
+        if !committing { scheduleIdleFlush() }
+    }
+
+    /// Commits everything pending (after any commit in flight); the future completes on the loop
+    /// once the sink has made the events durable.
+    func commit() -> EventLoopFuture<Void> {
+        eventLoop.preconditionInEventLoop()
+        if committing {
+            let promise = eventLoop.makePromise(of: Void.self)
+            waiters.append(promise)
+            return promise.futureResult
+        }
+        idleFlush?.cancel()
+        idleFlush = nil
+        guard !pending.isEmpty else { return eventLoop.makeSucceededVoidFuture() }
+        committing = true
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        let sink = self.sink
+        let info = self.info
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let done = eventLoop.makeFutureWithTask { try await sink.record(batch, of: info) }
+        return done.always { _ in
+            let auditor = bound.value
+            auditor.committing = false
+            let waiting = auditor.waiters
+            auditor.waiters.removeAll()
+            if !waiting.isEmpty {
+                let next = auditor.commit()
+                for w in waiting { next.cascade(to: w) }
+            } else if auditor.hasPending {
+                auditor.scheduleIdleFlush()
+            }
+        }
+    }
+
+    private func scheduleIdleFlush() {
+        guard idleFlush == nil else { return }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        idleFlush = eventLoop.scheduleTask(in: Self.idleFlushDelay) {
+            let auditor = bound.value
+            auditor.idleFlush = nil
+            if auditor.hasPending, !auditor.committing { _ = auditor.commit() }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import PosternCore
+
+/// What every event of one proxy session shares (Teleport's common fields).
+public struct SessionInfo: Sendable {
+    /// Session id (a UUID), Teleport's `sid`.
+    public var id: String
+    public var clusterName: String
+    public var route: Route
+    /// The client's own `application_name`, when it sent one.
+    public var clientApplication: String?
+
+    public init(id: String, clusterName: String, route: Route, clientApplication: String? = nil) {
+        self.id = id
+        self.clusterName = clusterName
+        self.route = route
+        self.clientApplication = clientApplication
+    }
+}
+
+/// One audited thing that happened in a session, in the proxy's terms. The audit module maps it
+/// to Teleport's JSON event; nothing here ever holds a password, token or key.
+public struct SessionEvent: Sendable, Equatable {
+    /// Position in the session, from 0 (Teleport's `ei`).
+    public var index: Int
+    /// Wall-clock time, nanoseconds since the Unix epoch.
+    public var timeNanos: Int64
+    public var kind: Kind
+
+    public init(index: Int, timeNanos: Int64, kind: Kind) {
+        self.index = index
+        self.timeNanos = timeNanos
+        self.kind = kind
+    }
+
+    public enum CloseTarget: String, Sendable, Equatable {
+        case statement
+        case portal
+    }
+
+    public enum Kind: Sendable, Equatable {
+        /// db.session.start: `error` nil on success (TDB00I), else the reason (TDB00W).
+        case start(error: String?)
+        /// db.session.end (TDB01I).
+        case end
+        /// db.session.query (TDB02I): a simple-protocol Query.
+        case query(String)
+        /// db.session.postgres.statements.parse (TPG00I).
+        case parse(statement: String, query: String)
+        /// db.session.postgres.statements.bind (TPG01I): parameters as text, binary as base64, NULL as nil.
+        case bind(statement: String, portal: String, parameters: [String?])
+        /// db.session.postgres.statements.execute (TPG02I).
+        case execute(portal: String)
+        /// db.session.postgres.statements.close (TPG03I).
+        case close(target: CloseTarget, name: String)
+        /// db.session.postgres.function (TPG04I).
+        case function(oid: UInt32, arguments: [String?])
+        /// db.session.malformed_packet (TDB06I): what was wrong, and the first bytes of the message.
+        case malformed(reason: String, prefix: [UInt8])
+        /// db.session.result (TDB10I): the outcome of the statement event at `statementIndex`.
+        case result(StatementResult)
+    }
+}
+
+/// How one statement (a Query, an Execute or a FunctionCall) ended.
+public struct StatementResult: Sendable, Equatable {
+    public var statementIndex: Int
+    /// The CommandComplete tag (`SELECT 5`, `INSERT 0 1`, `CREATE TABLE`), when the server sent one.
+    public var tag: String?
+    /// Rows affected or returned, from the command tag.
+    public var rows: Int?
+    public var durationNanos: Int64
+    public var error: String?
+    public var sqlState: String?
+
+    public init(statementIndex: Int, tag: String?, rows: Int?, durationNanos: Int64, error: String?,
+                sqlState: String?) {
+        self.statementIndex = statementIndex
+        self.tag = tag
+        self.rows = rows
+        self.durationNanos = durationNanos
+        self.error = error
+        self.sqlState = sqlState
+    }
+
+    public var success: Bool { error == nil }
+}
+
+/// Where a session's events go. `record` returns once the events are durable: the proxy forwards
+/// a statement only after the call that holds its event has returned.
+public protocol SessionEventSink: Sendable {
+    func record(_ events: [SessionEvent], of session: SessionInfo) async throws
+}

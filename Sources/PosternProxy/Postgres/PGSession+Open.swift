@@ -1,0 +1,111 @@
+import NIOCore
+
+/// From an authenticated client to a relaying session: RBAC, upstream credentials, RBAC again
+/// right before the upstream connect, sign-in, then the proxy's own end of the handshake.
+extension PGSession {
+    func open() {
+        let decision = context.authorizer.check(route)
+        guard decision.allowed else {
+            return refuse(code: PGWire.SQLState.invalidAuthorization, message: decision.reason)
+        }
+        phase = .connecting
+        let context = self.context
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.makeFutureWithTask { try await context.services.credentials.login(for: context.route) }
+            .whenComplete { result in
+                let session = bound.value
+                switch result {
+                case .success(let login): session.connectUpstream(login)
+                case .failure(let error): session.refuse(code: PGWire.SQLState.cannotConnect, message: "\(error)")
+                }
+            }
+    }
+
+    private func connectUpstream(_ login: UpstreamLogin) {
+        guard phase == .connecting else { return }
+        let decision = context.authorizer.check(route)
+        guard decision.allowed else {
+            return refuse(code: PGWire.SQLState.invalidAuthorization, message: decision.reason)
+        }
+        let target: PGUpstreamTarget
+        do {
+            target = try context.services.pgTarget(for: route.database)
+        } catch {
+            return refuse(code: PGWire.SQLState.cannotConnect, message: "\(error)")
+        }
+        var parameters = clientParameters.filter { $0.0 != "application_name" }
+        parameters.append(("database", route.dbName))
+        parameters.append(("application_name", auditor.info.clientApplication ?? "postern"))
+        let signIn = PGUpstreamConnector.signIn(to: target, on: eventLoop, login: login, parameters: parameters)
+        pendingSignIn = signIn
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        signIn.whenComplete { result in
+            let session = bound.value
+            session.pendingSignIn = nil
+            switch result {
+            case .success(let ready): session.upstreamReady(ready, target: target)
+            case .failure(let error as PGUpstreamError): session.refuse(code: error.sqlState, message: error.description)
+            case .failure(let error): session.refuse(code: PGWire.SQLState.cannotConnect, message: "\(error)")
+            }
+        }
+    }
+
+    private func upstreamReady(_ ready: PGUpstreamReady, target: PGUpstreamTarget) {
+        guard phase == .connecting else {
+            // The client left while we signed in: leave nothing open upstream.
+            var out = ready.channel.allocator.buffer(capacity: 5)
+            out.writePGMessage(PGFrontendMessage.terminate) { _ in }
+            ready.channel.writeAndFlush(out).whenComplete { _ in ready.channel.close(promise: nil) }
+            return
+        }
+        do {
+            let pipeline = ready.channel.pipeline.syncOperations
+            try pipeline.addHandler(PGBackendHandler(session: self))
+            if let signIn = try? pipeline.handler(type: PGUpstreamSignInHandler.self) {
+                pipeline.removeHandler(signIn, promise: nil)
+            }
+        } catch {
+            ready.channel.close(promise: nil)
+            return refuse(code: PGWire.SQLState.cannotConnect, message: "cannot set up the upstream connection: \(error)")
+        }
+        let visible = context.services.pgCancels.register(
+            PGCancelTarget(upstream: target, pid: ready.backendPID, key: ready.backendKey, session: context))
+        cancelPID = visible.pid
+        auditor.append(.start(error: nil))
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        auditor.commit().whenComplete { result in
+            let session = bound.value
+            guard session.phase == .connecting else { return }
+            switch result {
+            case .failure:
+                session.phase = .closed
+                session.sendFatal(code: PGWire.SQLState.systemError,
+                                  message: "the audit store did not accept the session start; not connecting")
+                session.terminateUpstream()
+                session.finish()
+            case .success:
+                session.completeClientHandshake(ready, pid: visible.pid, key: visible.key)
+            }
+        }
+    }
+
+    /// The client never sees upstream authentication: it gets AuthenticationOk, the server's
+    /// ParameterStatus, the proxy's own BackendKeyData, and ReadyForQuery.
+    private func completeClientHandshake(_ ready: PGUpstreamReady, pid: Int32, key: Int32) {
+        guard let client else { return }
+        var out = client.channel.allocator.buffer(capacity: 32 + ready.parameterStatus.readableBytes)
+        out.writePGAuthentication(.ok)
+        var parameters = ready.parameterStatus
+        out.writeBuffer(&parameters)
+        out.writePGMessage(UInt8(ascii: "K")) {
+            $0.writeInteger(pid)
+            $0.writeInteger(key)
+        }
+        out.writePGMessage(UInt8(ascii: "Z")) { $0.writeInteger(UInt8(ascii: "I")) }
+        client.writeAndFlush(NIOAny(out), promise: nil)
+        phase = .relay
+        drainStalled()
+        resumeClientReads()
+        resumeUpstreamReads()
+    }
+}

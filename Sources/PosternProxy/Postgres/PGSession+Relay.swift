@@ -1,0 +1,126 @@
+import NIOCore
+
+/// The relay: client messages framed and audited before they go upstream; server bytes passed
+/// to the client as they arrive, with a side parse that records each statement's outcome.
+extension PGSession {
+    func processClient(_ buffer: ByteBuffer) {
+        var gate = false
+        let auditor = self.auditor
+        let outcome = framer.process(
+            buffer, forward: &forward,
+            onAudited: { type, body in
+                guard let kind = PGFrontendMessage.event(type: type, body: body) else { return false }
+                let index = auditor.append(kind)
+                switch type {
+                case PGFrontendMessage.query: sentOps.append(.statement(index, .simple))
+                case PGFrontendMessage.execute: sentOps.append(.statement(index, .execute))
+                case PGFrontendMessage.functionCall: sentOps.append(.statement(index, .function))
+                default: break
+                }
+                gate = true
+                return true
+            },
+            onSync: { sentOps.append(.sync) })
+        switch outcome {
+        case .more:
+            break
+        case .terminate:
+            terminateAfterForward = true
+        case .malformed(let reason, let prefix):
+            forward.removeAll(keepingCapacity: true)
+            sentOps.removeAll(keepingCapacity: true)
+            return malformed(reason, prefix: prefix)
+        }
+        if gate {
+            awaitingAudit = true
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            auditor.commit().whenComplete { result in bound.value.auditCommitted(result) }
+        } else {
+            writeForward()
+            if terminateAfterForward { clientTerminated() }
+        }
+    }
+
+    private func auditCommitted(_ result: Result<Void, Error>) {
+        guard phase == .relay else { return }
+        awaitingAudit = false
+        if case .failure = result {
+            forward.removeAll(keepingCapacity: true)
+            sentOps.removeAll(keepingCapacity: true)
+            phase = .closed
+            sendFatal(code: PGWire.SQLState.systemError,
+                      message: "the audit store did not accept the statement, so it was not sent; the session ends")
+            terminateUpstream()
+            return finish()
+        }
+        writeForward()
+        if terminateAfterForward { return clientTerminated() }
+        drainStalled()
+        if !awaitingAudit, upstreamNeedsFlush {
+            upstreamNeedsFlush = false
+            upstream?.flush()
+        }
+        resumeClientReads()
+    }
+
+    func drainStalled() {
+        while phase == .relay, !awaitingAudit, !terminateAfterForward, let next = stalled.popFirst() {
+            processClient(next)
+        }
+    }
+
+    private func writeForward() {
+        guard let upstream else { return }
+        if !forward.isEmpty {
+            for slice in forward { upstream.write(NIOAny(slice), promise: nil) }
+            forward.removeAll(keepingCapacity: true)
+            upstreamNeedsFlush = true
+        }
+        if !sentOps.isEmpty {
+            let now = ProxyClock.monotonicNanos()
+            for op in sentOps {
+                switch op {
+                case .statement(let index, let kind): ledger.sent(statement: index, kind: kind, at: now)
+                case .sync: ledger.sentSync()
+                }
+            }
+            sentOps.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Terminate from the client: everything before it has gone upstream; Terminate follows, then both close.
+    private func clientTerminated() {
+        upstreamNeedsFlush = false
+        end(reason: "the client terminated the session", sendTerminate: true)
+    }
+
+    func upstreamRead(_ buffer: ByteBuffer) {
+        guard phase == .relay || phase == .closed, let client else { return }
+        if phase == .relay {
+            var now: UInt64 = 0
+            tracker.scan(buffer) { type, body in
+                if now == 0 { now = ProxyClock.monotonicNanos() }
+                ledger.received(type, body: body, now: now, into: &results)
+            }
+            if !results.isEmpty { flushResults() }
+        }
+        client.write(NIOAny(buffer), promise: nil)
+        clientNeedsFlush = true
+    }
+
+    func upstreamReadComplete() {
+        if clientNeedsFlush {
+            clientNeedsFlush = false
+            client?.flush()
+        }
+    }
+
+    func upstreamClosed() {
+        guard phase != .closed else { return }
+        if clientNeedsFlush {
+            clientNeedsFlush = false
+            client?.flush()
+        }
+        end(reason: "the upstream server closed the connection", sendTerminate: false)
+    }
+}

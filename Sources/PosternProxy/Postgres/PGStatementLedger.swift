@@ -1,0 +1,119 @@
+import NIOCore
+
+/// The statements forwarded and not yet finished, in order, so each server reply is matched to
+/// the Query / Execute / FunctionCall it answers and its outcome recorded.
+struct PGStatementLedger {
+    enum Kind { case simple, execute, function }
+
+    private enum Entry {
+        case statement(index: Int, kind: Kind, start: UInt64)
+        case sync
+    }
+
+    private var queue = CircularBuffer<Entry>(initialCapacity: 16)
+    // The simple query at the head: several statements may complete before its ReadyForQuery.
+    private var rows: Int?
+    private var tag: String?
+    private var error: PGErrorFields?
+
+    var isEmpty: Bool { queue.isEmpty }
+
+    mutating func sent(statement index: Int, kind: Kind, at start: UInt64) {
+        queue.append(.statement(index: index, kind: kind, start: start))
+    }
+
+    mutating func sentSync() { queue.append(.sync) }
+
+    /// Feeds one tracked server message; returns the results it finishes (usually none or one).
+    mutating func received(_ type: UInt8, body: ByteBuffer, now: UInt64, into results: inout [StatementResult]) {
+        switch type {
+        case UInt8(ascii: "C"), UInt8(ascii: "I"), UInt8(ascii: "s"):
+            let parsed: (tag: String?, rows: Int?) = type == UInt8(ascii: "C") ? Self.parseTag(body) : (nil, nil)
+            guard case .statement(let index, let kind, let start)? = queue.first else { return }
+            switch kind {
+            case .simple:
+                if let n = parsed.rows { rows = (rows ?? 0) + n }
+                if let t = parsed.tag { tag = t }
+            case .execute:
+                queue.removeFirst()
+                results.append(StatementResult(statementIndex: index, tag: parsed.tag, rows: parsed.rows,
+                                               durationNanos: Int64(now &- start), error: nil, sqlState: nil))
+            case .function:
+                return
+            }
+        case UInt8(ascii: "E"):
+            let fields = PGErrorFields(body: body)
+            guard case .statement(let index, let kind, let start)? = queue.first else { return }
+            switch kind {
+            case .simple, .function:
+                error = fields
+            case .execute:
+                queue.removeFirst()
+                results.append(StatementResult(statementIndex: index, tag: nil, rows: nil,
+                                               durationNanos: Int64(now &- start),
+                                               error: fields.message ?? "error", sqlState: fields.code))
+            }
+        case UInt8(ascii: "Z"):
+            finishBatch(now: now, into: &results)
+        default:
+            return
+        }
+    }
+
+    /// ReadyForQuery ends a simple query, a function call, or an extended batch up to its Sync:
+    /// Executes still pending there were skipped by the server after an earlier error.
+    private mutating func finishBatch(now: UInt64, into results: inout [StatementResult]) {
+        while let entry = queue.first {
+            queue.removeFirst()
+            switch entry {
+            case .sync:
+                return
+            case .statement(let index, .execute, let start):
+                results.append(StatementResult(statementIndex: index, tag: nil, rows: nil,
+                                               durationNanos: Int64(now &- start),
+                                               error: "not executed: an earlier message of the batch failed",
+                                               sqlState: nil))
+            case .statement(let index, _, let start):
+                results.append(StatementResult(statementIndex: index, tag: tag, rows: error == nil ? rows : nil,
+                                               durationNanos: Int64(now &- start),
+                                               error: error.map { $0.message ?? "error" }, sqlState: error?.code))
+                rows = nil
+                tag = nil
+                error = nil
+                return
+            }
+        }
+    }
+
+    /// Statements still open when the session ends.
+    mutating func abandon(now: UInt64, reason: String, into results: inout [StatementResult]) {
+        while let entry = queue.popFirst() {
+            if case .statement(let index, _, let start) = entry {
+                results.append(StatementResult(statementIndex: index, tag: nil, rows: nil,
+                                               durationNanos: Int64(now &- start), error: reason, sqlState: nil))
+            }
+        }
+    }
+
+    /// A CommandComplete tag, and its row count for the commands that report one.
+    static func parseTag(_ body: ByteBuffer) -> (tag: String?, rows: Int?) {
+        let bytes = body.readableBytesView
+        let text = bytes.last == 0 ? bytes.dropLast() : bytes[...]
+        let tag = String(decoding: text, as: UTF8.self)
+        guard let firstSpace = text.firstIndex(of: UInt8(ascii: " ")),
+              let lastSpace = text.lastIndex(of: UInt8(ascii: " "))
+        else { return (tag, nil) }
+        var count = 0
+        var sawDigit = false
+        for byte in text[text.index(after: lastSpace)...] {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return (tag, nil) }
+            count = count &* 10 &+ Int(byte - UInt8(ascii: "0"))
+            sawDigit = true
+        }
+        guard sawDigit, Self.countingVerbs.contains(where: { text[..<firstSpace].elementsEqual($0) }) else { return (tag, nil) }
+        return (tag, count)
+    }
+
+    private static let countingVerbs: [[UInt8]] = ["SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "MOVE", "FETCH"]
+        .map { Array($0.utf8) }
+}

@@ -1,0 +1,29 @@
+import NIOCore
+import PosternCore
+
+/// The PostgreSQL engine: protocol 3.0 clients (psql, pgbench, libpq, JDBC, …) in, TLS upstream.
+public struct PostgresEngine: ProxyEngine {
+    public init() {}
+
+    public var databaseProtocol: DatabaseProtocol { .postgres }
+
+    public func accept(_ channel: Channel, context: ProxySessionContext) {
+        let session = PGSession(context: context, eventLoop: channel.eventLoop)
+        do {
+            try channel.pipeline.syncOperations.addHandler(PGFrontendHandler(session: session))
+        } catch {
+            channel.close(promise: nil)
+        }
+    }
+
+    public func refusal(code: String, message: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: 64 + message.utf8.count)
+        out.writePGError(code: code, message: message)
+        return out
+    }
+}
+
+extension EngineRegistry {
+    /// Every engine this build has.
+    public static var standard: EngineRegistry { EngineRegistry([PostgresEngine()]) }
+}

@@ -1,0 +1,119 @@
+// Runs psql, pgbench and the postern binary as child processes: to completion with a timeout,
+// or in the background to signal (Ctrl-C cancel, kill -9). libpq's own PG* variables are not
+// inherited, so a test's connection is exactly the one it names.
+
+import Foundation
+
+struct SubprocessResult: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var timedOut: Bool
+    var combined: String { stdout + (stderr.isEmpty ? "" : "\n[stderr] " + stderr) }
+}
+
+enum SubprocessError: Error, CustomStringConvertible {
+    case notFound(String)
+    var description: String {
+        switch self {
+        case .notFound(let name): return "\(name) not found on PATH (run scripts/install-deps)"
+        }
+    }
+}
+
+/// A started child whose output is collected in the background.
+final class Subprocess: @unchecked Sendable {
+    let process = Process()
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+    private let readers = DispatchGroup()
+
+    init(_ command: String, _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: try Self.resolve(command))
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { key, _ in !key.hasPrefix("PG") }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let outPipe = Pipe()
+        let errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        let inPipe: Pipe? = stdin == nil ? nil : Pipe()
+        process.standardInput = inPipe ?? FileHandle.nullDevice
+        try process.run()
+        collect(outPipe.fileHandleForReading) { [self] data in lock.withLock { out.append(data) } }
+        collect(errPipe.fileHandleForReading) { [self] data in lock.withLock { err.append(data) } }
+        if let inPipe, let stdin {
+            DispatchQueue.global().async {
+                inPipe.fileHandleForWriting.write(stdin)
+                try? inPipe.fileHandleForWriting.close()
+            }
+        }
+    }
+
+    private func collect(_ handle: FileHandle, _ sink: @escaping @Sendable (Data) -> Void) {
+        readers.enter()
+        let group = readers
+        DispatchQueue.global().async {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                sink(chunk)
+            }
+            group.leave()
+        }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Output so far.
+    var stdoutSoFar: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
+
+    /// Waits for exit; kills the child (SIGKILL) after `timeout` seconds.
+    func wait(timeout: TimeInterval) -> SubprocessResult {
+        let deadline = Date().addingTimeInterval(timeout)
+        var timedOut = false
+        while process.isRunning {
+            if Date() > deadline {
+                timedOut = true
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+            usleep(10_000)
+        }
+        process.waitUntilExit()
+        _ = readers.wait(timeout: .now() + 10)
+        return lock.withLock {
+            SubprocessResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+                             stderr: String(decoding: err, as: UTF8.self), timedOut: timedOut)
+        }
+    }
+
+    static func run(_ command: String, _ arguments: [String], environment: [String: String] = [:],
+                    stdin: Data? = nil, timeout: TimeInterval = 60) throws -> SubprocessResult {
+        try Subprocess(command, arguments, environment: environment, stdin: stdin).wait(timeout: timeout)
+    }
+
+    static func resolve(_ command: String) throws -> String {
+        if command.contains("/") { return command }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(command)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw SubprocessError.notFound(command)
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
