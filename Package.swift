@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "PosternAWSTests",
             dependencies: [
-                "PosternAWS",
+                "PosternAWS", "PosternCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -26,10 +26,11 @@ public struct AWSSharedConfig: Sendable, Equatable {
     /// Loads both files as the SDKs find them: `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`,
     /// else `~/.aws/config` / `~/.aws/credentials` under `HOME`. A missing file is empty.
     public static func load(environment: [String: String], files: any AWSFileReader) throws -> AWSSharedConfig {
-        let home = environment["HOME"] ?? ""
-        let configPath = expand(environment["AWS_CONFIG_FILE"] ?? "~/.aws/config", home: home)
-        let credentialsPath = expand(
-            environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "~/.aws/credentials", home: home)
+        // An empty variable counts as unset, as in the SDKs.
+        func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let home = variable("HOME") ?? ""
+        let configPath = expand(variable("AWS_CONFIG_FILE") ?? "~/.aws/config", home: home)
+        let credentialsPath = expand(variable("AWS_SHARED_CREDENTIALS_FILE") ?? "~/.aws/credentials", home: home)
         let config = try files.read(configPath).map { parseConfigFile($0) } ?? [:]
         let credentials = try files.read(credentialsPath).map { parseSections($0) } ?? [:]
         return AWSSharedConfig(

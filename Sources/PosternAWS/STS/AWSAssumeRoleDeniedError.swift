@@ -38,16 +38,16 @@ public struct AWSAssumeRoleDeniedError: Error, Sendable, Equatable {
     /// The IAM principal the trust policy must name: the role behind an assumed-role session,
     /// the user itself, or — when the caller is unknown — the role's account root.
     public var principalARN: String {
-        guard let callerARN, let arn = ARNParts(callerARN) else {
-            let role = ARNParts(roleARN)
-            return "arn:\(role?.partition ?? "aws"):iam::\(role?.account ?? "ACCOUNT_ID"):root"
+        guard let callerARN, let arn = AWSARN(callerARN) else {
+            let role = AWSARN(roleARN)
+            return "arn:\(role?.partition ?? "aws"):iam::\(role?.accountID ?? "ACCOUNT_ID"):root"
         }
         if arn.service == "sts", arn.resource.hasPrefix("assumed-role/") {
             let name = arn.resource.split(separator: "/").dropFirst().first.map(String.init) ?? ""
-            return "arn:\(arn.partition):iam::\(arn.account):role/\(name)"
+            return "arn:\(arn.partition):iam::\(arn.accountID):role/\(name)"
         }
         if arn.service == "iam" { return callerARN }
-        return "arn:\(arn.partition):iam::\(arn.account):root"
+        return "arn:\(arn.partition):iam::\(arn.accountID):root"
     }
 
     public var trustPolicy: String {
@@ -105,23 +105,4 @@ extension AWSAssumeRoleDeniedError: CustomStringConvertible, LocalizedError {
     }
 
     public var errorDescription: String? { description }
-}
-
-/// `arn:partition:service:region:account:resource`.
-struct ARNParts: Sendable, Equatable {
-    var partition: String
-    var service: String
-    var region: String
-    var account: String
-    var resource: String
-
-    init?(_ arn: String) {
-        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 6, parts[0] == "arn" else { return nil }
-        partition = parts[1]
-        service = parts[2]
-        region = parts[3]
-        account = parts[4]
-        resource = parts[5]
-    }
 }
