@@ -13,6 +13,7 @@ import PosternCore
 /// at the price of an fsync's latency on every audited statement.
 final class SQLiteAuditBackend: AuditBackend {
     let pool: DatabasePool
+    let checkpointer: WALCheckpointer
 
     static let insertSQL = """
         INSERT INTO audit_events (time, event, code, user, db_service, sid, ei, uid, json)
@@ -25,10 +26,14 @@ final class SQLiteAuditBackend: AuditBackend {
         config.busyMode = .timeout(30)
         config.label = "postern-audit"
         let pragma = synchronous == .full ? "FULL" : "NORMAL"
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
+        config.prepareDatabase { db in
+            // Checkpoints are WALCheckpointer's; the WAL file is cut back after each full one.
+            try db.execute(sql: "PRAGMA synchronous = \(pragma); PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
+        }
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try Self.migrator.migrate(pool)
+            checkpointer = try WALCheckpointer(path: path, configuration: config)
         } catch {
             throw AuditStoreError.cannotOpen(path: path, reason: String(describing: error))
         }
@@ -76,6 +81,7 @@ final class SQLiteAuditBackend: AuditBackend {
                 }
                 return .commit
             }
+            checkpointer.committed(stored.count)
             return stored
         }
     }
@@ -112,7 +118,10 @@ final class SQLiteAuditBackend: AuditBackend {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM audit_events") } ?? 0
     }
 
-    func close() throws { try pool.close() }
+    func close() throws {
+        try checkpointer.close()
+        try pool.close()
+    }
 
     private func fetch(_ sql: String, _ arguments: StatementArguments) throws -> [StoredAuditEvent] {
         let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }

@@ -33,6 +33,9 @@ struct AuditSelftestWrite: AsyncParsableCommand {
     @Option(help: "Concurrent sessions.")
     var sessions = 8
 
+    @Flag(help: "Print throughput and record latency percentiles to stderr instead of uids to stdout.")
+    var stats = false
+
     func run() async throws {
         guard let backend = AuditConfig.Backend(rawValue: backend),
               let sync = AuditConfig.Synchronous(rawValue: synchronous) else {
@@ -40,20 +43,39 @@ struct AuditSelftestWrite: AsyncParsableCommand {
         }
         let store = try AuditCLI.run { try AuditStore(backend: backend, path: path, synchronous: sync) }
         let db = AuditDatabase(service: "selftest", protocol: "postgres", uri: "127.0.0.1:5432", name: "app", user: "app")
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let clock = ContinuousClock()
+        let started = clock.now
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
             for n in 0..<sessions {
-                group.addTask {
+                group.addTask { [count, stats] in
                     var s = AuditSessionEvents(clusterName: "selftest", user: "writer\(n)", database: db)
+                    var took: [Duration] = []
                     for i in 0..<count {
                         let e = s.make(.query(.init(query: "select \(i) -- session \(n)")))
+                        let t = clock.now
                         try await store.record(e)
-                        Self.acknowledge(e.id)
+                        if stats { took.append(clock.now - t) } else { Self.acknowledge(e.id) }
                     }
+                    return took
                 }
             }
-            try await group.waitForAll()
+            return try await group.reduce(into: []) { $0 += $1 }
         }
+        let elapsed = clock.now - started
         try store.close()
+        if stats { StandardError.write(Self.report(latencies.sorted(), elapsed: elapsed, backend: backend) + "\n") }
+    }
+
+    static func report(_ sorted: [Duration], elapsed: Duration, backend: AuditConfig.Backend) -> String {
+        guard let last = sorted.last else { return "no events" }
+        func ms(_ d: Duration) -> String {
+            let us = d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+            return "\(us / 1000).\(String(us % 1000 + 1000).dropFirst()) ms"
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return "\(backend.rawValue): \(sorted.count) records in \(Int(seconds * 1000)) ms = "
+            + "\(Int(Double(sorted.count) / seconds)) records/s; record p50 \(ms(sorted[sorted.count / 2])), "
+            + "p99 \(ms(sorted[sorted.count * 99 / 100])), max \(ms(last))"
     }
 
     /// One write(2) per line: a pipe write this small is atomic, so a reader never sees half a uid.
