@@ -23,14 +23,20 @@ struct AWSOptions: ParsableArguments {
     @Option(help: "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1).")
     var region: String?
 
+    /// The process environment, with `--region` as `AWS_REGION` so it wins everywhere.
+    var environment: [String: String] {
+        var environment = ProcessEnvironment.current
+        if let region { environment["AWS_REGION"] = region }
+        return environment
+    }
+
     /// The SDK chain over the process environment and real files.
     func chain(transport: any AWSTransport) -> AWSCredentialChain {
-        AWSCredentialChain(
-            environment: ProcessEnvironment.current, transport: transport, profile: profile, fallbackRegion: region)
+        AWSCredentialChain(environment: environment, transport: transport, profile: profile)
     }
 
     func resolvedRegion(_ chain: AWSCredentialChain) -> String {
-        region ?? chain.region ?? "us-east-1"
+        chain.region ?? "us-east-1"
     }
 }
 
@@ -63,7 +69,7 @@ struct AWSWhoami: AsyncParsableCommand {
                 let region = aws.resolvedRegion(chain)
                 let resolved = try await chain.resolve()
                 let sts = try AWSSTS(
-                    region: region, environment: ProcessEnvironment.current,
+                    region: region, environment: aws.environment,
                     credentials: StaticCredentialsProvider(resolved.credentials), transport: transport)
                 let identity = try await sts.getCallerIdentity()
                 return Report(

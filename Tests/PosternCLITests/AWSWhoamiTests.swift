@@ -61,6 +61,13 @@ final class AWSWhoamiTests: XCTestCase {
         XCTAssertEqual(object["provider"] as? String, "shared-credentials-file")
         XCTAssertEqual(object["profile"] as? String, "ops")
         XCTAssertEqual(object["region"] as? String, "ap-southeast-2")
+
+        let flagged = try CLIRunner.run(
+            ["aws", "whoami", "--profile", "ops", "--region", "us-west-1", "--format", "json"],
+            environment: isolatedEnvironment(home: home.dir.path, ["AWS_ENDPOINT_URL_STS": moto]))
+        XCTAssertEqual(flagged.status, 0, flagged.stderr)
+        let flaggedObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(flagged.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(flaggedObject["region"] as? String, "us-west-1")
     }
 
     func testWhoamiWithoutCredentialsListsEveryProvider() throws {
