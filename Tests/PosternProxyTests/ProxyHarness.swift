@@ -21,7 +21,7 @@ final class ProxyHarness: @unchecked Sendable {
         env = try ServiceEnvironment.load()
         admin = try env.postgres("ADMIN")
         services = ProxyServices(clusterName: "test-cluster", sink: sink,
-                                 credentials: credentials ?? DatabaseCredentials(), limits: limits)
+                                 credentials: credentials ?? DatabaseSignIn(), limits: limits)
         server = ProxyServer(group: group, services: services)
         user = PosternUser(name: "tester", roles: roles.map(\.name), traits: traits)
         self.roles = roles

@@ -14,7 +14,7 @@ final class UpstreamSignInTests: XCTestCase {
     static let awsKeys = AWSCredentials(accessKeyId: "AKIDPROXYTEST", secretAccessKey: "proxy-test-secret-key")
 
     private func iamHarness(signingAt date: Date) throws -> ProxyHarness {
-        let credentials = DatabaseCredentials(aws: StaticAWSCredentials(Self.awsKeys), environment: [:], now: { date })
+        let credentials = DatabaseSignIn(aws: StaticAWSCredentials(Self.awsKeys), environment: [:], now: { date })
         return try ProxyHarness(credentials: credentials)
     }
 
@@ -69,7 +69,7 @@ final class UpstreamSignInTests: XCTestCase {
         let h = try ProxyHarness()
         let md5 = try h.env.postgres("MD5USER")
         let db = try h.database(name: "orders-md5", auth: .password(.environment("PROXY_TEST_MD5_PASSWORD")))
-        let credentials = DatabaseCredentials(environment: ["PROXY_TEST_MD5_PASSWORD": md5.password])
+        let credentials = DatabaseSignIn(environment: ["PROXY_TEST_MD5_PASSWORD": md5.password])
         let h2 = try ProxyHarness(credentials: credentials)
         let t = try await h2.tunnel(db, dbUser: md5.user, dbName: md5.database)
         let r = try h2.psql(t, ["-c", "select current_user"])

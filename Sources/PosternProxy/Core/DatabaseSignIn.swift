@@ -4,14 +4,14 @@ import PosternCore
 
 /// The configured sign-in of each database: a password from a file or the environment, an IAM
 /// token (RDS, Aurora, DSQL) or Redshift temporary credentials.
-public struct DatabaseCredentials: UpstreamCredentialSource {
-    public var aws: (any AWSCredentialSource)?
+public struct DatabaseSignIn: UpstreamCredentialSource {
+    public var aws: (any DatabaseAWSCredentials)?
     public var redshift: (any RedshiftLoginSource)?
     public var environment: [String: String]
     /// The signing time of IAM tokens (tests pin it).
     public var now: @Sendable () -> Date
 
-    public init(aws: (any AWSCredentialSource)? = nil, redshift: (any RedshiftLoginSource)? = nil,
+    public init(aws: (any DatabaseAWSCredentials)? = nil, redshift: (any RedshiftLoginSource)? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.aws = aws
@@ -54,7 +54,7 @@ public struct DatabaseCredentials: UpstreamCredentialSource {
         guard let aws else {
             throw UpstreamCredentialError("no AWS credentials are configured for IAM sign-in to \(quoted(db.name))")
         }
-        let credentials = try await aws.credentials(for: db.aws)
+        let credentials = try await aws.credentials(for: db)
         do {
             let token: IAMAuthToken
             if db.type == .dsql {
@@ -91,8 +91,8 @@ public struct DatabaseCredentials: UpstreamCredentialSource {
 }
 
 /// Fixed AWS credentials (tests, and environments that hand keys over explicitly).
-public struct StaticAWSCredentials: AWSCredentialSource {
+public struct StaticAWSCredentials: DatabaseAWSCredentials {
     public let value: AWSCredentials
     public init(_ value: AWSCredentials) { self.value = value }
-    public func credentials(for aws: DatabaseAWS) async throws -> AWSCredentials { value }
+    public func credentials(for database: Database) async throws -> AWSCredentials { value }
 }

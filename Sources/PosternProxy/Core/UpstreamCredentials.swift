@@ -31,9 +31,21 @@ public struct UpstreamCredentialError: Error, CustomStringConvertible, Sendable 
     public init(_ description: String) { self.description = description }
 }
 
-/// Supplies AWS credentials for a database's `aws` block (the AWS credential chain, STS).
-public protocol AWSCredentialSource: Sendable {
-    func credentials(for aws: DatabaseAWS) async throws -> AWSCredentials
+/// Supplies the AWS credentials to sign a database's IAM tokens with (the AWS credential chain,
+/// then the database's `assume_role_arn`).
+public protocol DatabaseAWSCredentials: Sendable {
+    func credentials(for database: Database) async throws -> AWSCredentials
+}
+
+/// The SDK credential chain and STS role chaining of `AWSSessionChain`.
+public struct SessionChainAWSCredentials: DatabaseAWSCredentials {
+    public let chain: AWSSessionChain
+
+    public init(_ chain: AWSSessionChain) { self.chain = chain }
+
+    public func credentials(for database: Database) async throws -> AWSCredentials {
+        try await chain.credentials(for: database).credentials()
+    }
 }
 
 /// Supplies Redshift temporary credentials (GetClusterCredentials) for a route.
