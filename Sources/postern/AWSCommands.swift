@@ -11,6 +11,7 @@ struct AWS: AsyncParsableCommand {
         // Add further `aws` subcommands here.
         subcommands: [
             AWSWhoami.self,
+            AWSToken.self,
         ]
     )
 }

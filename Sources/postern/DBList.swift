@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import PosternCore
 
-struct DBList: ParsableCommand {
+struct DBList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls",
         abstract: "List the databases your roles permit."
@@ -22,7 +22,7 @@ struct DBList: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Show protocol, type and URI too.")
     var verbose = false
 
-    func run() throws {
+    func run() async throws {
         do {
             let query: DatabaseQuery
             do {
@@ -31,7 +31,8 @@ struct DBList: ParsableCommand {
                 throw CLIError(error.description)
             }
             let session = try options.session()
-            let rows = DatabaseListing.list(session.config.databases, checker: session.checker, query: query)
+            let databases = await DiscoveryListing.databases(for: session.config)
+            let rows = DatabaseListing.list(databases, checker: session.checker, query: query)
             switch format {
             case .text:
                 print(DatabaseListing.table(rows, verbose: verbose), terminator: "")
