@@ -41,14 +41,6 @@ let package = Package(
             ]
         ),
         .target(
-            name: "PosternAudit",
-            dependencies: [
-                "PosternCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .target(
             name: "PosternProxy",
             dependencies: [
                 "PosternCore", "PosternAWS",
@@ -61,12 +53,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "PosternAudit",
+            dependencies: [
+                "PosternCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "PosternTUI", dependencies: ["PosternCore", "CNCurses"]),
+        .executableTarget(name: "postern-bench-tui", dependencies: ["PosternTUI", "PosternCore"]),
         .executableTarget(
             name: "postern",
             dependencies: [
-                "PosternCore", "PosternAWS", "PosternProxy", "PosternAudit",
+                "PosternCore", "PosternAWS", "PosternProxy", "PosternTUI", "PosternAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +86,7 @@ let package = Package(
         ),
         .testTarget(name: "PosternCLITests", dependencies: ["postern", "PosternCore"]),
         .testTarget(name: "PosternServiceTests", dependencies: []),
+        .testTarget(name: "PosternTUITests", dependencies: ["PosternTUI", "PosternCore", "postern"]),
         .testTarget(
             name: "PosternProxyTests",
             dependencies: [

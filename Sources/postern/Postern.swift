@@ -5,7 +5,8 @@ struct Postern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postern",
         abstract: "Database access behind AWS IAM: list, explain and connect to the databases your roles permit.",
-        subcommands: [DB.self, Audit.self, Play.self, AWS.self, Proxy.self]
+        subcommands: [Console.self, DB.self, Audit.self, Play.self, AWS.self, Proxy.self],
+        defaultSubcommand: Console.self
     )
 }
 
@@ -13,6 +14,6 @@ struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Databases you may reach.",
-        subcommands: [DBList.self, DBExplain.self]
+        subcommands: [DBList.self, DBExplain.self, DBConfigure.self]
     )
 }

@@ -8,7 +8,7 @@ public enum ConfigDecoder {
     public static func decode(_ text: String, file: String, baseDir: String)
         throws(ConfigError) -> (config: PosternConfig, rolesDir: String?) {
         let root = try parseSingle(text, file: file)
-        let fields = try root.mapping(known: topLevelKeys)
+        let fields = try root.mapping(known: topLevelKeys.union(ConsoleSettings.configKeys))
         var config = PosternConfig(path: file)
         config.clusterName = try fields.string("cluster_name", default: "postern")
         for item in try fields["users"]?.list() ?? [] { config.users.append(try decodeUser(item)) }
@@ -19,6 +19,7 @@ public enum ConfigDecoder {
         }
         try checkUnique(config.databases.map(\.name), what: "database", file: file)
         if let discovery = fields["discovery"] { config.discovery = try DiscoveryDecoder.decode(discovery) }
+        if let console = fields["console"] { config.console = try ConsoleSettings.decode(console) }
         if let audit = fields["audit"] { config.audit = try AuditConfigDecoder.decode(audit, baseDir: baseDir) }
         var rolesDir: String?
         if let dir = fields["roles_dir"] { rolesDir = resolve(try dir.string(), against: baseDir) }

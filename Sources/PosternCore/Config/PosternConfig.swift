@@ -6,6 +6,8 @@ public struct PosternConfig: Sendable {
     public var databases: [Database]
     /// AWS discovery matchers; empty when the config has no `discovery:` block.
     public var discovery = DiscoveryConfig()
+    /// The `console:` block (theme).
+    public var console = ConsoleSettings()
     /// Where audit events are stored (`audit:`).
     public var audit = AuditConfig()
     /// The file the config came from, for messages.

@@ -1,0 +1,39 @@
+import PosternCore
+
+/// The last row: the filter line while typing, else a message or key hints; the shown/total
+/// count always at the right.
+struct StatusLineView {
+    let theme: Theme
+
+    func draw(_ s: ConsoleState, on screen: inout VirtualScreen, _ r: Rect) {
+        guard !r.isEmpty else { return }
+        screen.fill(r, style: theme[.status])
+        let count = " \(s.browser.visible.count)/\(s.inventory.count) "
+        let countX = max(r.x, r.maxX - displayWidth(count))
+        screen.put(count, x: countX, y: r.y, style: theme[.count], clip: r)
+        let left = Rect(x: r.x, y: r.y, width: countX - r.x - 1, height: 1)
+        if s.filter.isEditing {
+            var x = screen.put("/", x: r.x, y: r.y, style: theme[.prompt], clip: left)
+            x = screen.put(s.filter.text, x: x, y: r.y, style: theme[.status], clip: left)
+            screen.cursor = x < left.maxX ? Point(x: x, y: r.y) : nil
+            if let error = s.filter.error {
+                screen.put("  " + error, x: x + 1, y: r.y, style: theme[.error], clip: left, ellipsis: true)
+            }
+            return
+        }
+        if let message = s.status {
+            screen.put(" " + message.text, x: r.x, y: r.y, style: theme[message.isError ? .error : .status], clip: left, ellipsis: true)
+        } else if !s.filter.text.isEmpty {
+            let x = screen.put(" filter /", x: r.x, y: r.y, style: theme[.prompt], clip: left)
+            screen.put(s.filter.text + "   (/ edit, Esc clear)", x: x, y: r.y, style: theme[.status], clip: left, ellipsis: true)
+        } else {
+            screen.put(" / filter  s sort  Enter connect  Tab details  ? help  q quit", x: r.x, y: r.y, style: theme[.status],
+                       clip: left, ellipsis: true)
+        }
+    }
+}
+
+/// Display width of already-safe text (what `VirtualScreen.put` will draw).
+func displayWidth(_ s: String) -> Int {
+    DisplayWidth.of(TextSanitizer.escape(s))
+}

@@ -1,0 +1,13 @@
+/// Everything that can change the console: keys from the terminal, and snapshots from background work.
+public enum ConsoleEvent: Sendable {
+    case key(Key)
+    case resize(width: Int, height: Int)
+    /// A new inventory (config reload, discovery): the list refreshes, the selection stays on its name.
+    case inventory(InventorySnapshot)
+    /// A one-line message for the status line.
+    case notice(String, isError: Bool)
+    /// Opens a pane (bringing its key bindings) and focuses it.
+    case openPane(PaneSlot, bindings: [KeyBinding])
+    case paneUpdate(PaneID, any PaneUpdate)
+    case closePane(PaneID)
+}

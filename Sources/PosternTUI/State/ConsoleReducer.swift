@@ -1,0 +1,238 @@
+/// `state + event → state`, with no I/O: every console behaviour is tested through here.
+public enum ConsoleReducer {
+    public static func reduce(_ state: ConsoleState, _ event: ConsoleEvent) -> ConsoleState {
+        var s = state
+        s.apply(event)
+        return s
+    }
+}
+
+extension ConsoleState {
+    public mutating func apply(_ event: ConsoleEvent) {
+        switch event {
+        case .key(let key):
+            handle(key)
+        case .resize(let w, let h):
+            width = max(1, w)
+            height = max(1, h)
+            clampScroll()
+        case .inventory(let snapshot):
+            let name = selectedRow?.name
+            inventory = snapshot
+            browser.order = snapshot.order(browser.sort)
+            filter.cache = nil
+            refilter(keepingName: name)
+        case .notice(let text, let isError):
+            status = StatusMessage(text, isError: isError)
+        case .openPane(let slot, let bindings):
+            panes.removeAll { $0.id == slot.id }
+            panes.append(slot)
+            for b in bindings { keymap.add(b) }
+            focus = .pane(slot.id)
+        case .paneUpdate(let id, let update):
+            guard let i = panes.firstIndex(where: { $0.id == id }) else { return }
+            respond(panes[i].pane.apply(update), pane: id)
+        case .closePane(let id):
+            closePane(id)
+        }
+    }
+
+    /// The keymap scopes a key is looked up in, most specific first.
+    var keyChain: [KeyScope] {
+        switch overlay {
+        case .confirmQuit?: return [.confirm]
+        case .help?: return [.help, .motion, .global]
+        case nil: break
+        }
+        if filter.isEditing { return [.filter, .global] }
+        switch focus {
+        case .list, .details: return [.browser, .motion, .global]
+        case .pane(let id): return [panes.first { $0.id == id }?.pane.keyScope ?? .global, .global]
+        }
+    }
+
+    mutating func handle(_ key: Key) {
+        let command = keymap.command(for: key, in: keyChain)
+        status = nil  // a message lasts until the next key
+        if overlay != nil {
+            if let command { overlayCommand(command) }
+            return
+        }
+        if filter.isEditing {
+            if let command { filterCommand(command) } else if case .char(let c) = key { setFilter(filter.text + String(c)) }
+            return
+        }
+        if case .pane(let id) = focus, let i = panes.firstIndex(where: { $0.id == id }) {
+            if let command, command == .nextPane || command == .previousPane || command == .help {
+                browserCommand(command)
+                return
+            }
+            let response = command.map { panes[i].pane.perform($0) } ?? panes[i].pane.input(key)
+            if response == .ignored, command == .back || key == .escape { focus = .list }
+            respond(response, pane: id)
+            return
+        }
+        if let command { browserCommand(command) }
+    }
+
+    mutating func browserCommand(_ command: Command) {
+        switch command {
+        case _ where Command.motions.contains(command):
+            move(command)
+        case .nextPane, .previousPane:
+            cycleFocus(forward: command == .nextPane)
+        case .help:
+            overlay = .help(scroll: 0)
+        case .quit:
+            if openSessions > 0 { overlay = .confirmQuit } else { shouldQuit = true }
+        case .interrupt:
+            status = StatusMessage("Ctrl-C does not quit here; press q to quit")
+        case .openFilter:
+            filter.isEditing = true
+            focus = .list
+        case .cycleSort, .reverseSort:
+            if command == .cycleSort { browser.sort.key = browser.sort.key.next } else { browser.sort.descending.toggle() }
+            let name = selectedRow?.name
+            browser.order = inventory.order(browser.sort)
+            refilter(keepingName: name)
+        case .connect:
+            if let row = selectedRow {
+                status = StatusMessage("sessions arrive with the proxy: cannot connect to \(row.name) yet")
+            }
+        case .back:
+            if focus == .details {
+                focus = .list
+            } else if !filter.text.isEmpty {
+                setFilter("")
+            } else {
+                status = nil
+            }
+        default:
+            break
+        }
+    }
+
+    mutating func overlayCommand(_ command: Command) {
+        switch (overlay, command) {
+        case (.confirmQuit?, .confirmYes): shouldQuit = true
+        case (.confirmQuit?, .confirmNo): overlay = nil
+        case (.help?, .back), (.help?, .help): overlay = nil
+        case (.help(let scroll)?, _) where Command.motions.contains(command):
+            let lines = HelpModel.lines(keymap).count
+            let page = max(1, height - 4)
+            overlay = .help(scroll: Self.moved(scroll, command, count: max(1, lines - page + 1), page: page))
+        default: break
+        }
+    }
+
+    mutating func filterCommand(_ command: Command) {
+        switch command {
+        case .filterAccept:
+            if filter.error == nil { filter.isEditing = false }
+        case .filterCancel:
+            setFilter("")
+            filter.isEditing = false
+        case .filterDeleteBack:
+            setFilter(String(filter.text.dropLast()))
+        case .filterClearLine:
+            setFilter("")
+        case .interrupt:
+            status = StatusMessage("Ctrl-C does not quit here; Esc clears the filter, q quits from the list")
+        default:
+            break
+        }
+    }
+
+    /// Parses and applies a filter; a parse error is kept for the filter line and the last valid
+    /// query stays applied.
+    mutating func setFilter(_ text: String) {
+        filter.text = text
+        do {
+            let query = try FilterQuery.parse(text)
+            filter.error = nil
+            guard query != filter.applied || filter.cache == nil else { return }
+            filter.applied = query
+            let name = selectedRow?.name
+            refilter(keepingName: name)
+        } catch {
+            filter.error = error.description
+        }
+    }
+
+    /// Recomputes the visible rows from the applied filter and keeps the selection on `name` when
+    /// it is still shown (else on the same position).
+    mutating func refilter(keepingName name: String?) {
+        let matches = FilterEngine.evaluate(filter.applied, in: inventory, previous: filter.cache)
+        filter.cache = FilterCache(query: filter.applied, matches: matches)
+        var visible: [Int32] = []
+        visible.reserveCapacity(min(matches.count, browser.order.count))
+        for r in browser.order where matches.contains(Int(r)) { visible.append(r) }
+        browser.visible = visible
+        if let name, let row = inventory.row(named: name), let i = visible.firstIndex(of: Int32(row)) {
+            browser.selected = i
+        } else {
+            browser.selected = min(browser.selected, max(0, visible.count - 1))
+        }
+        browser.detailsScroll = 0
+        clampScroll()
+    }
+
+    mutating func move(_ command: Command) {
+        switch focus {
+        case .details:
+            let count = selectedRow.map { DetailsModel(row: $0, checker: inventory.checker, width: layout.details?.width ?? width).lines.count } ?? 0
+            let page = layout.detailRows
+            browser.detailsScroll = Self.moved(browser.detailsScroll, command, count: max(1, count - page + 1), page: page)
+        default:
+            guard !browser.visible.isEmpty else { return }
+            let old = browser.selected
+            browser.selected = Self.moved(old, command, count: browser.visible.count, page: layout.listRows)
+            if browser.selected != old { browser.detailsScroll = 0 }
+            clampScroll()
+        }
+    }
+
+    /// A position after a motion, within 0..<count.
+    static func moved(_ position: Int, _ command: Command, count: Int, page: Int) -> Int {
+        let target: Int
+        switch command {
+        case .down: target = position + 1
+        case .up: target = position - 1
+        case .top: target = 0
+        case .bottom: target = count - 1
+        case .pageDown: target = position + page
+        case .pageUp: target = position - page
+        default: target = position
+        }
+        return max(0, min(count - 1, target))
+    }
+
+    /// Keeps the selected row on screen.
+    mutating func clampScroll() {
+        let rows = layout.listRows
+        if browser.selected < browser.scroll { browser.scroll = browser.selected }
+        if browser.selected >= browser.scroll + rows { browser.scroll = browser.selected - rows + 1 }
+        browser.scroll = max(0, min(browser.scroll, max(0, browser.visible.count - rows)))
+    }
+
+    mutating func cycleFocus(forward: Bool) {
+        var ring: [Focus] = [.list]
+        if layout.details != nil { ring.append(.details) }
+        ring += panes.map { .pane($0.id) }
+        let i = ring.firstIndex(of: focus) ?? 0
+        focus = ring[(i + (forward ? 1 : ring.count - 1)) % ring.count]
+    }
+
+    mutating func respond(_ response: PaneResponse, pane id: PaneID) {
+        switch response {
+        case .handled, .ignored: break
+        case .close: closePane(id)
+        case .status(let text): status = StatusMessage(text)
+        }
+    }
+
+    mutating func closePane(_ id: PaneID) {
+        panes.removeAll { $0.id == id }
+        if focus == .pane(id) { focus = .list }
+    }
+}

@@ -1,0 +1,80 @@
+/// Where keys go.
+public enum Focus: Equatable, Sendable {
+    case list
+    case details
+    case pane(PaneID)
+}
+
+/// Drawn over everything and takes the keys while shown.
+public enum Overlay: Equatable, Sendable {
+    case help(scroll: Int)
+    case confirmQuit
+}
+
+public struct StatusMessage: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+    public init(_ text: String, isError: Bool = false) {
+        self.text = text
+        self.isError = isError
+    }
+}
+
+public struct FilterState: Sendable {
+    /// What was typed after `/`.
+    public internal(set) var text = ""
+    public internal(set) var isEditing = false
+    /// Why `text` does not parse; the last valid query stays applied meanwhile.
+    public internal(set) var error: String?
+    public internal(set) var applied = FilterQuery.all
+    var cache: FilterCache?
+}
+
+public struct BrowserState: Sendable {
+    public internal(set) var sort = SortOrder()
+    /// Every row in sort order.
+    var order: [Int32] = []
+    /// Rows shown (filtered), in sort order.
+    public internal(set) var visible: [Int32] = []
+    /// Index into `visible`.
+    public internal(set) var selected = 0
+    /// Index into `visible` of the first row on screen.
+    public internal(set) var scroll = 0
+    public internal(set) var detailsScroll = 0
+}
+
+/// The whole console as a value: `ConsoleReducer.reduce(state, event)` gives the next one.
+public struct ConsoleState: Sendable {
+    public internal(set) var width: Int
+    public internal(set) var height: Int
+    public internal(set) var inventory: InventorySnapshot
+    public internal(set) var browser = BrowserState()
+    public internal(set) var filter = FilterState()
+    public internal(set) var focus = Focus.list
+    public internal(set) var overlay: Overlay?
+    public internal(set) var status: StatusMessage?
+    public internal(set) var panes: [PaneSlot] = []
+    public internal(set) var shouldQuit = false
+    public internal(set) var keymap: Keymap
+
+    public init(inventory: InventorySnapshot, width: Int, height: Int, keymap: Keymap = .standard,
+                status: StatusMessage? = nil) {
+        self.inventory = inventory
+        self.width = width
+        self.height = height
+        self.keymap = keymap
+        self.status = status
+        browser.order = inventory.order(browser.sort)
+        refilter(keepingName: nil)
+    }
+
+    /// Open sessions (SQL, Redis); `q` asks before closing them.
+    public var openSessions: Int { panes.filter(\.pane.isSession).count }
+
+    public var selectedRow: DatabaseRow? {
+        guard browser.visible.indices.contains(browser.selected) else { return nil }
+        return inventory.rows[Int(browser.visible[browser.selected])]
+    }
+
+    var layout: BrowserLayout { BrowserLayout(width: width, height: height) }
+}
