@@ -108,6 +108,16 @@ final class CredentialChainPrecedenceTests: XCTestCase {
         }
     }
 
+    func testUnsupportedProviderSettingsAreNamed() async throws {
+        try await CredentialChainFixture.with { f in
+            try f.write(".aws/config", "[profile sso]\nsso_session = corp\nsso_account_id = 1\n")
+            let error = await f.resolveError(["AWS_PROFILE": "sso", "AWS_EC2_METADATA_DISABLED": "true"])
+            XCTAssertTrue(
+                String(describing: error).contains("(it sets sso_session, which Postern does not support)"),
+                String(describing: error))
+        }
+    }
+
     func testFileLocationVariables() async throws {
         try await CredentialChainFixture.with { f in
             let credentials = try f.write("elsewhere/creds", "[default]\naws_access_key_id=AKIDELSEWHERE\naws_secret_access_key=s\n")

@@ -50,13 +50,21 @@ struct ProfileKeysCredentialLink: CredentialChainLink {
             return .skipped("no profile \"\(context.profileName)\" in \(path)")
         }
         guard let keys = try Self.staticCredentials(profile, provider: name) else {
-            return .skipped("profile \"\(context.profileName)\" in \(path) has no aws_access_key_id")
+            let unsupported = Self.unsupportedKeys.filter { profile[$0] != nil }
+            return .skipped(
+                "profile \"\(context.profileName)\" in \(path) has no aws_access_key_id"
+                    + (unsupported.isEmpty
+                        ? "" : " (it sets \(unsupported.joined(separator: ", ")), which Postern does not support)"))
         }
         let provider: AWSCredentialSource.Provider = file == .credentials ? .sharedCredentialsFile : .configFile
         return .found(
             AWSResolvedCredentials(
                 credentials: keys, source: AWSCredentialSource(provider, "profile \(context.profileName), \(path)")))
     }
+
+    /// Settings of SDK providers Postern leaves out (SSO, credential_process), named when a
+    /// profile relies on them so the operator is not left guessing.
+    static let unsupportedKeys = ["credential_process", "sso_session", "sso_start_url", "login_session"]
 
     /// The profile's keys; nil when it has none; an error when only one of the pair is there.
     static func staticCredentials(_ profile: [String: String], provider: String) throws -> AWSCredentials? {
