@@ -133,31 +133,18 @@ public struct AWSDiscovery: Sendable {
         let clusters = try await DescribeCalls.rdsClusters(
             client, filters: [("engine", DiscoveryEligibility.auroraEngines)], pageSize: pageSize)
         var fetched = Fetched()
-        for instance in instances {
-            let resource = "RDS instance \(instance.identifier)"
-            guard DiscoveryEligibility.isSupported(instance) else {
-                fetched.skipped.append(.init(resource: resource, reason: "engine version has no IAM authentication"))
-                continue
-            }
-            guard DiscoveryEligibility.isAvailable(instanceStatus: instance.status) else {
-                fetched.skipped.append(.init(resource: resource, reason: "status \(instance.status ?? "?")"))
-                continue
-            }
-            switch DiscoveredDatabases.rdsInstance(instance, context: context) {
-            case .success(let db): fetched.databases.append(db)
-            case .failure(let skip): fetched.skipped.append(.init(resource: skip.resource, reason: skip.reason))
-            }
+        let usable = fetched.keep(instances, named: { "RDS instance \($0.identifier)" }, rules: [
+            { DiscoveryEligibility.isSupported($0) ? nil : "engine version has no IAM authentication" },
+            { DiscoveryEligibility.isAvailable(instanceStatus: $0.status) ? nil : "status \($0.status ?? "?")" },
+        ])
+        for instance in usable {
+            fetched.record(DiscoveredDatabases.rdsInstance(instance, context: context))
         }
-        for cluster in clusters {
-            let resource = "Aurora cluster \(cluster.identifier)"
-            guard DiscoveryEligibility.isSupported(cluster) else {
-                fetched.skipped.append(.init(resource: resource, reason: "engine mode has no IAM authentication"))
-                continue
-            }
-            guard DiscoveryEligibility.isAvailable(clusterStatus: cluster.status) else {
-                fetched.skipped.append(.init(resource: resource, reason: "status \(cluster.status ?? "?")"))
-                continue
-            }
+        let usableClusters = fetched.keep(clusters, named: { "Aurora cluster \($0.identifier)" }, rules: [
+            { DiscoveryEligibility.isSupported($0) ? nil : "engine mode has no IAM authentication" },
+            { DiscoveryEligibility.isAvailable(clusterStatus: $0.status) ? nil : "status \($0.status ?? "?")" },
+        ])
+        for cluster in usableClusters {
             // Teleport asks for the member instances only for the VPC label; members it could
             // not list do not stop the cluster from being offered.
             let members = try? await DescribeCalls.rdsInstances(
@@ -175,77 +162,79 @@ public struct AWSDiscovery: Sendable {
 
     func fetchElastiCache(_ client: AWSServiceClient, _ context: DiscoveredDatabases.Context) async throws -> Fetched {
         var fetched = Fetched()
-        var eligible: [ElastiCacheReplicationGroup] = []
-        for group in try await DescribeCalls.replicationGroups(client, pageSize: pageSize) {
-            let resource = "ElastiCache replication group \(group.identifier)"
-            guard group.transitEncryption == true else {
-                fetched.skipped.append(.init(resource: resource, reason: "in-transit encryption is off"))
-                continue
-            }
-            guard DiscoveryEligibility.isAvailable(resourceStatus: group.status) else {
-                fetched.skipped.append(.init(resource: resource, reason: "status \(group.status ?? "?")"))
-                continue
-            }
-            eligible.append(group)
-        }
-        guard !eligible.isEmpty else { return fetched }
+        let groups = fetched.keep(
+            try await DescribeCalls.replicationGroups(client, pageSize: pageSize),
+            named: { "ElastiCache replication group \($0.identifier)" },
+            rules: [
+                { $0.transitEncryption == true ? nil : "in-transit encryption is off" },
+                { DiscoveryEligibility.isAvailable(resourceStatus: $0.status) ? nil : "status \($0.status ?? "?")" },
+            ])
+        guard !groups.isEmpty else { return fetched }
         // Extra labels only; Teleport carries on without them (e.g. no permission).
         let nodes = (try? await DescribeCalls.cacheNodes(client, pageSize: pageSize)) ?? []
         let subnetGroups = (try? await DescribeCalls.cacheSubnetGroups(client, pageSize: pageSize)) ?? []
-        for group in eligible {
-            var tags: [AWSResourceTag] = []
-            if let arn = group.arn { tags = (try? await DescribeCalls.elastiCacheTags(client, arn: arn)) ?? [] }
+        for group in groups {
+            let tags = await Self.tags(group.arn) { try await DescribeCalls.elastiCacheTags(client, arn: $0) }
             let extra = DiscoveredDatabases.elastiCacheExtraLabels(
                 group: group.identifier, nodes: nodes, subnetGroups: subnetGroups)
-            fetched.databases += DiscoveredDatabases.elastiCache(
-                group, extraLabels: extra, tags: tags, context: context)
+            fetched.databases += DiscoveredDatabases.elastiCache(group, extraLabels: extra, tags: tags, context: context)
         }
         return fetched
     }
 
     func fetchMemoryDB(_ client: AWSServiceClient, _ context: DiscoveredDatabases.Context) async throws -> Fetched {
         var fetched = Fetched()
-        var eligible: [MemoryDBCluster] = []
-        for cluster in try await DescribeCalls.memoryDBClusters(client, pageSize: pageSize) {
-            let resource = "MemoryDB cluster \(cluster.name)"
-            guard cluster.tlsEnabled == true else {
-                fetched.skipped.append(.init(resource: resource, reason: "TLS is off"))
-                continue
-            }
-            guard DiscoveryEligibility.isAvailable(resourceStatus: cluster.status) else {
-                fetched.skipped.append(.init(resource: resource, reason: "status \(cluster.status ?? "?")"))
-                continue
-            }
-            eligible.append(cluster)
-        }
-        guard !eligible.isEmpty else { return fetched }
+        let clusters = fetched.keep(
+            try await DescribeCalls.memoryDBClusters(client, pageSize: pageSize),
+            named: { "MemoryDB cluster \($0.name)" },
+            rules: [
+                { $0.tlsEnabled == true ? nil : "TLS is off" },
+                { DiscoveryEligibility.isAvailable(resourceStatus: $0.status) ? nil : "status \($0.status ?? "?")" },
+            ])
+        guard !clusters.isEmpty else { return fetched }
         let subnetGroups = (try? await DescribeCalls.memoryDBSubnetGroups(client, pageSize: pageSize)) ?? []
-        for cluster in eligible {
-            var tags: [AWSResourceTag] = []
-            if let arn = cluster.arn { tags = (try? await DescribeCalls.memoryDBTags(client, arn: arn)) ?? [] }
-            switch DiscoveredDatabases.memoryDB(cluster, subnetGroups: subnetGroups, tags: tags, context: context) {
-            case .success(let db): fetched.databases.append(db)
-            case .failure(let skip): fetched.skipped.append(.init(resource: skip.resource, reason: skip.reason))
-            }
+        for cluster in clusters {
+            let tags = await Self.tags(cluster.arn) { try await DescribeCalls.memoryDBTags(client, arn: $0) }
+            fetched.record(DiscoveredDatabases.memoryDB(cluster, subnetGroups: subnetGroups, tags: tags, context: context))
         }
         return fetched
+    }
+
+    /// A resource's tags, or none when it has no ARN or they cannot be listed (as in Teleport).
+    static func tags(_ arn: String?, _ list: (String) async throws -> [AWSResourceTag]) async -> [AWSResourceTag] {
+        guard let arn else { return [] }
+        return (try? await list(arn)) ?? []
     }
 
     // MARK: Redshift
 
     static func redshift(_ clusters: [RedshiftCluster], _ context: DiscoveredDatabases.Context) -> Fetched {
         var fetched = Fetched()
-        for cluster in clusters {
-            guard DiscoveryEligibility.isAvailable(redshiftStatus: cluster.status) else {
-                fetched.skipped.append(.init(resource: "Redshift cluster \(cluster.identifier)",
-                                             reason: "status \(cluster.status ?? "?")"))
-                continue
-            }
-            switch DiscoveredDatabases.redshift(cluster, context: context) {
-            case .success(let db): fetched.databases.append(db)
-            case .failure(let skip): fetched.skipped.append(.init(resource: skip.resource, reason: skip.reason))
-            }
+        let usable = fetched.keep(clusters, named: { "Redshift cluster \($0.identifier)" }, rules: [
+            { DiscoveryEligibility.isAvailable(redshiftStatus: $0.status) ? nil : "status \($0.status ?? "?")" },
+        ])
+        for cluster in usable {
+            fetched.record(DiscoveredDatabases.redshift(cluster, context: context))
         }
         return fetched
+    }
+}
+
+extension AWSDiscovery.Fetched {
+    /// The items every rule passes (a rule answers nil, or why not); the others are recorded as
+    /// skipped with the first reason.
+    mutating func keep<Item>(_ items: [Item], named name: (Item) -> String, rules: [(Item) -> String?]) -> [Item] {
+        items.filter { item in
+            guard let reason = rules.lazy.compactMap({ $0(item) }).first else { return true }
+            skipped.append(.init(resource: name(item), reason: reason))
+            return false
+        }
+    }
+
+    mutating func record(_ result: Result<Database, DiscoveredDatabases.Skip>) {
+        switch result {
+        case .success(let db): databases.append(db)
+        case .failure(let skip): skipped.append(.init(resource: skip.resource, reason: skip.reason))
+        }
     }
 }

@@ -41,24 +41,27 @@ enum DescribeCalls {
         [AWSQueryItem("MaxRecords", String(pageSize))] + (marker.map { [AWSQueryItem("Marker", $0)] } ?? [])
     }
 
+    /// Every page of a Query-protocol Describe call: `MaxRecords`/`Marker` after `parameters`.
+    static func queryPages<Page: Decodable, Item: Sendable>(
+        _ client: AWSServiceClient, action: String, version: String, parameters: [AWSQueryItem] = [],
+        pageSize: Int, _ page: Page.Type, items: (Page) -> (items: [Item], next: String?)
+    ) async throws -> [Item] {
+        try await all { marker in
+            items(try await client.query(
+                action: action, version: version, parameters: parameters + paging(marker, pageSize), result: Page.self))
+        }
+    }
+
     static func rdsInstances(_ client: AWSServiceClient, filters: [(name: String, values: [String])],
                              pageSize: Int = pageSize) async throws -> [RDSDBInstance] {
-        try await all { marker in
-            let page = try await client.query(
-                action: "DescribeDBInstances", version: rdsVersion,
-                parameters: rdsFilters(filters) + paging(marker, pageSize), result: RDSInstancesPage.self)
-            return (page.instances.items(), page.marker)
-        }
+        try await queryPages(client, action: "DescribeDBInstances", version: rdsVersion, parameters: rdsFilters(filters),
+                             pageSize: pageSize, RDSInstancesPage.self) { ($0.instances.items(), $0.marker) }
     }
 
     static func rdsClusters(_ client: AWSServiceClient, filters: [(name: String, values: [String])],
                             pageSize: Int = pageSize) async throws -> [RDSDBCluster] {
-        try await all { marker in
-            let page = try await client.query(
-                action: "DescribeDBClusters", version: rdsVersion,
-                parameters: rdsFilters(filters) + paging(marker, pageSize), result: RDSClustersPage.self)
-            return (page.clusters.items(), page.marker)
-        }
+        try await queryPages(client, action: "DescribeDBClusters", version: rdsVersion, parameters: rdsFilters(filters),
+                             pageSize: pageSize, RDSClustersPage.self) { ($0.clusters.items(), $0.marker) }
     }
 
     // MARK: ElastiCache (Query, 2015-02-02)
@@ -68,33 +71,23 @@ enum DescribeCalls {
     static func replicationGroups(_ client: AWSServiceClient, pageSize: Int = pageSize) async throws
         -> [ElastiCacheReplicationGroup]
     {
-        try await all { marker in
-            let page = try await client.query(
-                action: "DescribeReplicationGroups", version: elastiCacheVersion,
-                parameters: paging(marker, pageSize), result: ElastiCacheGroupsPage.self)
-            return (page.groups.items(), page.marker)
-        }
+        try await queryPages(client, action: "DescribeReplicationGroups", version: elastiCacheVersion,
+                             pageSize: pageSize, ElastiCacheGroupsPage.self) { ($0.groups.items(), $0.marker) }
     }
 
     /// Nodes that belong to a replication group (memcached and single-node Redis are left out).
     static func cacheNodes(_ client: AWSServiceClient, pageSize: Int = pageSize) async throws -> [ElastiCacheNode] {
-        try await all { marker in
-            let page = try await client.query(
-                action: "DescribeCacheClusters", version: elastiCacheVersion,
-                parameters: paging(marker, pageSize), result: ElastiCacheNodesPage.self)
-            return (page.nodes.items().filter { $0.replicationGroupID != nil }, page.marker)
+        try await queryPages(client, action: "DescribeCacheClusters", version: elastiCacheVersion,
+                             pageSize: pageSize, ElastiCacheNodesPage.self) {
+            ($0.nodes.items().filter { $0.replicationGroupID != nil }, $0.marker)
         }
     }
 
     static func cacheSubnetGroups(_ client: AWSServiceClient, pageSize: Int = pageSize) async throws
         -> [ElastiCacheSubnetGroup]
     {
-        try await all { marker in
-            let page = try await client.query(
-                action: "DescribeCacheSubnetGroups", version: elastiCacheVersion,
-                parameters: paging(marker, pageSize), result: ElastiCacheSubnetGroupsPage.self)
-            return (page.subnetGroups.items(), page.marker)
-        }
+        try await queryPages(client, action: "DescribeCacheSubnetGroups", version: elastiCacheVersion,
+                             pageSize: pageSize, ElastiCacheSubnetGroupsPage.self) { ($0.subnetGroups.items(), $0.marker) }
     }
 
     static func elastiCacheTags(_ client: AWSServiceClient, arn: String) async throws -> [AWSResourceTag] {
@@ -148,9 +141,7 @@ enum DescribeCalls {
     static func redshiftClusters(_ client: AWSServiceClient, pageSize: Int = pageSize) async throws
         -> [RedshiftCluster]
     {
-        try await all { marker in
-            let page = try await RedshiftAPI(client: client).describeClusters(marker: marker, pageSize: pageSize)
-            return (page.clusters.items(), page.marker)
-        }
+        try await queryPages(client, action: "DescribeClusters", version: RedshiftAPI.version, pageSize: pageSize,
+                             RedshiftClustersPage.self) { ($0.clusters.items(), $0.marker) }
     }
 }

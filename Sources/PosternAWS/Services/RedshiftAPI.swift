@@ -1,6 +1,6 @@
 import Foundation
 
-/// The Redshift (provisioned) calls Postern makes: temporary credentials and `DescribeClusters`.
+/// The Redshift (provisioned) credential calls; `DescribeClusters` is in `DescribeCalls`.
 public struct RedshiftAPI: Sendable {
     public static let version = "2012-12-01"
     /// Credentials live 15 minutes, like IAM auth tokens (AWS allows 900…3600 s).
@@ -58,14 +58,6 @@ public struct RedshiftAPI: Sendable {
             action: "GetClusterCredentialsWithIAM", version: Self.version, parameters: parameters,
             result: CredentialsResult.self
         ).credentials
-    }
-
-    /// One page of `DescribeClusters`.
-    func describeClusters(marker: String?, pageSize: Int) async throws -> RedshiftClustersPage {
-        var parameters = [AWSQueryItem("MaxRecords", String(pageSize))]
-        if let marker { parameters.append(AWSQueryItem("Marker", marker)) }
-        return try await client.query(
-            action: "DescribeClusters", version: Self.version, parameters: parameters, result: RedshiftClustersPage.self)
     }
 }
 
