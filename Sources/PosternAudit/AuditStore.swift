@@ -39,6 +39,16 @@ public final class AuditStore: AuditSink {
         try await writer.submit(try events.map(EncodedAuditEvent.init))
     }
 
+    /// Without a Task: encodes here, and `completion` runs on the writer thread after the commit.
+    public func record(_ events: [AuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
+        guard !events.isEmpty else { return completion(nil) }
+        do {
+            writer.submit(try events.map(EncodedAuditEvent.init), .callback(completion))
+        } catch {
+            completion(error)
+        }
+    }
+
     /// The newest `limit` events matching, oldest first.
     public func search(_ query: AuditSearch) throws -> [AuditEvent] { try storage.search(query) }
 

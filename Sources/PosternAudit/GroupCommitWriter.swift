@@ -13,7 +13,22 @@ import PosternCore
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Pending {
         let events: [EncodedAuditEvent]
-        let continuation: UnsafeContinuation<Void, any Error>
+        let waiter: Waiter
+    }
+
+    /// Who is told when the batch commits: a suspended task, or a callback (event-loop callers).
+    enum Waiter {
+        case task(UnsafeContinuation<Void, any Error>)
+        case callback(@Sendable ((any Error)?) -> Void)
+
+        func resume(_ error: (any Error)?) {
+            switch self {
+            case .task(let c):
+                if let error { c.resume(throwing: error) } else { c.resume() }
+            case .callback(let f):
+                f(error)
+            }
+        }
     }
 
     private let backend: any AuditBackend
@@ -39,16 +54,20 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Returns once `events` are committed (or throws why not).
     func submit(_ events: [EncodedAuditEvent]) async throws {
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-            condition.lock()
-            if closing {
-                condition.unlock()
-                continuation.resume(throwing: AuditStoreError.closed)
-                return
-            }
-            queue.append(Pending(events: events, continuation: continuation))
-            condition.signal()
-            condition.unlock()
+            submit(events, .task(continuation))
         }
+    }
+
+    func submit(_ events: [EncodedAuditEvent], _ waiter: Waiter) {
+        condition.lock()
+        if closing {
+            condition.unlock()
+            waiter.resume(AuditStoreError.closed)
+            return
+        }
+        queue.append(Pending(events: events, waiter: waiter))
+        condition.signal()
+        condition.unlock()
     }
 
     private func run() {
@@ -72,12 +91,12 @@ final class GroupCommitWriter: @unchecked Sendable {
         let events = batch.count == 1 ? batch[0].events : batch.flatMap(\.events)
         do {
             let stored = try backend.append(events)
-            for p in batch { p.continuation.resume() }
+            for p in batch { p.waiter.resume(nil) }
             publish(stored)
         } catch {
             logger.error("audit commit failed", metadata: ["events": "\(events.count)", "error": "\(error)"])
             let reported = error as? AuditStoreError ?? AuditStoreError.io(String(describing: error))
-            for p in batch { p.continuation.resume(throwing: reported) }
+            for p in batch { p.waiter.resume(reported) }
         }
     }
 

@@ -28,10 +28,12 @@ final class SQLiteAuditBackend: AuditBackend {
         let pragma = synchronous == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
             // Checkpoints are WALCheckpointer's; the WAL file is cut back after each full one.
-            try db.execute(sql: "PRAGMA synchronous = \(pragma); PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            // After opening: DatabasePool sets NORMAL itself once prepareDatabase has run.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
             try Self.migrator.migrate(pool)
             checkpointer = try WALCheckpointer(path: path, configuration: config)
         } catch {

@@ -113,4 +113,28 @@ final class AuditStoreTests: XCTestCase {
         XCTAssertEqual(try store.session(s.sessionID), [first, second])
         try store.close()
     }
+
+    func testCallbackRecordCompletesOnceAfterCommit() async throws {
+        try await Fixture.eachBackend { store, _ in
+            var s = Fixture.session()
+            let events = (0..<200).map { Fixture.query(&s, "select \($0)") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for chunk in stride(from: 0, to: events.count, by: 4) {
+                    let batch = Array(events[chunk..<chunk + 4])
+                    group.addTask {
+                        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                            // A checked continuation traps if the completion ran twice.
+                            store.record(batch) { error in
+                                if let error { c.resume(throwing: error) } else { c.resume() }
+                            }
+                        }
+                        let stored = Set(try store.session(batch[0].sessionID).map(\.id))
+                        XCTAssertTrue(batch.allSatisfy { stored.contains($0.id) }, "committed before completion")
+                    }
+                }
+                try await group.waitForAll()
+            }
+            XCTAssertEqual(try store.session(s.sessionID), events)
+        }
+    }
 }

@@ -7,11 +7,26 @@ public protocol AuditSink: Sendable {
     /// Commits several events in order, as one unit where the backend allows (Parse+Bind+Execute
     /// arriving in one packet cost one wait, not three).
     func record(contentsOf events: [AuditEvent]) async throws
+    /// The callback form, for event-loop code that should not start a Task per statement: `completion`
+    /// gets nil once the events are committed, or the error. It may run on the store's own thread, so
+    /// it must only hand over (e.g. `eventLoop.execute { … }`), never block.
+    func record(_ events: [AuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void)
 }
 
 extension AuditSink {
     public func record(contentsOf events: [AuditEvent]) async throws {
         for event in events { try await record(event) }
+    }
+
+    public func record(_ events: [AuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
+        Task {
+            do {
+                try await record(contentsOf: events)
+                completion(nil)
+            } catch {
+                completion(error)
+            }
+        }
     }
 }
 
