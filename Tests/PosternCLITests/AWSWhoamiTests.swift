@@ -19,7 +19,7 @@ final class AWSWhoamiTests: XCTestCase {
     }
 
     func motoURL() throws -> String {
-        try MotoEnvironment.load()
+        try CLIMoto.load().url
     }
 
     func testWhoamiShowsCallerAndProvider() throws {
@@ -79,32 +79,5 @@ final class AWSWhoamiTests: XCTestCase {
                          "config-file:", "container-role:", "iam-role: AWS_EC2_METADATA_DISABLED=true"] {
             XCTAssertTrue(result.stderr.contains(provider), "missing \(provider) in \(result.stderr)")
         }
-    }
-}
-
-/// moto_server's URL from the test services' env file ($POSTERN_TEST_ENV, $POSTERN_SERVICES_DIR/env,
-/// <repo>/.services/env), as Tests/PosternServiceTests/ServiceEnvironment.swift finds it; a
-/// missing file fails the test.
-enum MotoEnvironment {
-    struct NotRunning: Error, CustomStringConvertible {
-        var description: String { "test services are not running: run `scripts/services start` (or `make test`)" }
-    }
-
-    static func load(filePath: String = #filePath) throws -> String {
-        let environment = ProcessInfo.processInfo.environment
-        var candidates = [environment["POSTERN_TEST_ENV"], environment["POSTERN_SERVICES_DIR"].map { $0 + "/env" }]
-            .compactMap { $0 }.filter { !$0.isEmpty }
-        var dir = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-            dir = dir.deletingLastPathComponent()
-        }
-        candidates.append(dir.appendingPathComponent(".services/env").path)
-        for candidate in candidates {
-            guard let text = try? String(contentsOfFile: candidate, encoding: .utf8) else { continue }
-            for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("POSTERN_TEST_MOTO_URL=") {
-                return String(line.dropFirst("POSTERN_TEST_MOTO_URL=".count))
-            }
-        }
-        throw NotRunning()
     }
 }
