@@ -73,10 +73,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PosternCoreTests", dependencies: ["PosternCore"]),
-        .testTarget(
-            name: "PosternAuditTests",
-            dependencies: ["PosternAudit", "PosternCore", "postern", .product(name: "GRDB", package: "GRDB.swift")]
-        ),
+        .testTarget(name: "PosternAuditTests", dependencies: ["PosternAudit", "PosternCore", "postern"]),
         .testTarget(
             name: "PosternAWSTests",
             dependencies: [
@@ -93,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "PosternProxyTests",
             dependencies: [
-                "PosternProxy", "PosternCore", "PosternAWS",
+                "PosternProxy", "PosternCore", "PosternAWS", "PosternAudit", "postern",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
