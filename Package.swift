@@ -73,7 +73,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PosternCoreTests", dependencies: ["PosternCore"]),
-        .testTarget(name: "PosternAuditTests", dependencies: ["PosternAudit", "PosternCore", "postern"]),
+        .testTarget(
+            name: "PosternAuditTests",
+            dependencies: ["PosternAudit", "PosternCore", "postern", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "PosternAWSTests",
             dependencies: [
