@@ -150,3 +150,50 @@ final class AuditEventJSONTests: XCTestCase {
         XCTAssertEqual(try AuditEvent.decode(json: Data(safe.utf8)), ev)
     }
 }
+
+/// The direct JSON writer and JSONEncoder must give the same bytes for everything an event can hold.
+final class AuditJSONWriterTests: XCTestCase {
+    func testWriterMatchesJSONEncoderForEveryKind() throws {
+        let tricky = "q \"quoted\" back\\slash /path\u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1B}\u{1F} é 漢 \u{202E} 🙂"
+        let db = AuditDatabase(service: "s\u{1}", protocol: "postgres", uri: "h:1", name: tricky, user: "u",
+                               labels: ["b": tricky, "a": "1", "Z": "", "é": "x"], awsRegion: "eu-west-2",
+                               roles: ["r2", "r1"], type: "rds", origin: "cloud")
+        let kinds: [AuditEventDetails] = [
+            .sessionStart(.init(status: .failed(tricky, message: tricky), serverID: "h", serverHostname: "n",
+                                serverVersion: "v", localAddr: "l", remoteAddr: "r", userAgent: "ua", postgresPID: 4_294_967_295)),
+            .sessionEnd(.init(sessionStart: AuditTime(nanoseconds: -1), sessionStop: AuditTime(seconds: 1),
+                              participants: ["a", tricky])),
+            .query(.init(query: tricky, parameters: [tricky, ""])),
+            .query(.init(query: "", status: .failed("x"))),
+            .postgresParse(.init(statementName: tricky, query: tricky)),
+            .postgresBind(.init(statementName: "", portalName: tricky, parameters: [])),
+            .postgresExecute(.init(portalName: "")),
+            .postgresClose(.init(statementName: "s", portalName: "p")),
+            .postgresFunction(.init(functionOID: 0, functionArgs: [tricky])),
+            .malformedPacket(.init(payload: Array(0...255))),
+            .malformedPacket(.init(payload: [])),
+        ] + [0, 1, 10, 250, 999, 1000, 1234, 1_000_001, 86_400_000_000, -5].map {
+            .result(.init(queryID: "q", status: .failed(tricky), sqlState: "42P01", affectedRecords: UInt64.max,
+                          durationMicroseconds: $0, commandTag: tricky))
+        }
+        for (i, details) in kinds.enumerated() {
+            let ev = AuditEvent(index: Int64(i) - 1, id: i == 0 ? "" : "id", time: AuditTime(seconds: Int64(i), nanos: 5),
+                                clusterName: tricky, user: tricky, sessionID: "sid", database: db, details: details)
+            let viaEncoder = String(decoding: try AuditJSON.encoder().encode(ev), as: UTF8.self)
+            XCTAssertEqual(try ev.jsonString(), viaEncoder, "kind \(i)")
+            XCTAssertEqual(try AuditEvent.decode(json: Data(try ev.jsonString().utf8)), ev, "kind \(i)")
+        }
+    }
+
+    func testIDsAreRandomVersion4UUIDs() {
+        let ids = (0..<1000).map { _ in AuditEvent.newID() }
+        XCTAssertEqual(Set(ids).count, ids.count)
+        for id in ids.prefix(50) {
+            XCTAssertNotNil(UUID(uuidString: id), id)
+            XCTAssertEqual(id, id.lowercased())
+            let chars = Array(id)
+            XCTAssertEqual(chars[14], "4")
+            XCTAssertTrue("89ab".contains(chars[19]), id)
+        }
+    }
+}

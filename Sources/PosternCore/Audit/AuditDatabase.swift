@@ -44,18 +44,18 @@ public struct AuditDatabase: Sendable, Hashable {
                   roles: roles, type: db.type.rawValue, origin: db.origin.rawValue)
     }
 
-    func encode(into c: inout AuditEncoding) throws {
-        try c.encodeNonEmpty(service, .dbService)
-        try c.encode(`protocol`, forKey: .dbProtocol)
-        try c.encode(uri, forKey: .dbURI)
-        try c.encodeNonEmpty(name, .dbName)
-        try c.encodeNonEmpty(user, .dbUser)
-        try c.encodeNonEmpty(labels, .dbLabels)
-        try c.encodeNonEmpty(awsRegion, .dbAWSRegion)
-        try c.encodeNonEmpty(awsRedshiftClusterID, .dbAWSRedshiftClusterID)
-        try c.encodeNonEmpty(roles, .dbRoles)
-        try c.encodeNonEmpty(type, .dbType)
-        try c.encodeNonEmpty(origin, .dbOrigin)
+    func encode(into c: inout some AuditFieldWriter) throws {
+        try c.putNonEmpty(service, .dbService)
+        try c.put(`protocol`, .dbProtocol)
+        try c.put(uri, .dbURI)
+        try c.putNonEmpty(name, .dbName)
+        try c.putNonEmpty(user, .dbUser)
+        try c.putNonEmpty(labels, .dbLabels)
+        try c.putNonEmpty(awsRegion, .dbAWSRegion)
+        try c.putNonEmpty(awsRedshiftClusterID, .dbAWSRedshiftClusterID)
+        try c.putNonEmpty(roles, .dbRoles)
+        try c.putNonEmpty(type, .dbType)
+        try c.putNonEmpty(origin, .dbOrigin)
     }
 
     init(from c: AuditDecoding) throws {

@@ -31,20 +31,25 @@ public struct AuditEvent: Sendable, Hashable {
     public var type: AuditEventType { details.type }
     public var code: String { details.code }
 
-    public static func newID() -> String { UUID().uuidString.lowercased() }
+    /// A fresh lowercase random UUID.
+    public static func newID() -> String { AuditID.make() }
 }
 
 extension AuditEvent: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: AuditKey.self)
-        try c.encode(index, forKey: .index)
-        try c.encode(type.rawValue, forKey: .type)
-        try c.encodeNonEmpty(id, .id)
-        try c.encode(code, forKey: .code)
-        try c.encode(time, forKey: .time)
-        try c.encodeNonEmpty(clusterName, .clusterName)
-        try c.encodeNonEmpty(user, .user)
-        try c.encode(sessionID, forKey: .sessionID)
+        try write(into: &c)
+    }
+
+    func write(into c: inout some AuditFieldWriter) throws {
+        try c.put(index, .index)
+        try c.put(type.rawValue, .type)
+        try c.putNonEmpty(id, .id)
+        try c.put(code, .code)
+        try c.put(time, .time)
+        try c.putNonEmpty(clusterName, .clusterName)
+        try c.putNonEmpty(user, .user)
+        try c.put(sessionID, .sessionID)
         try database.encode(into: &c)
         try details.encode(into: &c)
     }
@@ -68,10 +73,16 @@ extension AuditEvent: Codable {
 }
 
 extension AuditEvent {
-    /// Deterministic JSON: keys sorted (as `tsh` prints them), slashes unescaped, no whitespace.
-    public func jsonData() throws -> Data { try AuditJSON.encoder().encode(self) }
+    /// Deterministic JSON: keys sorted (as `tsh` prints them), slashes unescaped, no whitespace; the
+    /// same bytes as `AuditJSON.encoder()` gives, written directly (several times faster, and this runs
+    /// for every audited statement).
+    public func jsonString() throws -> String {
+        var w = AuditJSONWriter()
+        try write(into: &w)
+        return w.render()
+    }
 
-    public func jsonString() throws -> String { String(decoding: try jsonData(), as: UTF8.self) }
+    public func jsonData() throws -> Data { Data(try jsonString().utf8) }
 
     public static func decode(json: Data) throws -> AuditEvent { try JSONDecoder().decode(AuditEvent.self, from: json) }
 }

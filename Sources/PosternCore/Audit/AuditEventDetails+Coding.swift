@@ -1,49 +1,49 @@
 import Foundation
 
 extension AuditEventDetails {
-    func encode(into c: inout AuditEncoding) throws {
+    func encode(into c: inout some AuditFieldWriter) throws {
         if let status { try status.encode(into: &c) }
         switch self {
         case .sessionStart(let s):
-            try c.encode(s.serverID, forKey: .serverID)
-            try c.encodeNonEmpty(s.serverHostname, .serverHostname)
-            try c.encodeNonEmpty(s.serverVersion, .serverVersion)
-            try c.encodeNonEmpty(s.localAddr, .localAddr)
-            try c.encodeNonEmpty(s.remoteAddr, .remoteAddr)
-            try c.encodeNonEmpty(s.userAgent, .userAgent)
-            if s.postgresPID != 0 { try c.encode(s.postgresPID, forKey: .postgresPID) }
+            try c.put(s.serverID, .serverID)
+            try c.putNonEmpty(s.serverHostname, .serverHostname)
+            try c.putNonEmpty(s.serverVersion, .serverVersion)
+            try c.putNonEmpty(s.localAddr, .localAddr)
+            try c.putNonEmpty(s.remoteAddr, .remoteAddr)
+            try c.putNonEmpty(s.userAgent, .userAgent)
+            if s.postgresPID != 0 { try c.put(UInt64(s.postgresPID), .postgresPID) }
         case .sessionEnd(let e):
-            try c.encodeIfPresent(e.sessionStart, forKey: .sessionStart)
-            try c.encodeIfPresent(e.sessionStop, forKey: .sessionStop)
-            try c.encodeNonEmpty(e.localAddr, .localAddr)
-            try c.encodeNonEmpty(e.remoteAddr, .remoteAddr)
-            try c.encodeNonEmpty(e.participants, .participants)
+            if let t = e.sessionStart { try c.put(t, .sessionStart) }
+            if let t = e.sessionStop { try c.put(t, .sessionStop) }
+            try c.putNonEmpty(e.localAddr, .localAddr)
+            try c.putNonEmpty(e.remoteAddr, .remoteAddr)
+            try c.putNonEmpty(e.participants, .participants)
         case .query(let q):
-            try c.encode(q.query, forKey: .dbQuery)
-            try c.encodeNonEmpty(q.parameters, .dbQueryParameters)
+            try c.put(q.query, .dbQuery)
+            try c.putNonEmpty(q.parameters, .dbQueryParameters)
         case .postgresParse(let p):
-            try c.encode(p.statementName, forKey: .statementName)
-            try c.encode(p.query, forKey: .query)
+            try c.put(p.statementName, .statementName)
+            try c.put(p.query, .query)
         case .postgresBind(let b):
-            try c.encode(b.statementName, forKey: .statementName)
-            try c.encode(b.portalName, forKey: .portalName)
-            try c.encode(b.parameters, forKey: .parameters)
+            try c.put(b.statementName, .statementName)
+            try c.put(b.portalName, .portalName)
+            try c.put(b.parameters, .parameters)
         case .postgresExecute(let e):
-            try c.encode(e.portalName, forKey: .portalName)
+            try c.put(e.portalName, .portalName)
         case .postgresClose(let cl):
-            try c.encode(cl.statementName, forKey: .statementName)
-            try c.encode(cl.portalName, forKey: .portalName)
+            try c.put(cl.statementName, .statementName)
+            try c.put(cl.portalName, .portalName)
         case .postgresFunction(let f):
-            try c.encode(f.functionOID, forKey: .functionOID)
-            try c.encodeNonEmpty(f.functionArgs, .functionArgs)
+            try c.put(UInt64(f.functionOID), .functionOID)
+            try c.putNonEmpty(f.functionArgs, .functionArgs)
         case .malformedPacket(let m):
-            if !m.payload.isEmpty { try c.encode(Data(m.payload).base64EncodedString(), forKey: .payload) }
+            if !m.payload.isEmpty { try c.put(Data(m.payload).base64EncodedString(), .payload) }
         case .result(let r):
-            try c.encode(r.queryID, forKey: .queryID)
-            try c.encodeNonEmpty(r.sqlState, .sqlState)
-            try c.encodeIfPresent(r.affectedRecords, forKey: .affectedRecords)
-            try c.encode(Double(r.durationMicroseconds) / 1000, forKey: .durationMs)
-            try c.encodeNonEmpty(r.commandTag, .commandTag)
+            try c.put(r.queryID, .queryID)
+            try c.putNonEmpty(r.sqlState, .sqlState)
+            if let n = r.affectedRecords { try c.put(n, .affectedRecords) }
+            try c.put(milliseconds: r.durationMicroseconds, .durationMs)
+            try c.putNonEmpty(r.commandTag, .commandTag)
         }
     }
 
@@ -98,10 +98,10 @@ extension AuditEventDetails {
 }
 
 extension AuditStatus {
-    func encode(into c: inout AuditEncoding) throws {
-        try c.encode(success, forKey: .success)
-        try c.encodeNonEmpty(error, .error)
-        try c.encodeNonEmpty(message, .message)
+    func encode(into c: inout some AuditFieldWriter) throws {
+        try c.put(success, .success)
+        try c.putNonEmpty(error, .error)
+        try c.putNonEmpty(message, .message)
     }
 
     init(from c: AuditDecoding) throws {

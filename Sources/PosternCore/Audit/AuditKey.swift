@@ -31,22 +31,46 @@ public enum AuditKey: String, CodingKey, Sendable {
     case durationMs = "duration_ms", commandTag = "command_tag"
 }
 
-typealias AuditEncoding = KeyedEncodingContainer<AuditKey>
 typealias AuditDecoding = KeyedDecodingContainer<AuditKey>
 
+/// Where an event's fields are written: a Codable container, or the fast `AuditJSONWriter`. The
+/// fields of every kind are listed once, against this protocol.
+protocol AuditFieldWriter {
+    mutating func put(_ v: String, _ key: AuditKey) throws
+    mutating func put(_ v: Int64, _ key: AuditKey) throws
+    mutating func put(_ v: UInt64, _ key: AuditKey) throws
+    mutating func put(_ v: Bool, _ key: AuditKey) throws
+    /// Milliseconds from whole microseconds: exact, and printed as the shortest decimal.
+    mutating func put(milliseconds us: Int64, _ key: AuditKey) throws
+    mutating func put(_ v: [String], _ key: AuditKey) throws
+    mutating func put(_ v: [String: String], _ key: AuditKey) throws
+}
+
 /// Go's `omitempty`: empty strings, lists and maps, zero numbers and nil are left out.
-extension KeyedEncodingContainer where K == AuditKey {
-    mutating func encodeNonEmpty(_ v: String, _ key: AuditKey) throws {
-        if !v.isEmpty { try encode(v, forKey: key) }
+extension AuditFieldWriter {
+    mutating func put(_ v: AuditTime, _ key: AuditKey) throws { try put(v.rfc3339, key) }
+
+    mutating func putNonEmpty(_ v: String, _ key: AuditKey) throws {
+        if !v.isEmpty { try put(v, key) }
     }
 
-    mutating func encodeNonEmpty(_ v: [String], _ key: AuditKey) throws {
-        if !v.isEmpty { try encode(v, forKey: key) }
+    mutating func putNonEmpty(_ v: [String], _ key: AuditKey) throws {
+        if !v.isEmpty { try put(v, key) }
     }
 
-    mutating func encodeNonEmpty(_ v: [String: String], _ key: AuditKey) throws {
-        if !v.isEmpty { try encode(v, forKey: key) }
+    mutating func putNonEmpty(_ v: [String: String], _ key: AuditKey) throws {
+        if !v.isEmpty { try put(v, key) }
     }
+}
+
+extension KeyedEncodingContainer: AuditFieldWriter where K == AuditKey {
+    mutating func put(_ v: String, _ key: AuditKey) throws { try encode(v, forKey: key) }
+    mutating func put(_ v: Int64, _ key: AuditKey) throws { try encode(v, forKey: key) }
+    mutating func put(_ v: UInt64, _ key: AuditKey) throws { try encode(v, forKey: key) }
+    mutating func put(_ v: Bool, _ key: AuditKey) throws { try encode(v, forKey: key) }
+    mutating func put(milliseconds us: Int64, _ key: AuditKey) throws { try encode(Double(us) / 1000, forKey: key) }
+    mutating func put(_ v: [String], _ key: AuditKey) throws { try encode(v, forKey: key) }
+    mutating func put(_ v: [String: String], _ key: AuditKey) throws { try encode(v, forKey: key) }
 }
 
 extension KeyedDecodingContainer where K == AuditKey {
