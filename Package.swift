@@ -89,7 +89,7 @@ let package = Package(
         ),
         .testTarget(name: "PosternCLITests", dependencies: ["postern", "PosternCore"]),
         .testTarget(name: "PosternServiceTests", dependencies: []),
-        .testTarget(name: "PosternTUITests", dependencies: ["PosternTUI", "PosternCore", "postern"]),
+        .testTarget(name: "PosternTUITests", dependencies: ["PosternTUI", "PosternCore", "postern"], exclude: ["Snapshots"]),
         .testTarget(
             name: "PosternProxyTests",
             dependencies: [

@@ -86,6 +86,11 @@ for _ in 0..<5 {
     firstFrame.samples.append(t)
 }
 
+// Where the first frame's time goes.
+let (inv10k, snapshotMs) = time { InventorySnapshot(databases: dbs10k, checker: access, clusterName: "bench") }
+let (state10k, stateMs) = time { ConsoleState(inventory: inv10k, width: 120, height: 40) }
+let (_, renderMs) = time { renderer.render(state10k) }
+
 // Filter keystrokes on 100k.
 let (inventory100k, buildMs) = time { InventorySnapshot(databases: synthetic(100_000), checker: access, clusterName: "bench") }
 let start = ConsoleState(inventory: inventory100k, width: 120, height: 40)
@@ -100,6 +105,7 @@ for query in ["payments-prod", "env=prod", "env=prod,team!=search", "region=~^us
 print("postern console benchmark (release build, one core of this machine)")
 report("config decode, 10k databases", String(format: "%.1f ms", decodeMs))
 report("first frame, 10k databases (median of 5)", String(format: "%.1f ms  (goal ≤ 150 ms)", firstFrame.p50))
+report("  of which: snapshot, state, render", String(format: "%.1f + %.1f + %.1f ms", snapshotMs, stateMs, renderMs))
 report("inventory snapshot, 100k databases", String(format: "%.1f ms", buildMs))
 for (query, stats, shown) in lines {
     report("  /\(query)  → \(shown) shown", String(format: "mean %.2f ms, max %.2f ms per key", stats.mean, stats.max))

@@ -21,7 +21,7 @@ extension ConsoleState {
             inventory = snapshot
             browser.order = snapshot.order(browser.sort)
             filter.cache = nil
-            refilter(keepingName: name)
+            refilter(keeping: name.flatMap(snapshot.row(named:)).map(Int32.init))
         case .notice(let text, let isError):
             status = StatusMessage(text, isError: isError)
         case .openPane(let slot, let bindings):
@@ -92,9 +92,9 @@ extension ConsoleState {
             focus = .list
         case .cycleSort, .reverseSort:
             if command == .cycleSort { browser.sort.key = browser.sort.key.next } else { browser.sort.descending.toggle() }
-            let name = selectedRow?.name
+            let row = selectedRowID
             browser.order = inventory.order(browser.sort)
-            refilter(keepingName: name)
+            refilter(keeping: row)
         case .connect:
             if let row = selectedRow {
                 status = StatusMessage("sessions arrive with the proxy: cannot connect to \(row.name) yet")
@@ -152,23 +152,22 @@ extension ConsoleState {
             filter.error = nil
             guard query != filter.applied || filter.cache == nil else { return }
             filter.applied = query
-            let name = selectedRow?.name
-            refilter(keepingName: name)
+            refilter(keeping: selectedRowID)
         } catch {
             filter.error = error.description
         }
     }
 
-    /// Recomputes the visible rows from the applied filter and keeps the selection on `name` when
+    /// Recomputes the visible rows from the applied filter and keeps the selection on `row` when
     /// it is still shown (else on the same position).
-    mutating func refilter(keepingName name: String?) {
+    mutating func refilter(keeping row: Int32?) {
         let matches = FilterEngine.evaluate(filter.applied, in: inventory, previous: filter.cache)
         filter.cache = FilterCache(query: filter.applied, matches: matches)
         var visible: [Int32] = []
         visible.reserveCapacity(min(matches.count, browser.order.count))
         for r in browser.order where matches.contains(Int(r)) { visible.append(r) }
         browser.visible = visible
-        if let name, let row = inventory.row(named: name), let i = visible.firstIndex(of: Int32(row)) {
+        if let row, let i = visible.firstIndex(of: row) {
             browser.selected = i
         } else {
             browser.selected = min(browser.selected, max(0, visible.count - 1))

@@ -65,7 +65,7 @@ public struct ConsoleState: Sendable {
         self.keymap = keymap
         self.status = status
         browser.order = inventory.order(browser.sort)
-        refilter(keepingName: nil)
+        refilter(keeping: nil)
     }
 
     /// Open sessions (SQL, Redis); `q` asks before closing them.
@@ -74,6 +74,10 @@ public struct ConsoleState: Sendable {
     public var selectedRow: DatabaseRow? {
         guard browser.visible.indices.contains(browser.selected) else { return nil }
         return inventory.rows[Int(browser.visible[browser.selected])]
+    }
+
+    var selectedRowID: Int32? {
+        browser.visible.indices.contains(browser.selected) ? browser.visible[browser.selected] : nil
     }
 
     var layout: BrowserLayout { BrowserLayout(width: width, height: height) }

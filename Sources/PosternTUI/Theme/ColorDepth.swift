@@ -74,18 +74,13 @@ enum Palette {
         return (UInt8(cubeLevels[i / 36]), UInt8(cubeLevels[(i / 6) % 6]), UInt8(cubeLevels[i % 6]))
     }
 
-    static func nearest256(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> UInt8 {
-        var best = 16, bestDistance = Int.max
-        for n in 16..<256 {
-            let d = distance(rgb(of: UInt8(n)), (r, g, b))
-            if d < bestDistance { best = n; bestDistance = d }
-        }
-        return UInt8(best)
-    }
+    static func nearest256(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> UInt8 { nearest(r, g, b, in: 16..<256) }
+    static func nearest16(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> UInt8 { nearest(r, g, b, in: 0..<16) }
 
-    static func nearest16(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> UInt8 {
-        var best = 0, bestDistance = Int.max
-        for n in 0..<16 {
+    /// The palette entry in `range` closest to (r, g, b).
+    private static func nearest(_ r: UInt8, _ g: UInt8, _ b: UInt8, in range: Range<Int>) -> UInt8 {
+        var best = range.lowerBound, bestDistance = Int.max
+        for n in range {
             let d = distance(rgb(of: UInt8(n)), (r, g, b))
             if d < bestDistance { best = n; bestDistance = d }
         }
