@@ -111,6 +111,15 @@ final class RawPGClient {
         throw HarnessError("the server closed the connection during startup")
     }
 
+    /// A client signed in through `tunnel` as its route's user, ready for queries.
+    static func ready(_ tunnel: ProxyHarness.Tunnel) throws -> RawPGClient {
+        let client = try RawPGClient(port: tunnel.port)
+        guard case .ready = try client.startup(user: tunnel.route.dbUser, database: tunnel.route.dbName,
+                                               password: tunnel.password)
+        else { throw HarnessError("startup through the tunnel failed") }
+        return client
+    }
+
     /// A simple Query, returning messages up to ReadyForQuery.
     func query(_ sql: String) -> [Message] {
         sendMessage(UInt8(ascii: "Q"), Array(sql.utf8) + [0])

@@ -157,10 +157,7 @@ final class UpstreamSignInTests: XCTestCase {
     func testMalformedClientMessageGets08P01AndIsAudited() async throws {
         let h = try ProxyHarness()
         let t = try await h.tunnel(try h.database(), dbUser: h.admin.user, dbName: h.admin.database)
-        let client = try RawPGClient(port: t.port)
-        guard case .ready = try client.startup(user: h.admin.user, database: h.admin.database, password: t.password) else {
-            return XCTFail("startup failed")
-        }
+        let client = try RawPGClient.ready(t)
         client.send([UInt8(ascii: "Q")] + be32(2))  // a length below 4
         let reply = client.receive()
         XCTAssertEqual(reply?.type, UInt8(ascii: "E"))
@@ -169,10 +166,7 @@ final class UpstreamSignInTests: XCTestCase {
         // The oversized case: a Query longer than the configured limit.
         let small = try ProxyHarness(limits: ProxyLimits(maxAuditedMessage: 1024))
         let t2 = try await small.tunnel(try small.database(), dbUser: h.admin.user, dbName: h.admin.database)
-        let c2 = try RawPGClient(port: t2.port)
-        guard case .ready = try c2.startup(user: h.admin.user, database: h.admin.database, password: t2.password) else {
-            return XCTFail("startup failed")
-        }
+        let c2 = try RawPGClient.ready(t2)
         let big = c2.query("select '" + String(repeating: "x", count: 2000) + "'")
         XCTAssertEqual(big.first?.fields["C"], "08P01")
         XCTAssertTrue(h.waitForFinishedSessions(1))
@@ -191,10 +185,7 @@ final class UpstreamSignInTests: XCTestCase {
     func testAuditFailureStopsTheStatementFromBeingSent() async throws {
         let h = try ProxyHarness()
         let t = try await h.tunnel(try h.database(), dbUser: h.admin.user, dbName: h.admin.database)
-        let client = try RawPGClient(port: t.port)
-        guard case .ready = try client.startup(user: h.admin.user, database: h.admin.database, password: t.password) else {
-            return XCTFail("startup failed")
-        }
+        let client = try RawPGClient.ready(t)
         h.sink.failFromNow()
         let marker = "proxy_audit_down_\(UInt32.random(in: 0...UInt32.max))"
         let reply = client.query("select '\(marker)'")

@@ -1,4 +1,3 @@
-import Crypto
 import PosternCore
 
 /// Feeds the proxy's session events to an `AuditSink` (the audit store) as Teleport's events.
@@ -15,12 +14,10 @@ public struct AuditSessionSink: SessionEventSink {
     }
 
     public static func auditEvent(_ event: SessionEvent, of session: SessionInfo) -> AuditEvent {
-        let route = session.route
-        let database = AuditDatabase(route.database, dbUser: route.dbUser, dbName: route.dbName, roles: route.user.roles)
         let time = AuditTime(nanoseconds: event.timeNanos)
         return AuditEvent(index: Int64(event.index), id: eventID(session: session.id, index: event.index), time: time,
-                          clusterName: session.clusterName, user: route.user.name, sessionID: session.id,
-                          database: database, details: details(event.kind, session: session, time: time))
+                          clusterName: session.clusterName, user: session.route.user.name, sessionID: session.id,
+                          database: session.auditDatabase, details: details(event.kind, session: session, time: time))
     }
 
     static func details(_ kind: SessionEvent.Kind, session: SessionInfo, time: AuditTime) -> AuditEventDetails {
@@ -53,18 +50,11 @@ public struct AuditSessionSink: SessionEventSink {
         }
     }
 
-    /// A UUID-shaped id, stable for (session, index).
+    /// A UUID-shaped id, stable for (session, index): the session id with its last group
+    /// replaced by the index, so ids are unique wherever session ids are, and cost no hashing.
     static func eventID(session: String, index: Int) -> String {
-        var digest = Array(SHA256.hash(data: Array("\(session)/\(index)".utf8)).prefix(16))
-        digest[6] = (digest[6] & 0x0f) | 0x50  // name-based (version 5 layout)
-        digest[8] = (digest[8] & 0x3f) | 0x80  // RFC 4122 variant
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for (i, byte) in digest.enumerated() {
-            if [4, 6, 8, 10].contains(i) { out.append(UInt8(ascii: "-")) }
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        let digits = String(UInt64(truncatingIfNeeded: index), radix: 16)
+        let stem = session.utf8.count == 36 ? String(session.utf8.prefix(24)) ?? session : session + "-"
+        return stem + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
     }
 }

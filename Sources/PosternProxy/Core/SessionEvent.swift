@@ -8,12 +8,15 @@ public struct SessionInfo: Sendable {
     public var route: Route
     /// The client's own `application_name`, when it sent one.
     public var clientApplication: String?
+    /// The events' database fields, worked out once per session rather than per event.
+    public let auditDatabase: AuditDatabase
 
     public init(id: String, clusterName: String, route: Route, clientApplication: String? = nil) {
         self.id = id
         self.clusterName = clusterName
         self.route = route
         self.clientApplication = clientApplication
+        auditDatabase = AuditDatabase(route.database, dbUser: route.dbUser, dbName: route.dbName, roles: route.user.roles)
     }
 }
 

@@ -1,0 +1,55 @@
+import PosternCore
+import XCTest
+@testable import PosternProxy
+
+/// The proxy's events as Teleport's JSON events: common fields, codes, the result's link to its
+/// statement, and secrets masked.
+final class AuditSessionSinkTests: XCTestCase {
+    func testEventsMapToTeleportEventsWithLinkedResultsAndNoSecrets() async throws {
+        var aws = DatabaseAWS()
+        aws.region = "eu-west-2"
+        let db = Database(name: "orders", protocol: .postgres, uri: "orders.cluster-abc.eu-west-2.rds.amazonaws.com:5432",
+                          staticLabels: ["env": "prod"], aws: aws)
+        let user = PosternUser(name: "alice", roles: ["developer", "access"])
+        let session = SessionInfo(id: "0f8fad5b-d9cb-469f-a165-70867728950e", clusterName: "prod-bastion",
+                                  route: Route(user: user, database: db, dbUser: "reader", dbName: "app"),
+                                  clientApplication: "psql")
+        let memory = InMemoryAuditSink()
+        let sink = AuditSessionSink(memory)
+        try await sink.record([
+            SessionEvent(index: 0, timeNanos: 1_700_000_000_000_000_000, kind: .start(error: nil)),
+            SessionEvent(index: 1, timeNanos: 1_700_000_000_100_000_000, kind: .query("alter role x password 'hunter2'")),
+            SessionEvent(index: 2, timeNanos: 1_700_000_000_200_000_000,
+                         kind: .result(StatementResult(statementIndex: 1, tag: "ALTER ROLE", rows: nil, durationNanos: 1_500_000,
+                                                       error: nil, sqlState: nil))),
+            SessionEvent(index: 3, timeNanos: 1_700_000_000_300_000_000, kind: .bind(statement: "s1", portal: "", parameters: ["1", nil])),
+            SessionEvent(index: 4, timeNanos: 1_700_000_000_400_000_000, kind: .end),
+        ], of: session)
+        let events = await memory.events
+        XCTAssertEqual(events.map(\.code), ["TDB00I", "TDB02I", "TDB10I", "TPG01I", "TDB01I"])
+        XCTAssertEqual(events.map(\.index), [0, 1, 2, 3, 4])
+        XCTAssertEqual(Set(events.map(\.id)).count, 5)
+        for event in events {
+            XCTAssertEqual(event.sessionID, session.id)
+            XCTAssertEqual(event.user, "alice")
+            XCTAssertEqual(event.clusterName, "prod-bastion")
+            XCTAssertEqual(event.database.service, "orders")
+            XCTAssertEqual(event.database.user, "reader")
+            XCTAssertEqual(event.database.name, "app")
+            XCTAssertEqual(event.database.type, "rds")
+            XCTAssertEqual(event.database.awsRegion, "eu-west-2")
+            XCTAssertEqual(event.database.labels, ["env": "prod"])
+            XCTAssertEqual(UUID(uuidString: event.id)?.uuidString.lowercased(), event.id)
+        }
+        guard case .query(let query) = events[1].details, case .result(let result) = events[2].details else {
+            return XCTFail("\(events)")
+        }
+        XCTAssertEqual(query.query, "alter role x password '***'")
+        XCTAssertEqual(result.queryID, events[1].id)
+        XCTAssertEqual(result.commandTag, "ALTER ROLE")
+        XCTAssertEqual(result.durationMicroseconds, 1500)
+        XCTAssertNil(result.affectedRecords)
+        let json = try events.map { try $0.jsonString() }.joined()
+        XCTAssertFalse(json.contains("hunter2"))
+    }
+}
