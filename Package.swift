@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "PosternProxyTests",
             dependencies: [
-                "PosternProxy", "PosternCore", "PosternAWS",
+                "PosternProxy", "PosternCore", "PosternAWS", "PosternAudit", "postern",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
