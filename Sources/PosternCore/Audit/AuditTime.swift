@@ -29,11 +29,11 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public var description: String { rfc3339 }
 
     public var rfc3339: String {
-        let secs = floorDiv(nanoseconds, 1_000_000_000)
+        let secs = CivilDate.floorDiv(nanoseconds, 1_000_000_000)
         let frac = nanoseconds - secs * 1_000_000_000
-        let days = floorDiv(secs, 86_400)
+        let days = CivilDate.floorDiv(secs, 86_400)
         let sod = secs - days * 86_400
-        let (y, m, d) = Self.civil(fromDays: days)
+        let (y, m, d) = CivilDate.fromDays(days)
         var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
         out += pad(sod / 3600, 2) + ":" + pad(sod / 60 % 60, 2) + ":" + pad(sod % 60, 2)
         if frac != 0 {
@@ -86,7 +86,7 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
             return nil
         }
         guard i == b.count else { return nil }
-        let secs = Self.days(fromCivil: y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset
+        let secs = CivilDate.days(year: y, month: mo, day: d) * 86_400 + h * 3600 + mi * 60 + s - offset
         self.init(seconds: secs, nanos: nanos)
     }
 
@@ -103,33 +103,6 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         var c = encoder.singleValueContainer()
         try c.encode(rfc3339)
     }
-
-    // Howard Hinnant's days-from-civil algorithms (proleptic Gregorian, day 0 = 1970-01-01).
-    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = floorDiv(z, 146_097)
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    static func days(fromCivil y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = floorDiv(y, 400)
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-}
-
-private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-    let q = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
 }
 
 private func pad(_ v: Int64, _ width: Int) -> String {
