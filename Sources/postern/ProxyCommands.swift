@@ -79,8 +79,11 @@ struct ProxyDB: AsyncParsableCommand {
         let chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let services = ProxyServices(clusterName: session.config.clusterName, sink: AuditSessionSink(store),
-                                     credentials: DatabaseSignIn(aws: SessionChainAWSCredentials(chain),
-                                                                 environment: environment))
+                                     credentials: DatabaseSignIn(
+                                        aws: SessionChainAWSCredentials(chain),
+                                        redshift: RedshiftSessionLogins(
+                                            RedshiftAuth.Session(chain: chain, environment: environment, transport: transport)),
+                                        environment: environment))
         let server = ProxyServer(group: group, services: services)
         let secret = TunnelSecret.make()
         let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),

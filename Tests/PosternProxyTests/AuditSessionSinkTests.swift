@@ -53,3 +53,37 @@ final class AuditSessionSinkTests: XCTestCase {
         XCTAssertFalse(json.contains("hunter2"))
     }
 }
+
+/// Which sign-in each kind of database gets.
+final class DatabaseSignInTests: XCTestCase {
+    struct FixedRedshift: RedshiftLoginSource {
+        func login(for route: Route) async throws -> UpstreamLogin {
+            UpstreamLogin(user: "IAM:\(route.dbUser)", password: "temporary")
+        }
+    }
+
+    func testRedshiftUsesTemporaryCredentialsAndPasswordsComeFromTheEnvironment() async throws {
+        var aws = DatabaseAWS()
+        aws.region = "us-east-1"
+        aws.redshift.clusterID = "analytics"
+        let redshift = Database(name: "warehouse", protocol: .postgres, uri: "analytics.abc.us-east-1.redshift.amazonaws.com:5439",
+                                aws: aws)
+        let user = PosternUser(name: "alice", roles: [])
+        let signIn = DatabaseSignIn(redshift: FixedRedshift(), environment: ["PW": "from-env"])
+        let login = try await signIn.login(for: Route(user: user, database: redshift, dbUser: "alice", dbName: "dev"))
+        XCTAssertEqual(login.user, "IAM:alice")
+        XCTAssertFalse("\(login)".contains("temporary"), "the password must not print")
+
+        let selfHosted = Database(name: "pg", protocol: .postgres, uri: "db.internal:5432", auth: .password(.environment("PW")))
+        let password = try await signIn.login(for: Route(user: user, database: selfHosted, dbUser: "app"))
+        XCTAssertEqual(password.password, "from-env")
+
+        let noRedshift = DatabaseSignIn(environment: [:])
+        do {
+            _ = try await noRedshift.login(for: Route(user: user, database: redshift, dbUser: "alice", dbName: "dev"))
+            XCTFail("Redshift without a credential source signed in")
+        } catch let error as UpstreamCredentialError {
+            XCTAssertTrue(error.description.contains("Redshift"), error.description)
+        }
+    }
+}

@@ -52,3 +52,17 @@ public struct SessionChainAWSCredentials: DatabaseAWSCredentials {
 public protocol RedshiftLoginSource: Sendable {
     func login(for route: Route) async throws -> UpstreamLogin
 }
+
+/// Redshift and Redshift Serverless temporary credentials (GetClusterCredentials,
+/// GetClusterCredentialsWithIAM, GetCredentials); the user AWS returns (`IAM:alice`) signs in.
+public struct RedshiftSessionLogins: RedshiftLoginSource {
+    public let session: RedshiftAuth.Session
+
+    public init(_ session: RedshiftAuth.Session) { self.session = session }
+
+    public func login(for route: Route) async throws -> UpstreamLogin {
+        let credentials = try await RedshiftAuth.credentials(for: route.database, dbUser: route.dbUser,
+                                                             dbName: route.dbName, session: session)
+        return UpstreamLogin(user: credentials.user, password: credentials.password)
+    }
+}
