@@ -15,6 +15,11 @@ final class AuditCLITests: XCTestCase {
             .write(toFile: config, atomically: true, encoding: .utf8)
     }
 
+    /// XCTest keeps test case instances to the end of the run: remove the directory now.
+    override func tearDownWithError() throws {
+        if let dir { try FileManager.default.removeItem(atPath: dir.path) }
+    }
+
     func fill(sessions: Int = 2, count: Int = 5) throws {
         let r = try PosternBinary.run(["audit", "selftest-write", "--path", store, "--sessions", "\(sessions)",
                                        "--count", "\(count)"])
