@@ -56,8 +56,8 @@ final class SessionAuditor {
             waiters.append(promise)
             return promise.futureResult
         }
-        idleFlush?.cancel()
-        idleFlush = nil
+        // A pending idle flush is left to fire: it finds nothing to do, which is cheaper than
+        // cancelling and re-arming a timer on every statement.
         guard !pending.isEmpty else { return eventLoop.makeSucceededVoidFuture() }
         committing = true
         let batch = pending
