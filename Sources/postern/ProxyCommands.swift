@@ -77,7 +77,9 @@ struct ProxyDB: AsyncParsableCommand {
         let transport = AWSHTTPTransport()
         let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: db.aws.region)
         let chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        // One event loop per core by default; POSTERN_PROXY_THREADS overrides (benchmarks on busy hosts).
+        let threads = environment["POSTERN_PROXY_THREADS"].flatMap { Int($0) }.map { max(1, min($0, 64)) } ?? System.coreCount
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let services = ProxyServices(clusterName: session.config.clusterName, sink: AuditSessionSink(store),
                                      credentials: DatabaseSignIn(
                                         aws: SessionChainAWSCredentials(chain),

@@ -13,6 +13,11 @@ public struct AuditSessionSink: SessionEventSink {
         try await sink.record(contentsOf: events.map { Self.auditEvent($0, of: session) })
     }
 
+    public func record(_ events: [SessionEvent], of session: SessionInfo,
+                       completion: @escaping @Sendable ((any Error)?) -> Void) {
+        sink.record(events.map { Self.auditEvent($0, of: session) }, completion: completion)
+    }
+
     public static func auditEvent(_ event: SessionEvent, of session: SessionInfo) -> AuditEvent {
         let time = AuditTime(nanoseconds: event.timeNanos)
         return AuditEvent(index: Int64(event.index), id: eventID(session: session.id, index: event.index), time: time,

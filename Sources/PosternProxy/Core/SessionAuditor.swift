@@ -65,7 +65,11 @@ final class SessionAuditor {
         let sink = self.sink
         let info = self.info
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        let done = eventLoop.makeFutureWithTask { try await sink.record(batch, of: info) }
+        let promise = eventLoop.makePromise(of: Void.self)
+        sink.record(batch, of: info) { error in
+            if let error { promise.fail(error) } else { promise.succeed(()) }
+        }
+        let done = promise.futureResult
         return done.always { _ in
             let auditor = bound.value
             auditor.committing = false

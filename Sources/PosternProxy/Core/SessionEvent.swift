@@ -92,4 +92,22 @@ public struct StatementResult: Sendable, Equatable {
 /// a statement only after the call that holds its event has returned.
 public protocol SessionEventSink: Sendable {
     func record(_ events: [SessionEvent], of session: SessionInfo) async throws
+    /// The callback form the relay uses (no Task per statement): `completion` gets nil once the
+    /// events are durable, or the error; it may run on any thread and must only hand over.
+    func record(_ events: [SessionEvent], of session: SessionInfo,
+                completion: @escaping @Sendable ((any Error)?) -> Void)
+}
+
+extension SessionEventSink {
+    public func record(_ events: [SessionEvent], of session: SessionInfo,
+                       completion: @escaping @Sendable ((any Error)?) -> Void) {
+        Task {
+            do {
+                try await record(events, of: session)
+                completion(nil)
+            } catch {
+                completion(error)
+            }
+        }
+    }
 }
