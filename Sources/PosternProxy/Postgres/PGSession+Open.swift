@@ -60,7 +60,7 @@ extension PGSession {
         }
         do {
             let pipeline = ready.channel.pipeline.syncOperations
-            try pipeline.addHandler(PGBackendHandler(session: self))
+            try pipeline.addHandler(PGSessionHandler(session: self, side: .upstream))
             if let signIn = try? pipeline.handler(type: PGUpstreamSignInHandler.self) {
                 pipeline.removeHandler(signIn, promise: nil)
             }

@@ -1,102 +1,86 @@
 import NIOCore
 
-/// The client channel's end of a session: hands everything to the session, and lets it decide
-/// when to read more (so a slow upstream or a pending audit commit stops the client).
-final class PGFrontendHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// One end of a session (the client's channel, or the upstream's once sign-in is done): hands
+/// every event to the session, and lets it decide when to read more, so a slow peer or a pending
+/// audit commit stops the other side instead of filling memory.
+final class PGSessionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    enum Side { case client, upstream }
+
     private let session: PGSession
+    private let side: Side
 
-    init(session: PGSession) { self.session = session }
+    init(session: PGSession, side: Side) {
+        self.session = session
+        self.side = side
+    }
 
-    func handlerAdded(context: ChannelHandlerContext) { session.client = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        switch side {
+        case .client: session.client = context
+        case .upstream: session.upstream = context
+        }
+    }
 
     func channelActive(context: ChannelHandlerContext) {
-        session.clientActive()
+        if side == .client { session.clientActive() }
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        session.clientRead(unwrapInboundIn(data))
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) { session.clientReadComplete() }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        session.clientWritabilityChanged()
-        context.fireChannelWritabilityChanged()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .inputClosed? = event as? ChannelEvent { session.clientClosed() }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        session.clientClosed()
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        session.clientClosed()
-        context.close(promise: nil)
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if session.clientReadAllowed {
-            context.read()
-        } else {
-            session.clientReadPending = true
+        switch side {
+        case .client: session.clientRead(unwrapInboundIn(data))
+        case .upstream: session.upstreamRead(unwrapInboundIn(data))
         }
     }
-}
 
-/// The upstream channel's end of a session, installed once sign-in has finished.
-final class PGBackendHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    private let session: PGSession
-
-    init(session: PGSession) { self.session = session }
-
-    func handlerAdded(context: ChannelHandlerContext) { session.upstream = context }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        session.upstreamRead(unwrapInboundIn(data))
+    func channelReadComplete(context: ChannelHandlerContext) {
+        switch side {
+        case .client: session.clientReadComplete()
+        case .upstream: session.upstreamReadComplete()
+        }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) { session.upstreamReadComplete() }
-
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        session.upstreamWritabilityChanged()
+        switch side {
+        case .client: session.clientWritabilityChanged()
+        case .upstream: session.upstreamWritabilityChanged()
+        }
         context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .inputClosed? = event as? ChannelEvent { session.upstreamClosed() }
+        if case .inputClosed? = event as? ChannelEvent { closed() }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        session.upstreamClosed()
+        closed()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // An ECONNRESET or TLS close error on a closing connection is a normal close.
-        session.upstreamClosed()
+        // An ECONNRESET or a TLS close error on a closing connection is a normal close.
+        closed()
         context.close(promise: nil)
     }
 
     func read(context: ChannelHandlerContext) {
-        if session.upstreamReadAllowed {
-            context.read()
-        } else {
-            session.upstreamReadPending = true
+        switch side {
+        case .client:
+            if session.clientReadAllowed { context.read() } else { session.clientReadPending = true }
+        case .upstream:
+            if session.upstreamReadAllowed { context.read() } else { session.upstreamReadPending = true }
+        }
+    }
+
+    private func closed() {
+        switch side {
+        case .client: session.clientClosed()
+        case .upstream: session.upstreamClosed()
         }
     }
 }

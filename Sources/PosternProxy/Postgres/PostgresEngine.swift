@@ -10,7 +10,7 @@ public struct PostgresEngine: ProxyEngine {
     public func accept(_ channel: Channel, context: ProxySessionContext) {
         let session = PGSession(context: context, eventLoop: channel.eventLoop)
         do {
-            try channel.pipeline.syncOperations.addHandler(PGFrontendHandler(session: session))
+            try channel.pipeline.syncOperations.addHandler(PGSessionHandler(session: session, side: .client))
         } catch {
             channel.close(promise: nil)
         }
