@@ -88,12 +88,14 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "PosternCLITests", dependencies: ["postern", "PosternCore"]),
-        .testTarget(name: "PosternServiceTests", dependencies: []),
+        // One loader of scripts/services' env file for every integration test target.
+        .target(name: "PosternTestSupport", path: "Tests/PosternTestSupport"),
+        .testTarget(name: "PosternServiceTests", dependencies: ["PosternTestSupport"]),
         .testTarget(name: "PosternTUITests", dependencies: ["PosternTUI", "PosternCore", "postern"], exclude: ["Snapshots"]),
         .testTarget(
             name: "PosternProxyTests",
             dependencies: [
-                "PosternProxy", "PosternCore", "PosternAWS", "PosternAudit", "postern",
+                "PosternProxy", "PosternCore", "PosternAWS", "PosternAudit", "postern", "PosternTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

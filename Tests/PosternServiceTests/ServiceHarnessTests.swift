@@ -2,6 +2,7 @@
 // tests rely on: PostgreSQL with TLS verify-full + SCRAM (and one MD5 user), Redis over TLS
 // with ACL users, and moto answering STS. Each test FAILS when the services are not running.
 
+import PosternTestSupport
 import Foundation
 import XCTest
 

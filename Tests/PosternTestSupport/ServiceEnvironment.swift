@@ -1,7 +1,7 @@
 // The local test services' environment file, as written by `scripts/services start`.
 //
-// Integration tests that need PostgreSQL, Redis or moto copy this file (test targets
-// cannot import each other) and call `let env = try ServiceEnvironment.load()` at the top
+// Integration tests that need PostgreSQL, Redis or moto depend on PosternTestSupport
+// (one copy for every test target) and call `let env = try ServiceEnvironment.load()` at the top
 // of each test body. When the services are not running, `load()` throws, and XCTest
 // reports the test as FAILED with the message below: these tests never skip.
 // (Not in setUpWithError(): swift-corelibs-xctest counts an error thrown there as a skip
@@ -19,17 +19,17 @@
 
 import Foundation
 
-struct ServiceEnvironment: Sendable {
-    static let notRunningMessage =
+public struct ServiceEnvironment: Sendable {
+    public static let notRunningMessage =
         "test services are not running: run `scripts/services start` (or `make test`)"
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case notRunning(looked: [String])
         case missingKey(String, file: String)
         case badValue(key: String, value: String, file: String)
         case unreadable(path: String, key: String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notRunning(let looked):
                 return "\(ServiceEnvironment.notRunningMessage) (no env file at: \(looked.joined(separator: ", ")))"
@@ -44,12 +44,12 @@ struct ServiceEnvironment: Sendable {
     }
 
     /// Path of the env file these values came from.
-    let path: String
+    public let path: String
     /// Every KEY=VALUE pair in the file.
-    let values: [String: String]
+    public let values: [String: String]
 
     /// Finds and parses the env file; throws `Failure.notRunning` when there is none.
-    static func load(
+    public static func load(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         filePath: String = #filePath
     ) throws -> ServiceEnvironment {
@@ -65,7 +65,7 @@ struct ServiceEnvironment: Sendable {
     }
 
     /// Where `load` looks, in order.
-    static func candidatePaths(environment: [String: String], filePath: String) -> [String] {
+    public static func candidatePaths(environment: [String: String], filePath: String) -> [String] {
         var paths: [String] = []
         if let explicit = environment["POSTERN_TEST_ENV"], !explicit.isEmpty {
             paths.append(explicit)
@@ -80,7 +80,7 @@ struct ServiceEnvironment: Sendable {
     }
 
     /// The nearest folder above `filePath` that holds Package.swift.
-    static func repositoryRoot(from filePath: String) -> URL? {
+    public static func repositoryRoot(from filePath: String) -> URL? {
         var dir = URL(fileURLWithPath: filePath).deletingLastPathComponent()
         while dir.path != "/" && !dir.path.isEmpty {
             if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
@@ -93,7 +93,7 @@ struct ServiceEnvironment: Sendable {
 
     /// Parses KEY=VALUE lines. Blank lines and `#` comments are skipped, an `export `
     /// prefix is allowed, surrounding whitespace and one pair of matching quotes are dropped.
-    static func parse(_ text: String) -> [String: String] {
+    public static func parse(_ text: String) -> [String: String] {
         var result: [String: String] = [:]
         for rawLine in text.split(whereSeparator: \.isNewline) {
             var line = rawLine.trimmingCharacters(in: .whitespaces)
@@ -112,15 +112,15 @@ struct ServiceEnvironment: Sendable {
 
     // MARK: - Typed access
 
-    subscript(key: String) -> String? { values[key] }
+    public subscript(key: String) -> String? { values[key] }
 
     /// The value of `key`; throws when it is missing or empty.
-    func string(_ key: String) throws -> String {
+    public func string(_ key: String) throws -> String {
         guard let value = values[key], !value.isEmpty else { throw Failure.missingKey(key, file: path) }
         return value
     }
 
-    func int(_ key: String) throws -> Int {
+    public func int(_ key: String) throws -> Int {
         let value = try string(key)
         guard let number = Int(value) else { throw Failure.badValue(key: key, value: value, file: path) }
         return number
@@ -128,7 +128,7 @@ struct ServiceEnvironment: Sendable {
 
     /// The content of the file named by `key` (e.g. POSTERN_TEST_PG_ALICE_PASSWORD_FILE),
     /// without its trailing newline.
-    func secret(_ key: String) throws -> String {
+    public func secret(_ key: String) throws -> String {
         let file = try string(key)
         guard let data = FileManager.default.contents(atPath: file),
             let text = String(data: data, encoding: .utf8)
@@ -138,16 +138,16 @@ struct ServiceEnvironment: Sendable {
 
     // MARK: - Conveniences for the services scripts/services starts
 
-    struct PostgresLogin: Sendable {
-        var host: String
-        var port: Int
-        var user: String
-        var password: String
-        var database: String
-        var caFile: String
+    public struct PostgresLogin: Sendable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String
+        public var database: String
+        public var caFile: String
 
         /// A libpq connection string with `sslmode=verify-full`.
-        func conninfo(database db: String? = nil, host h: String? = nil, caFile ca: String? = nil, extra: String = "")
+        public func conninfo(database db: String? = nil, host h: String? = nil, caFile ca: String? = nil, extra: String = "")
             -> String
         {
             var s = "host=\(h ?? host) port=\(port) dbname=\(db ?? database) user=\(user) "
@@ -158,7 +158,7 @@ struct ServiceEnvironment: Sendable {
     }
 
     /// `role` is the tag used in the env file: ADMIN, ALICE, BOB, MD5USER or IAM.
-    func postgres(_ role: String) throws -> PostgresLogin {
+    public func postgres(_ role: String) throws -> PostgresLogin {
         PostgresLogin(
             host: try string("POSTERN_TEST_PG_HOST"),
             port: try int("POSTERN_TEST_PG_PORT"),
@@ -169,17 +169,17 @@ struct ServiceEnvironment: Sendable {
         )
     }
 
-    struct RedisLogin: Sendable {
-        var host: String
-        var port: Int
-        var tlsPort: Int
-        var user: String
-        var password: String
-        var caFile: String
+    public struct RedisLogin: Sendable {
+        public var host: String
+        public var port: Int
+        public var tlsPort: Int
+        public var user: String
+        public var password: String
+        public var caFile: String
     }
 
     /// `role` is the tag used in the env file: ADMIN, ALICE or APP.
-    func redis(_ role: String) throws -> RedisLogin {
+    public func redis(_ role: String) throws -> RedisLogin {
         RedisLogin(
             host: try string("POSTERN_TEST_REDIS_HOST"),
             port: try int("POSTERN_TEST_REDIS_PORT"),
@@ -190,7 +190,7 @@ struct ServiceEnvironment: Sendable {
         )
     }
 
-    func motoURL() throws -> URL {
+    public func motoURL() throws -> URL {
         let text = try string("POSTERN_TEST_MOTO_URL")
         guard let url = URL(string: text) else {
             throw Failure.badValue(key: "POSTERN_TEST_MOTO_URL", value: text, file: path)
