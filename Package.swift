@@ -63,7 +63,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .target(name: "PosternTUI", dependencies: ["PosternCore", "CNCurses"]),
+        .target(name: "PosternTUI", dependencies: ["PosternCore", "CNCurses", "CLibPQ"]),
         .executableTarget(name: "postern-bench-tui", dependencies: ["PosternTUI", "PosternCore"]),
         .executableTarget(
             name: "postern",

@@ -29,15 +29,27 @@ struct Console: AsyncParsableCommand {
             }
             let inventory = InventorySnapshot(databases: session.config.databases, checker: session.checker,
                                               clusterName: session.config.clusterName)
-            let launch = ConsoleApp.Launch(inventory: inventory, theme: loaded.theme,
+            var launch = ConsoleApp.Launch(inventory: inventory, theme: loaded.theme,
                                            noColor: ColorDepth.noColorRequested(environment),
                                            notes: loaded.note.map { [$0] } ?? [])
+            // Sessions go through an in-process proxy; without one the browser still works.
+            let proxy: ConsoleProxy?
+            do {
+                proxy = try ConsoleProxy(session: session, environment: environment)
+            } catch {
+                proxy = nil
+                launch.notes.append("no sessions: \(error)")
+            }
+            launch.opener = proxy
+            launch.historyDirectory = ConsoleServices.defaultHistoryDirectory(environment)
             let status: Int32
             do {
                 status = try await ConsoleApp.run(launch)
             } catch {
+                await proxy?.shutdown()
                 throw CLIError(error.description)
             }
+            await proxy?.shutdown()
             if status != 0 { throw ExitCode(status) }
         } catch let e as CLIError {
             throw Self.fail(e)

@@ -48,6 +48,7 @@ public struct Keymap: Sendable {
 
     /// Adds a binding (a pane registering its keys); a later binding of the same key and scope wins.
     public mutating func add(_ b: KeyBinding) {
+        guard !bindings.contains(b) else { return }  // a second session of a kind brings the same keys
         bindings.append(b)
         for k in b.keys { index[b.scope, default: [:]][k] = b.command }
     }

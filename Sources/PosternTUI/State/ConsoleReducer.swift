@@ -96,9 +96,7 @@ extension ConsoleState {
             browser.order = inventory.order(browser.sort)
             refilter(keeping: row)
         case .connect:
-            if let row = selectedRow {
-                status = StatusMessage("sessions arrive with the proxy: cannot connect to \(row.name) yet")
-            }
+            if let row = selectedRow { openConnectDialog(row) }
         case .back:
             if focus == .details {
                 focus = .list

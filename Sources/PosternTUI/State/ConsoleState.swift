@@ -56,10 +56,13 @@ public struct ConsoleState: Sendable {
     public internal(set) var panes: [PaneSlot] = []
     public internal(set) var shouldQuit = false
     public internal(set) var keymap: Keymap
+    /// The proxy opener and the way back to the terminal; nil where nothing can connect (tests, listings).
+    public internal(set) var services: ConsoleServices?
 
     public init(inventory: InventorySnapshot, width: Int, height: Int, keymap: Keymap = .standard,
-                status: StatusMessage? = nil) {
+                status: StatusMessage? = nil, services: ConsoleServices? = nil) {
         self.inventory = inventory
+        self.services = services
         self.width = width
         self.height = height
         self.keymap = keymap

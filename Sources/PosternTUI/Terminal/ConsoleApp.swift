@@ -14,6 +14,10 @@ public enum ConsoleApp {
         public var noColor: Bool
         /// Shown on the status line at start (a missing theme, …).
         public var notes: [String]
+        /// Opens sessions through the console's proxy; nil: Enter on a database says it cannot connect.
+        public var opener: (any SessionOpener)?
+        /// Where per-database SQL history is kept (nil: in memory only).
+        public var historyDirectory: String?
 
         public init(inventory: InventorySnapshot, theme: Theme, noColor: Bool, notes: [String] = []) {
             self.inventory = inventory
@@ -41,7 +45,11 @@ public enum ConsoleApp {
         }
         defer { sources.forEach { $0.cancel() } }
         let status = launch.notes.isEmpty ? nil : StatusMessage(launch.notes.joined(separator: "; "))
-        let initial = ConsoleState(inventory: launch.inventory, width: 80, height: 24, status: status)
+        var initial = ConsoleState(inventory: launch.inventory, width: 80, height: 24, status: status)
+        initial.services = launch.opener.map { opener in
+            ConsoleServices(opener: opener, post: { terminal.post($0) }, historyDirectory: launch.historyDirectory,
+                            launchers: [.postgres: SQLSessionLauncher()])
+        }
         let outcome = try await terminal.run(initial, theme: launch.theme, noColor: launch.noColor)
         return outcome.signal.map { 128 + $0 } ?? 0
     }

@@ -1,0 +1,113 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PosternAWS
+import PosternAudit
+import PosternCore
+import PosternProxy
+import PosternTUI
+
+/// The console's in-process proxy: each session's route gets its own listener on a private Unix
+/// socket (`<dir>/.s.PGSQL.<n>`, the directory 0700, peers checked by uid), with the same RBAC,
+/// upstream sign-in and audit as `postern proxy db`. The TUI reaches it through `SessionOpener`.
+final class ConsoleProxy: SessionOpener {
+    let directory: String
+    private let session: CommandSession
+    private let store: AuditStore
+    private let group: MultiThreadedEventLoopGroup
+    private let transport: AWSHTTPTransport
+    private let credentials: DatabaseSignIn
+    private let servers = NIOLockedValueBox<[Int: ProxyServer]>([:])
+    private let nextPort = NIOLockedValueBox(0)
+
+    /// Opens the audit store (never proxying unaudited) and picks the socket directory.
+    init(session: CommandSession, environment: [String: String]) throws {
+        self.session = session
+        do {
+            store = try AuditStore.open(session.config.audit, environment: environment, home: AuditCLI.homeDirectory())
+        } catch {
+            throw CLIError("cannot open the audit store, and Postern never proxies unaudited: \(error)")
+        }
+        directory = Self.socketDirectory(environment)
+        transport = AWSHTTPTransport()
+        let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: nil)
+        let chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
+        credentials = DatabaseSignIn(aws: SessionChainAWSCredentials(chain),
+                                     redshift: RedshiftSessionLogins(RedshiftAuth.Session(chain: chain, environment: environment,
+                                                                                          transport: transport)),
+                                     environment: environment)
+        // Interactive sessions: one event loop is plenty and leaves the cores to the terminal.
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    /// `$XDG_RUNTIME_DIR/postern-console-<pid>`, else the temp dir: short (socket paths are
+    /// limited to 107 bytes) and this process's own.
+    static func socketDirectory(_ environment: [String: String]) -> String {
+        let base = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") && $0.utf8.count < 60 ? $0 : nil } ?? "/tmp"
+        return base + "/postern-console-\(getuid())-\(getpid())"
+    }
+
+    func open(_ request: ConnectRequest, progress: @escaping @Sendable (String) -> Void) async throws(ConnectError)
+        -> SessionEndpoint
+    {
+        let route = Route(user: session.user, database: request.database, dbUser: request.dbUser, dbName: request.dbName)
+        let decision = session.checker.check(route.database, dbUser: route.dbUser,
+                                             dbName: route.database.protocol == .postgres ? route.dbName : nil)
+        guard decision.allowed else { throw ConnectError(([decision.reason] + decision.details).joined(separator: "\n")) }
+        let services = ProxyServices(clusterName: session.config.clusterName, sink: AuditSessionSink(store),
+                                     credentials: ProgressCredentials(base: credentials, progress: progress))
+        let server = ProxyServer(group: group, services: services)
+        let port = nextPort.withLockedValue { n in
+            n += 1
+            return n
+        }
+        let context = ProxySessionContext(route: route, clientAuthentication: .peerCredentials,
+                                          authorizer: AccessCheckerAuthorizer(session.checker), services: services)
+        do {
+            let listener = try await server.listenUnix(directory: directory, port: port, context: context)
+            progress("proxy: private socket \(listener.socketPath ?? directory) (0700, this user only)")
+        } catch {
+            throw ConnectError("the console's proxy cannot listen: \(error)")
+        }
+        servers.withLockedValue { $0[port] = server }
+        return SessionEndpoint(socketDirectory: directory, port: port, dbUser: route.dbUser, dbName: route.dbName)
+    }
+
+    func close(_ endpoint: SessionEndpoint) async {
+        let server = servers.withLockedValue { $0.removeValue(forKey: endpoint.port) }
+        await server?.shutdown()
+    }
+
+    /// Ends every session cleanly (db.session.end) and removes the socket directory.
+    func shutdown() async {
+        let all = servers.withLockedValue { s in
+            defer { s.removeAll() }
+            return Array(s.values)
+        }
+        for server in all { await server.shutdown() }
+        try? await group.shutdownGracefully()
+        try? await transport.shutdown()
+        try? store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Reports, in plain words, the upstream sign-in steps the proxy takes for a session.
+struct ProgressCredentials: UpstreamCredentialSource {
+    let base: any UpstreamCredentialSource
+    let progress: @Sendable (String) -> Void
+
+    func login(for route: Route) async throws -> UpstreamLogin {
+        let db = route.database
+        switch db.auth {
+        case .iam: progress("credentials: signing an IAM auth token for \(route.dbUser)")
+        case .password(.file): progress("credentials: reading the password file")
+        case .password(.environment(let name)): progress("credentials: password from $\(name)")
+        case .managed: progress("credentials: temporary credentials from AWS")
+        }
+        let login = try await base.login(for: route)
+        progress("TLS (\(db.tls.mode.rawValue)) to \(db.uri) and sign-in as \(route.dbUser)")
+        return login
+    }
+}
