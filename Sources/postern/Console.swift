@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PosternAudit
 import PosternCore
 import PosternTUI
 
@@ -29,9 +30,18 @@ struct Console: AsyncParsableCommand {
             }
             let inventory = InventorySnapshot(databases: session.config.databases, checker: session.checker,
                                               clusterName: session.config.clusterName)
+            var notes = loaded.note.map { [$0] } ?? []
+            // The audit pane is left out, with a note, when the store cannot be opened.
+            var auditFeed: StoreAuditFeed?
+            do {
+                auditFeed = StoreAuditFeed(store: try AuditStore.open(session.config.audit, environment: environment,
+                                                                      home: AuditCLI.homeDirectory()))
+            } catch {
+                notes.append("no audit pane: \(error)")
+            }
             var launch = ConsoleApp.Launch(inventory: inventory, theme: loaded.theme,
                                            noColor: ColorDepth.noColorRequested(environment),
-                                           notes: loaded.note.map { [$0] } ?? [])
+                                           notes: notes, auditFeed: auditFeed)
             // Sessions go through an in-process proxy; without one the browser still works.
             let proxy: ConsoleProxy?
             do {

@@ -26,9 +26,13 @@ struct StatusLineView {
         } else if !s.filter.text.isEmpty {
             let x = screen.put(" filter /", x: r.x, y: r.y, style: theme[.prompt], clip: left)
             screen.put(s.filter.text + "   (/ edit, Esc clear)", x: x, y: r.y, style: theme[.status], clip: left, ellipsis: true)
+        } else if case .pane(let id) = s.focus, let pane = s.panes.first(where: { $0.id == id })?.pane {
+            let hints = pane.hints.isEmpty ? "Tab next pane  Esc back  ? help" : pane.hints
+            screen.put(" " + hints, x: r.x, y: r.y, style: theme[.status], clip: left, ellipsis: true)
         } else {
-            screen.put(" / filter  s sort  Enter connect  Tab details  ? help  q quit", x: r.x, y: r.y, style: theme[.status],
-                       clip: left, ellipsis: true)
+            let audit = s.panes.contains { $0.id == AuditPane.id } ? "  a audit" : ""
+            screen.put(" / filter  s sort  Enter connect  Tab details\(audit)  ? help  q quit", x: r.x, y: r.y,
+                       style: theme[.status], clip: left, ellipsis: true)
         }
     }
 }

@@ -33,6 +33,12 @@ public protocol ConsolePane: Sendable {
     mutating func input(_ key: Key) -> PaneResponse
     mutating func apply(_ update: any PaneUpdate) -> PaneResponse
     func draw(on screen: inout VirtualScreen, in rect: Rect, theme: Theme, focused: Bool)
+    /// Key hints for the status line while the pane has the keys; empty gives generic ones.
+    var hints: String { get }
+}
+
+extension ConsolePane {
+    public var hints: String { "" }
 }
 
 public struct PaneSlot: Sendable {

@@ -63,7 +63,7 @@ extension ConsoleState {
             return
         }
         if case .pane(let id) = focus, let i = panes.firstIndex(where: { $0.id == id }) {
-            if let command, command == .nextPane || command == .previousPane || command == .help {
+            if let command, command == .nextPane || command == .previousPane || command == .help || command == .toggleAudit {
                 browserCommand(command)
                 return
             }
@@ -87,6 +87,8 @@ extension ConsoleState {
             if openSessions > 0 { overlay = .confirmQuit } else { shouldQuit = true }
         case .interrupt:
             status = StatusMessage("Ctrl-C does not quit here; press q to quit")
+        case .toggleAudit:
+            toggleAudit()
         case .openFilter:
             filter.isEditing = true
             focus = .list

@@ -14,16 +14,20 @@ public enum ConsoleApp {
         public var noColor: Bool
         /// Shown on the status line at start (a missing theme, …).
         public var notes: [String]
+        /// The audit pane's events (`a`); nil leaves the pane out.
+        public var auditFeed: (any AuditFeed)?
         /// Opens sessions through the console's proxy; nil: Enter on a database says it cannot connect.
         public var opener: (any SessionOpener)?
         /// Where per-database SQL history is kept (nil: in memory only).
         public var historyDirectory: String?
 
-        public init(inventory: InventorySnapshot, theme: Theme, noColor: Bool, notes: [String] = []) {
+        public init(inventory: InventorySnapshot, theme: Theme, noColor: Bool, notes: [String] = [],
+                    auditFeed: (any AuditFeed)? = nil) {
             self.inventory = inventory
             self.theme = theme
             self.noColor = noColor
             self.notes = notes
+            self.auditFeed = auditFeed
         }
     }
 
@@ -46,10 +50,13 @@ public enum ConsoleApp {
         defer { sources.forEach { $0.cancel() } }
         let status = launch.notes.isEmpty ? nil : StatusMessage(launch.notes.joined(separator: "; "))
         var initial = ConsoleState(inventory: launch.inventory, width: 80, height: 24, status: status)
+        if launch.auditFeed != nil { initial.attachAudit() }
         initial.services = launch.opener.map { opener in
             ConsoleServices(opener: opener, post: { terminal.post($0) }, historyDirectory: launch.historyDirectory,
                             launchers: [.postgres: SQLSessionLauncher()])
         }
+        let auditPump = launch.auditFeed.map { AuditPump.start($0, post: terminal.post) }
+        defer { auditPump?.cancel() }
         let outcome = try await terminal.run(initial, theme: launch.theme, noColor: launch.noColor)
         return outcome.signal.map { 128 + $0 } ?? 0
     }
