@@ -3,7 +3,7 @@
 #   make deps            install system packages and moto_server (scripts/install-deps)
 #   make services        start local PostgreSQL, Redis and moto (scripts/services start)
 #   make test            deps + services, then swift build --build-tests and swift test
-#   make demo            deps, then `postern db ls` on demo/postern.yaml (as demo user alice)
+#   make demo            deps + services, sample data and a demo config (demo/setup), then the console
 #   make stop-services   stop the local services (state kept for a fast restart)
 #   make clean-services  stop them and delete their state dir
 #
@@ -31,12 +31,13 @@ test: services
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-# The demo config is the invoker's own file, so `--as` may pick a demo user; a clone made with a
-# permissive umask would be group-writable, which Postern refuses, hence the chmod.
-demo: deps
+# The console on the demo: services with sample data and a config for the invoking login, written
+# by demo/setup to .demo/. Postern refuses group-writable role files, which a clone made with a
+# permissive umask would have, hence the chmod.
+demo: services
 	chmod -R go-w demo
 	$(SWIFT) build --product postern
-	$(SWIFT) run postern db ls --config demo/postern.yaml --as alice -v
+	"$$($(SWIFT) build --show-bin-path)/postern" --config "$$(demo/setup)"
 
 clean-services:
 	scripts/services clean
