@@ -91,7 +91,7 @@ let package = Package(
         // One loader of scripts/services' env file for every integration test target.
         .target(name: "PosternTestSupport", path: "Tests/PosternTestSupport"),
         .testTarget(name: "PosternServiceTests", dependencies: ["PosternTestSupport"]),
-        .testTarget(name: "PosternTUITests", dependencies: ["PosternTUI", "PosternCore", "postern"], exclude: ["Snapshots"]),
+        .testTarget(name: "PosternTUITests", dependencies: ["PosternTUI", "PosternCore", "postern", "PosternTestSupport"], exclude: ["Snapshots"]),
         .testTarget(
             name: "PosternProxyTests",
             dependencies: [

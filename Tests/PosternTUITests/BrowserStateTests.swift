@@ -155,9 +155,9 @@ final class BrowserStateTests: XCTestCase {
         XCTAssertTrue(s.shouldQuit)
     }
 
-    func testEnterSaysSessionsArriveWithTheProxy() {
+    func testEnterWithoutAProxySaysItCannotConnect() {
         let s = Fixtures.press(Fixtures.state(), [.char("j"), .enter])
-        XCTAssertEqual(s.status?.text, "sessions arrive with the proxy: cannot connect to cart-elasticache yet")
+        XCTAssertEqual(s.status?.text, "this console has no proxy: cannot connect to cart-elasticache")
         XCTAssertTrue(s.panes.isEmpty)
         XCTAssertEqual(s.openSessions, 0)
     }

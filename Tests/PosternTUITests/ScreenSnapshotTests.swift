@@ -62,7 +62,7 @@ final class ScreenSnapshotTests: XCTestCase {
 
     func testStatusMessages() {
         let s = Fixtures.press(Fixtures.state(), [.enter])
-        XCTAssertTrue(renderer.render(s).text(row: 23).contains("sessions arrive with the proxy"))
+        XCTAssertTrue(renderer.render(s).text(row: 23).contains("this console has no proxy"))
     }
 
     /// NO_COLOR: nothing but attributes, and the selection still stands out.

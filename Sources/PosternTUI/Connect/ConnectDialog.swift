@@ -125,7 +125,8 @@ public struct ConnectDialog: ConsolePane {
     mutating func connect() {
         let verdict = decision
         guard verdict.allowed else {
-            failure = ([verdict.reason] + verdict.details).joined(separator: "\n")
+            // The verdict above says why; this says nothing was attempted.
+            failure = "not connecting: your roles deny this choice (why is shown above)"
             return
         }
         guard let services, let launcher = services.launchers[database.protocol] else {
@@ -133,7 +134,7 @@ public struct ConnectDialog: ConsolePane {
             return
         }
         failure = nil
-        progress = ["access: " + verdict.reason]
+        progress = []
         isConnecting = true
         launcher.launch(ConnectRequest(database: database, dbUser: dbUser, dbName: names == nil ? "" : dbName),
                         dialog: id, services: services)

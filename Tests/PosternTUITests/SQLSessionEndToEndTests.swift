@@ -1,0 +1,85 @@
+import Foundation
+import PosternTestSupport
+import XCTest
+
+/// The console's SQL session against the real PostgreSQL of scripts/services, in tmux: filter,
+/// Enter connects through the in-process proxy (one allowed user and name: no questions), a query
+/// shows its row, Ctrl-C cancels a long one (PQcancel through the proxy), resizing keeps it whole.
+final class SQLSessionEndToEndTests: XCTestCase {
+    func testConnectQueryCancelAndResize() throws {
+        let env = try ServiceEnvironment.load()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("postern-sql-e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("postern.yaml").path
+        try """
+            cluster_name: e2e
+            users:
+              - name: alice
+                roles: [access]
+                traits: {db_users: [\(try env.string("POSTERN_TEST_PG_ALICE_USER"))], db_names: [\(try env.string("POSTERN_TEST_PG_APP_DATABASE"))]}
+            databases:
+              - name: orders-prod
+                description: Orders
+                protocol: postgres
+                uri: \(try env.string("POSTERN_TEST_PG_HOST")):\(try env.string("POSTERN_TEST_PG_PORT"))
+                static_labels: {env: prod}
+                tls: {mode: verify-full, ca_cert_file: \(try env.string("POSTERN_TEST_PG_CA"))}
+                auth: password
+                password_file: \(try env.string("POSTERN_TEST_PG_ALICE_PASSWORD_FILE"))
+              - {name: analytics-dev, description: Sandbox, protocol: postgres, uri: "127.0.0.1:1", static_labels: {env: dev}, auth: password, password_env: NONE}
+            audit: {backend: sqlite, path: \(dir.path)/audit.sqlite}
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+
+        let tmux = Tmux()
+        try tmux.start("env TERM=xterm-256color LANG=C.UTF-8 LC_ALL= XDG_STATE_HOME=\(dir.path)/state XDG_RUNTIME_DIR=\(dir.path) "
+                       + "\(ConsoleEndToEndTests.binary) --config \(config) --as alice", width: 120, height: 40)
+        try tmux.waitFor("the browser") { $0.contains("postern · e2e · alice") && $0.contains(" 2/2 ") }
+        try tmux.sendText("/env=prod")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the kept filter") { $0.contains("filter /env=prod") && $0.contains(" 1/2 ") }
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the SQL session", timeout: 30) { $0.contains("SQL · orders-prod · alice@app") && $0.contains("connected") }
+
+        // tmux reads a trailing `;` as its own separator: it goes as an escaped key.
+        try tmux.sendText("select 1 as one, null as nothing, '売上🚀' as wide")
+        try tmux.sendKey("\\;")
+        try tmux.sendKey("Enter")
+        let screen = try tmux.waitFor("the row") { $0.contains("✓ SELECT 1 · 1 row") }
+        XCTAssertTrue(screen.contains("one│nothing│wide"), screen)
+        XCTAssertTrue(screen.contains("  1│∅      │売上🚀"), screen)
+
+        try tmux.sendText("select pg_sleep(30)")
+        try tmux.sendKey("\\;")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the statement running") { $0.contains("● running") }
+        try tmux.sendKey("C-c")
+        try tmux.waitFor("the cancel", timeout: 10) { $0.contains("✗ cancelled 57014") }
+        XCTAssertTrue(tmux.isRunning, "Ctrl-C never quits")
+
+        try tmux.resize(width: 80, height: 24)
+        try tmux.waitFor("80x24") { s in
+            s.split(separator: "\n").allSatisfy { $0.count <= 80 } && s.contains("SQL · orders-prod") && s.contains("✗ cancelled 57014")
+        }
+        try tmux.resize(width: 120, height: 40)
+        try tmux.waitFor("120x40 again") { s in
+            s.split(separator: "\n").contains { $0.count > 100 } && s.contains("SQL · orders-prod")
+        }
+
+        // The session keeps working after a cancel; the history file has the statements.
+        try tmux.sendText("select 40 + 2 as answer")
+        try tmux.sendKey("\\;")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the next query") { $0.contains("answer") && $0.contains("    42") }
+        let history = try String(contentsOfFile: dir.path + "/state/postern/history/orders-prod.jsonl", encoding: .utf8)
+        XCTAssertTrue(history.contains("\"select 40 + 2 as answer;\""), history)
+
+        try tmux.sendKey("C-d")
+        try tmux.waitFor("the session closed") { !$0.contains("SQL · orders-prod") && $0.contains("orders-prod") }
+        try tmux.sendText("q")
+        XCTAssertTrue(tmux.waitUntilGone(), "q quits once no session is open")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("postern-console-") }
+        XCTAssertEqual(left, [], "the proxy's socket directory is removed on exit")
+    }
+}
