@@ -135,6 +135,24 @@ final class SQLPaneTests: XCTestCase {
         XCTAssertEqual(dirMode, 0o700)
     }
 
+    func testConnectedPaneShowsHowItConnectedAndUnknownBackslashCommandsSaySo() {
+        let session = FakeSQLSession()
+        let db = Fixtures.databases[0]
+        let pane = SQLPane(id: PaneID("sql-1"), request: ConnectRequest(database: db, dbUser: "reader", dbName: "app"),
+                           serverVersion: "15.4", history: SQLHistory(), session: session,
+                           connectLog: ["proxy: private socket /run/user/1000/postern-console-1000-42/.s.PGSQL.1 (0700, this user only)",
+                                        "credentials: reading the password file",
+                                        "TLS (verify-full) to 127.0.0.1:54329 and sign-in as reader",
+                                        "connected: PostgreSQL 15.4 as reader, database app"])
+        var s = open(pane)
+        Snapshot.assert(ConsoleRenderer(theme: .monochrome).render(s), named: "sql-connected-80x24")
+        s = Fixtures.press(s, Fixtures.type("\\x") + [.enter])
+        XCTAssertEqual(s.status?.text, "unknown command \\x: \\dt lists tables, \\d lists relations, \\d NAME describes one")
+        XCTAssertTrue(session.recorder.all.isEmpty)
+        s = Fixtures.press(s, [.ctrl("u")] + Fixtures.type("\\dt") + [.enter])
+        XCTAssertTrue(session.recorder.all.first?.contains("c.relkind in ('r','p')") == true)
+    }
+
     func testOSC52IsBase64() {
         XCTAssertEqual(Clipboard.osc52("a\u{1B}b"), "\u{1B}]52;c;YRti\u{07}")
     }

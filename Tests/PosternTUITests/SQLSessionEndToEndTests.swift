@@ -50,6 +50,11 @@ final class SQLSessionEndToEndTests: XCTestCase {
         XCTAssertTrue(screen.contains("one│nothing│wide"), screen)
         XCTAssertTrue(screen.contains("  1│∅      │売上🚀"), screen)
 
+        // A backslash command runs on Enter, as a catalog query with the name as a parameter.
+        try tmux.sendText("\\d pg_catalog.pg_namespace")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("\\d NAME") { $0.contains("Column") && $0.contains("│Type") && $0.contains("nspname") && $0.contains("not null") }
+
         try tmux.sendText("select pg_sleep(30)")
         try tmux.sendKey("\\;")
         try tmux.sendKey("Enter")

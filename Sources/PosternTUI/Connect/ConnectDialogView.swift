@@ -55,9 +55,14 @@ extension ConnectDialog {
         return out
     }
 
+    public var hints: String {
+        isConnecting ? "connecting… Esc closes the dialog"
+            : "Enter next field / connect · ↑↓ choose" + (current?.anyAllowed == true ? " · type any allowed name" : "") + " · Esc back"
+    }
+
     public func draw(on screen: inout VirtualScreen, in rect: Rect, theme: Theme, focused: Bool) {
         guard rect.height >= 3 else { return }
-        let box = BoxView(theme: theme).draw(rect, title: " Connect · Enter next/connect · ↑↓ choose · Esc back ", on: &screen)
+        let box = BoxView(theme: theme).draw(rect, title: " Connect ", on: &screen)
         let content = lines(width: box.width - 2)
         // Keep the newest progress and the failure in view on small screens.
         let start = max(0, content.count - box.height)

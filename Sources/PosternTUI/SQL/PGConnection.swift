@@ -22,7 +22,8 @@ public struct SQLError: Sendable, Equatable {
 /// What one `PQgetResult` brought.
 enum PGEvent {
     case columns([SQLColumn])
-    case row([String?])
+    /// A row; nil when the caller asked not to keep it (past the grid's cap: only counted).
+    case row([String?]?)
     /// A statement finished: its command tag and, for SELECT-like ones, the row count.
     case done(tag: String)
     case error(SQLError)
@@ -50,7 +51,25 @@ final class PGConnection {
         conn = c
     }
 
-    deinit { PQfinish(conn) }
+    deinit {
+        PQfinish(conn)
+        noticeBox?.release()
+    }
+
+    private var noticeBox: Unmanaged<NoticeHandler>?
+
+    /// Server notices (RAISE NOTICE, "… does not exist, skipping") go to `handler`, on this thread.
+    func onNotice(_ handler: @escaping (String) -> Void) {
+        let box = Unmanaged.passRetained(NoticeHandler(handler))
+        noticeBox?.release()
+        noticeBox = box
+        PQsetNoticeReceiver(conn, { context, result in
+            guard let context, let result else { return }
+            let severity = PQresultErrorField(result, postern_PG_DIAG_SEVERITY).map { String(cString: $0) } ?? "NOTICE"
+            let message = PQresultErrorField(result, postern_PG_DIAG_MESSAGE_PRIMARY).map { String(cString: $0) } ?? ""
+            Unmanaged<NoticeHandler>.fromOpaque(context).takeUnretainedValue().handler(severity + ": " + message)
+        }, box.toOpaque())
+    }
 
     /// "15.4" from the server's version number.
     var serverVersion: String {
@@ -78,13 +97,14 @@ final class PGConnection {
     }
 
     /// The next events of the running statement, blocking until they arrive; nil when all is done.
-    func next() -> [PGEvent]? {
+    /// With `keep` false, streamed rows are counted but not copied out of libpq.
+    func next(keep: Bool = true) -> [PGEvent]? {
         while true {
             guard let r = PQgetResult(conn) else { return nil }
             defer { PQclear(r) }
             switch PQresultStatus(r) {
             case PGRES_SINGLE_TUPLE:
-                if columnsSent { return [.row(row(r, 0))] }
+                if columnsSent { return [.row(keep ? row(r, 0) : nil)] }
                 columnsSent = true
                 return [.columns(columns(r)), .row(row(r, 0))]
             case PGRES_TUPLES_OK:
@@ -158,4 +178,10 @@ final class PGCanceller: @unchecked Sendable {
         guard PQcancel(handle, &buffer, Int32(buffer.count)) != 1 else { return nil }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// Holds a notice callback for libpq's C notice receiver.
+final class NoticeHandler {
+    let handler: (String) -> Void
+    init(_ handler: @escaping (String) -> Void) { self.handler = handler }
 }

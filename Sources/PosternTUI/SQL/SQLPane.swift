@@ -30,11 +30,14 @@ public struct SQLPane: ConsolePane {
     /// Set when the connection is gone: the pane stays to read, but runs nothing more.
     public private(set) var ended: String?
     let cap: Int
+    /// How the session was opened (proxy, credentials, TLS, sign-in), shown until the first statement.
+    public let connectLog: [String]
     /// Rows a page moves in the grid (the draw keeps the cursor in view whatever the size).
     static let page = 20
 
     public init(id: PaneID, request: ConnectRequest, serverVersion: String, history: SQLHistory,
-                session: any SQLSessionControl, cap: Int = SQLResultGrid.defaultCap) {
+                session: any SQLSessionControl, cap: Int = SQLResultGrid.defaultCap, connectLog: [String] = []) {
+        self.connectLog = connectLog
         self.id = id
         self.request = request
         self.serverVersion = serverVersion

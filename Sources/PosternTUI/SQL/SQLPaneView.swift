@@ -6,7 +6,7 @@ extension SQLPane {
     static let continuation = "  -> "
 
     public func draw(on screen: inout VirtualScreen, in rect: Rect, theme: Theme, focused: Bool) {
-        guard rect.height >= 4, rect.width >= 10 else { return }
+        guard rect.height >= 3, rect.width >= 10 else { return }
         var y = rect.y
         let line = { (y: Int) in Rect(x: rect.x, y: y, width: rect.width, height: 1) }
         screen.fill(line(y), style: theme[.paneTitle])
@@ -17,18 +17,17 @@ extension SQLPane {
                        theme: theme, focused: focused)
         drawStatus(on: &screen, line(y), theme: theme)
         y += 1
-        let hints = line(rect.maxY - 1)
-        let body = Rect(x: rect.x, y: y, width: rect.width, height: max(0, hints.y - y))
+        let body = Rect(x: rect.x, y: y, width: rect.width, height: max(0, rect.maxY - y))
         if let error = outcome?.error, running == nil {
             drawError(error, on: &screen, body, theme: theme)
         } else if let grid {
             SQLGridView(theme: theme).draw(grid, on: &screen, in: body, focused: focused && mode == .grid)
-        } else if !notices.isEmpty {
-            for (i, n) in notices.prefix(body.height).enumerated() {
+        } else {
+            let lines = outcome == nil && running == nil ? connectLog.map { "· " + $0 } : notices
+            for (i, n) in lines.prefix(body.height).enumerated() {
                 screen.put(n, x: body.x, y: body.y + i, style: theme[.muted], clip: body, ellipsis: true)
             }
         }
-        screen.put(hintText, x: hints.x, y: hints.y, style: theme[.muted], clip: hints, ellipsis: true)
     }
 
     /// The statement being typed (or the search or export prompt); returns the row after it.
@@ -95,12 +94,13 @@ extension SQLPane {
         seconds < 1 ? String(format: "%.1f ms", seconds * 1000) : String(format: "%.2f s", seconds)
     }
 
-    var hintText: String {
+    /// Key hints for the console's status line, by mode.
+    public var hints: String {
         switch mode {
-        case .editor: return "Enter runs after ; · F5/Ctrl-J run · Ctrl-R history · Esc results · Ctrl-C cancel · Ctrl-D close · F1 help"
+        case .editor: return "; Enter or F5 runs · ^R history · Esc grid · ^C cancel · ^D close · F1 help"
         case .grid:
             let pos = grid.map { " · row \($0.rows.isEmpty ? 0 : $0.row + 1)/\($0.rows.count) col \($0.column + 1)/\($0.columns.count)" } ?? ""
-            return "hjkl move · y copy cell · e export · i editor · Esc databases" + pos
+            return "hjkl move · y copy · e export · i edit · Esc back" + pos
         case .search: return "type to search · Ctrl-R older · Enter take · Esc cancel"
         case .export: return "Enter writes the file (0600) · Esc cancels"
         }

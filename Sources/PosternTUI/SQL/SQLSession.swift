@@ -25,6 +25,8 @@ final class SQLSession: SQLSessionControl, @unchecked Sendable {
     private var closed = false
     private var running = false
     private var canceller: PGCanceller?
+    /// Progress lines of connecting, shown again in the session pane until the first statement.
+    private var log: [String] = []
 
     init(request: ConnectRequest, dialog: PaneID, services: ConsoleServices, cap: Int = SQLResultGrid.defaultCap) {
         self.request = request
@@ -83,15 +85,16 @@ final class SQLSession: SQLSessionControl, @unchecked Sendable {
 
     private func post(_ update: SQLUpdate) { services.post(.paneUpdate(pane, update)) }
 
-    private func progress(_ line: String) { services.post(.paneUpdate(dialog, ConnectProgress(.note(line)))) }
+    private func progress(_ line: String) {
+        condition.withLock { log.append(line) }
+        services.post(.paneUpdate(dialog, ConnectProgress(.note(line))))
+    }
 
     private func main() {
         let opener = services.opener
         let request = self.request
-        let dialog = self.dialog
-        let post = services.post
         let opened = Blocking.run { () async throws(ConnectError) -> SessionEndpoint in
-            try await opener.open(request) { line in post(.paneUpdate(dialog, ConnectProgress(.note(line)))) }
+            try await opener.open(request) { [self] line in progress(line) }
         }
         let endpoint: SessionEndpoint
         switch opened {
@@ -110,9 +113,12 @@ final class SQLSession: SQLSessionControl, @unchecked Sendable {
             return
         }
         condition.withLock { canceller = connection.canceller() }
+        connection.onNotice { [self] text in post(.notice(text)) }
+        progress("connected: PostgreSQL \(connection.serverVersion) as \(endpoint.dbUser), database \(endpoint.dbName)")
         let history = services.historyDirectory.map { SQLHistoryFile(directory: $0, database: request.database.name) }
         let sqlPane = SQLPane(id: pane, request: request, serverVersion: connection.serverVersion,
-                              history: SQLHistory(history?.load() ?? []), session: self, cap: cap)
+                              history: SQLHistory(history?.load() ?? []), session: self, cap: cap,
+                              connectLog: condition.withLock { log })
         services.post(.closePane(dialog))
         services.post(.openPane(PaneSlot(id: pane, pane: sqlPane), bindings: SQLPane.bindings))
 
@@ -160,7 +166,7 @@ final class SQLSession: SQLSessionControl, @unchecked Sendable {
             batch.removeAll(keepingCapacity: true)
             lastPost = DispatchTime.now()
         }
-        while let events = connection.next() {
+        while let events = connection.next(keep: total < cap) {
             for event in events {
                 switch event {
                 case .columns(let c):
@@ -169,7 +175,7 @@ final class SQLSession: SQLSessionControl, @unchecked Sendable {
                     post(.columns(c))
                 case .row(let r):
                     // Past the cap only the count grows: memory stays bounded on any result.
-                    if total < cap { batch.append(r) }
+                    if total < cap, let r { batch.append(r) }
                     total += 1
                     if total == 1 { flush(force: true) }  // the first row shows at once
                 case .done(let tag): tags.append(tag)
