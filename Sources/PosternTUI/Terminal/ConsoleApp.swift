@@ -53,7 +53,7 @@ public enum ConsoleApp {
         if launch.auditFeed != nil { initial.attachAudit() }
         initial.services = launch.opener.map { opener in
             ConsoleServices(opener: opener, post: { terminal.post($0) }, historyDirectory: launch.historyDirectory,
-                            launchers: [.postgres: SQLSessionLauncher()])
+                            launchers: [.postgres: SQLSessionLauncher(), .redis: RedisSessionLauncher()])
         }
         let auditPump = launch.auditFeed.map { AuditPump.start($0, post: terminal.post) }
         defer { auditPump?.cancel() }
