@@ -79,7 +79,10 @@ final class RedisSession: RedisSessionControl, @unchecked Sendable {
         let version: RESPVersion
         do {
             socket = try UnixSocketClient(path: endpoint.socketPath)
+            // The proxy signs in upstream before it answers HELLO: allow for that, not for ever.
+            socket.setReadTimeout(seconds: 30)
             version = try hello(socket, parser: &parser)
+            socket.setReadTimeout(seconds: 0)
         } catch {
             fail("sign-in failed: \(error)")
             return

@@ -62,8 +62,15 @@ final class UnixSocketClient: @unchecked Sendable {
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n >= 0 { return Array(buffer[0..<n]) }
+            if errno == EAGAIN || errno == EWOULDBLOCK { throw Failure(description: "no answer from the proxy in time") }
             if errno != EINTR { throw Failure(description: "read failed: \(String(cString: strerror(errno)))") }
         }
+    }
+
+    /// Bounds each `read` (0: wait for ever), so a peer that never answers cannot hang a handshake.
+    func setReadTimeout(seconds: Int) {
+        var tv = timeval(tv_sec: seconds, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Ends both directions, waking a blocked `read`.
