@@ -42,7 +42,7 @@ struct AuditPaneView {
             screen.put(why, x: body.x + 1, y: body.y, style: theme[.muted], clip: body, ellipsis: true)
             return
         }
-        let selection = pane.selection
+        let selection = pane.selected ?? rows.last  // (not pane.selection: that filters again)
         let position = selection.flatMap { s in rows.firstIndex { $0 >= s } } ?? rows.count - 1
         // The selection sits mid-screen where it can; following keeps the newest on the last row.
         let top = max(0, min(position - body.height / 2, rows.count - body.height))
