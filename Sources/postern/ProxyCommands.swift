@@ -59,9 +59,6 @@ struct ProxyDB: AsyncParsableCommand {
         guard let db = session.config.databases.first(where: { $0.name == name }) else {
             throw CLIError("database \"\(name)\" not found")
         }
-        guard db.protocol == .postgres else {
-            throw CLIError("database \"\(name)\" speaks \(db.protocol.rawValue); `proxy db` tunnels PostgreSQL only for now")
-        }
         guard (0...65535).contains(port) else { throw CLIError("--port must be between 0 and 65535") }
         let store: AuditStore
         do {
@@ -86,7 +83,9 @@ struct ProxyDB: AsyncParsableCommand {
                                         redshift: RedshiftSessionLogins(
                                             RedshiftAuth.Session(chain: chain, environment: environment, transport: transport)),
                                         environment: environment))
-        let server = ProxyServer(group: group, services: services)
+        // Redis signs in with its database's password here; IAM and managed users plug into RedisSignIn.
+        let redis = RedisEngine(logins: RedisSignIn(environment: environment), values: session.config.audit.redisValues)
+        let server = ProxyServer(group: group, services: services, registry: EngineRegistry([PostgresEngine(), redis]))
         let secret = TunnelSecret.make()
         let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),
                                           authorizer: AccessCheckerAuthorizer(session.checker), services: services)
@@ -116,12 +115,21 @@ struct TunnelBanner {
 
     func render(_ format: OutputFormat) -> String {
         switch format {
+        case .json where route.database.protocol == .redis:
+            return Self.json(["host": "127.0.0.1", "port": port, "user": route.dbUser, "password": password,
+                              "protocol": "redis"])
         case .json:
-            let object: [String: Any] = ["host": "127.0.0.1", "port": port, "user": route.dbUser,
-                                         "database": route.dbName, "password": password]
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-                ?? Data("{}".utf8)
-            return String(decoding: data, as: UTF8.self)
+            return Self.json(["host": "127.0.0.1", "port": port, "user": route.dbUser,
+                              "database": route.dbName, "password": password])
+        case .text where route.database.protocol == .redis:
+            return """
+                Started a tunnel to \(TextSanitizer.escape(route.database.name)) as db user \(TextSanitizer.escape(route.dbUser)) \
+                on 127.0.0.1:\(port). Connect with:
+
+                  redis-cli -h 127.0.0.1 -p \(port) --user \(route.dbUser) -a \(password) --no-auth-warning
+
+                The password is a one-time secret for this tunnel. Ctrl-C ends the tunnel and its sessions.
+                """
         case .text:
             return """
                 Started a tunnel to \(TextSanitizer.escape(route.database.name)) as db user \(TextSanitizer.escape(route.dbUser)) \
@@ -132,6 +140,14 @@ struct TunnelBanner {
                 The password is a one-time secret for this tunnel. Ctrl-C ends the tunnel and its sessions.
                 """
         }
+    }
+}
+
+extension TunnelBanner {
+    static func json(_ object: [String: Any]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

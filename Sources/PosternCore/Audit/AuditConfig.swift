@@ -15,10 +15,18 @@ public struct AuditConfig: Sendable, Equatable {
         case full
     }
 
+    /// What Redis command events keep of the values written (`SET k v`, `HSET k f v`, …):
+    /// `full` as sent, `redacted` masked. Passwords are masked either way.
+    public enum RedisValues: String, Sendable, CaseIterable {
+        case full
+        case redacted
+    }
+
     public var backend: Backend
     /// Absolute, or nil for the default under the XDG state directory.
     public var path: String?
     public var synchronous: Synchronous
+    public var redisValues: RedisValues = .full
 
     public init(backend: Backend = .sqlite, path: String? = nil, synchronous: Synchronous = .normal) {
         self.backend = backend

@@ -25,5 +25,5 @@ public struct PostgresEngine: ProxyEngine {
 
 extension EngineRegistry {
     /// Every engine this build has.
-    public static var standard: EngineRegistry { EngineRegistry([PostgresEngine()]) }
+    public static var standard: EngineRegistry { EngineRegistry([PostgresEngine(), RedisEngine()]) }
 }

@@ -1,0 +1,50 @@
+import PosternCore
+
+/// How a command reads in the audit log (`db_query`): its arguments as `redis-cli` would quote
+/// them, secrets masked (AUTH, HELLO … AUTH, ACL SETUSER >pass, CONFIG SET requirepass …), and
+/// with `audit.redis_values: redacted` the values written by write commands masked too.
+enum RedisAuditText {
+    /// Arguments longer than this are cut in the log (a 10 MB value is not worth storing twice).
+    static let maxArgument = 4096
+
+    static func query(_ argv: [String], values: AuditConfig.RedisValues) -> String {
+        var args = AuditRedaction.redisCommand(argv)
+        if values == .redacted { redactValues(&args) }
+        var out = ""
+        for (k, a) in args.enumerated() {
+            if k > 0 { out += " " }
+            out += quoted(a)
+        }
+        return out
+    }
+
+    /// Each argument as bytes read for the log: at most `maxArgument` of them, with the size noted.
+    static func argument(_ bytes: UnsafeRawBufferPointer) -> String {
+        guard bytes.count > maxArgument else { return String(decoding: bytes, as: UTF8.self) }
+        return String(decoding: bytes[0..<maxArgument], as: UTF8.self) + "…(\(bytes.count) bytes)"
+    }
+
+    private static func quoted(_ a: String) -> String {
+        let plain = !a.isEmpty && a.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != 34 && $0 != 39 && $0 != 92 }
+        return plain ? a : RESPValue.quoted(Array(a.utf8))
+    }
+
+    /// Where write commands carry values: the first value's position and the stride between
+    /// values (0: every argument from there on).
+    static let valuePositions: [String: (first: Int, stride: Int)] = [
+        "set": (2, 0), "setnx": (2, 0), "getset": (2, 0), "append": (2, 0), "setex": (3, 0), "psetex": (3, 0),
+        "setrange": (3, 0), "mset": (2, 2), "msetnx": (2, 2), "hset": (3, 2), "hmset": (3, 2), "hsetnx": (3, 0),
+        "lpush": (2, 0), "rpush": (2, 0), "lpushx": (2, 0), "rpushx": (2, 0), "lset": (3, 0), "linsert": (4, 0),
+        "sadd": (2, 0), "zadd": (2, 0), "publish": (2, 0), "spublish": (2, 0), "xadd": (2, 0), "pfadd": (2, 0),
+        "geoadd": (2, 0), "restore": (3, 0), "json.set": (3, 0),
+    ]
+
+    static func redactValues(_ args: inout [String]) {
+        guard let name = args.first?.lowercased(), let (first, stride) = valuePositions[name] else { return }
+        var i = first
+        while i < args.count {
+            if args[i] != AuditRedaction.mask { args[i] = AuditRedaction.mask }
+            i += stride == 0 ? 1 : stride
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import NIOCore
+import PosternCore
+
+/// The Redis engine: RESP2/RESP3 clients (redis-cli, redis-benchmark, client libraries) in,
+/// TLS upstream, every command audited before it is forwarded, pipelining kept end to end.
+public struct RedisEngine: ProxyEngine {
+    public let logins: any RedisLoginSource
+    public let gates: any RedisCommandGateSource
+    public let values: AuditConfig.RedisValues
+
+    public init(logins: any RedisLoginSource = RedisSignIn(), gates: any RedisCommandGateSource = AllowAllRedisCommands(),
+                values: AuditConfig.RedisValues = .full) {
+        self.logins = logins
+        self.gates = gates
+        self.values = values
+    }
+
+    public var databaseProtocol: DatabaseProtocol { .redis }
+
+    public func accept(_ channel: Channel, context: ProxySessionContext) {
+        let session = RedisSession(context: context, engine: self, eventLoop: channel.eventLoop)
+        do {
+            try channel.pipeline.syncOperations.addHandler(RedisSessionHandler(session: session, side: .client))
+        } catch {
+            channel.close(promise: nil)
+        }
+    }
+
+    /// `-CODE message` when `code` is a Redis error code (`NOPERM`), else `-ERR message`.
+    public func refusal(code: String, message: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: 16 + message.utf8.count)
+        out.writeRedisError(Self.isRedisCode(code) ? code + " " + message : "ERR " + message)
+        return out
+    }
+
+    static func isRedisCode(_ code: String) -> Bool {
+        !code.isEmpty && code.utf8.allSatisfy { (65...90).contains($0) }
+    }
+}
+
+extension ByteBuffer {
+    /// `-text\r\n`, with CR/LF in the text turned into spaces (an error is one line).
+    mutating func writeRedisError(_ text: String) {
+        writeInteger(UInt8(ascii: "-"))
+        for b in text.utf8 { writeInteger(b == 13 || b == 10 ? 32 : b) }
+        writeStaticString("\r\n")
+    }
+}

@@ -1,0 +1,107 @@
+import NIOCore
+import PosternCore
+
+/// Matches the server's replies to the commands sent, in order, to record each command's
+/// outcome. Pub/sub messages, RESP3 pushes and MONITOR output are out-of-band: they are
+/// relayed but answer no command. Commands Postern answers itself (AUTH, denied commands) sit in
+/// the same queue, so their replies reach the client in pipeline order.
+struct RedisReplyLedger {
+    enum Kind {
+        case reply
+        /// SUBSCRIBE-family: one confirmation per channel (RESP2 arrays, RESP3 pushes).
+        case subscription(remaining: Int)
+        case monitor
+        case reset
+        case hello(version: Int?)
+        /// Answered by Postern: the bytes to write when every earlier command has its reply.
+        case local(ByteBuffer, type: RESPType, error: String?)
+        /// CLIENT REPLY OFF / SKIP: the server sends nothing back.
+        case none
+    }
+
+    struct Entry {
+        var statement: Int
+        var kind: Kind
+        var sentAt: UInt64
+    }
+
+    private(set) var entries = CircularBuffer<Entry>()
+    private(set) var resp3 = false
+    private(set) var subscribed = false
+    private(set) var monitoring = false
+
+    static let messageHeads: Set<String> = ["message", "pmessage", "smessage"]
+    static let subscriptionHeads: Set<String> = [
+        "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",
+    ]
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    mutating func sent(_ entry: Entry) {
+        if case .subscription = entry.kind { subscribed = true }
+        entries.append(entry)
+    }
+
+    /// The local reply at the head, once every command before it was answered.
+    mutating func popLocal(now: UInt64, into results: inout [StatementResult]) -> ByteBuffer? {
+        guard let head = entries.first, case .local(let bytes, let type, let error) = head.kind else { return nil }
+        entries.removeFirst()
+        results.append(Self.result(head, type: type, error: error, now: now))
+        return bytes
+    }
+
+    /// One whole message from the server; appends the result of the command it answers, if any.
+    mutating func received(_ m: RESPScanner.Message, now: UInt64, into results: inout [StatementResult]) {
+        if monitoring { return }
+        let head = m.head
+        if let head, m.type == .push || m.type == .array {
+            let outOfBand = m.type == .push || (!resp3 && subscribed)
+            if outOfBand, Self.subscriptionHeads.contains(head) {
+                confirmSubscription(m, now: now, into: &results)
+                return
+            }
+            if outOfBand, Self.messageHeads.contains(head) { return }
+        }
+        if m.type == .push { return }
+        guard let entry = entries.popFirst() else { return }
+        results.append(Self.result(entry, type: m.type, error: m.errorText, now: now))
+        guard m.errorText == nil else { return }
+        switch entry.kind {
+        case .monitor: monitoring = true
+        case .reset: resp3 = false; subscribed = false
+        case .hello(let version): if let version { resp3 = version == 3 }
+        default: break
+        }
+    }
+
+    private mutating func confirmSubscription(_ m: RESPScanner.Message, now: UInt64, into results: inout [StatementResult]) {
+        guard let first = entries.first, case .subscription(let remaining) = first.kind else { return }
+        if remaining > 1 {
+            entries[entries.startIndex].kind = .subscription(remaining: remaining - 1)
+            return
+        }
+        entries.removeFirst()
+        results.append(Self.result(first, type: m.type, error: nil, now: now))
+    }
+
+    /// Every command still waiting, as abandoned (the session ended first).
+    mutating func abandon(now: UInt64, reason: String, into results: inout [StatementResult]) {
+        while let entry = entries.popFirst() {
+            results.append(StatementResult(statementIndex: entry.statement, tag: nil, rows: nil,
+                                           durationNanos: Int64(now &- entry.sentAt), error: reason, sqlState: nil))
+        }
+    }
+
+    static func result(_ entry: Entry, type: RESPType, error: String?, now: UInt64) -> StatementResult {
+        StatementResult(statementIndex: entry.statement, tag: type.name, rows: nil,
+                        durationNanos: Int64(now >= entry.sentAt ? now - entry.sentAt : 0), error: error, sqlState: nil)
+    }
+}
+
+extension RedisReplyLedger {
+    /// True when Postern's own reply is next.
+    var hasLocalHead: Bool {
+        guard let head = entries.first, case .local = head.kind else { return false }
+        return true
+    }
+}

@@ -1,0 +1,233 @@
+import NIOCore
+import PosternCore
+
+/// The relay: client commands framed, audited (one commit per read, however many commands it
+/// held) and forwarded as the original bytes; server bytes passed to the client as they arrive,
+/// with a side scan of reply boundaries that records each command's outcome.
+extension RedisSession {
+    /// What the relay does with one command.
+    enum Disposition {
+        case forward
+        /// Forwarded as these bytes instead (HELLO without its AUTH).
+        case rewrite([UInt8])
+        /// Answered by Postern with this line (AUTH, a denied command).
+        case local(String)
+    }
+
+    func processClient(_ buffer: ByteBuffer) {
+        hold(buffer)
+        guard var data = held else { return }
+        held = nil
+        // Slices are taken from the input as it came in (consumed bytes are not readable in `data`).
+        let input = data
+        var run: (start: Int, length: Int)?
+        func endRun() {
+            if let r = run, let slice = input.getSlice(at: r.start, length: r.length) { forward.append(slice) }
+            run = nil
+        }
+        while data.readableBytes > 0 {
+            let at = data.readerIndex
+            let parsed: RESPCommandParser.Command?
+            do {
+                parsed = try data.withUnsafeReadableBytes { b throws(RESPError) in try commands.parse(b) }
+            } catch {
+                endRun()
+                forward.removeAll()
+                batch.removeAll()
+                return malformed(error, prefix: Array(data.readableBytesView.prefix(64)))
+            }
+            guard let command = parsed else { break }
+            data.moveReaderIndex(forwardBy: command.length)
+            guard command.count > 0 else {
+                endRun()
+                continue
+            }
+            let (argv, disposition) = data.withVeryUnsafeBytes { all in
+                let input = UnsafeRawBufferPointer(rebasing: all[at..<(at + command.length)])
+                let argv = Self.auditArguments(command, in: input)
+                return (argv, classify(command, argv: argv, in: input))
+            }
+            let index = auditor.append(.query(RedisAuditText.query(argv, values: engine.values)))
+            switch disposition {
+            case .forward:
+                if let r = run, r.start + r.length == at { run = (r.start, r.length + command.length) } else {
+                    endRun()
+                    run = (at, command.length)
+                }
+            case .rewrite(let bytes):
+                endRun()
+                forward.append(data.channelAllocatorLike(bytes))
+            case .local:
+                endRun()
+            }
+            batch.append(RedisReplyLedger.Entry(statement: index, kind: replyKind(argv, disposition), sentAt: 0))
+        }
+        endRun()
+        if data.readableBytes > 0 { held = data }
+        guard !batch.isEmpty else { return }
+        awaitingAudit = true
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        auditor.commit().whenComplete { result in bound.value.auditCommitted(result) }
+    }
+
+    /// The arguments as the audit log reads them (long ones cut).
+    static func auditArguments(_ command: RESPCommandParser.Command, in input: UnsafeRawBufferPointer) -> [String] {
+        switch command.arguments {
+        case .ranges(let ranges): return ranges.map { RedisAuditText.argument(UnsafeRawBufferPointer(rebasing: input[$0])) }
+        case .inline(let args): return args.map { $0.withUnsafeBytes { RedisAuditText.argument($0) } }
+        }
+    }
+
+    private func classify(_ command: RESPCommandParser.Command, argv: [String], in input: UnsafeRawBufferPointer) -> Disposition {
+        if let denied = gate.check(argv) { return .local(denied) }
+        switch argv[0].lowercased() {
+        case "auth":
+            // Postern signs in upstream itself; the client's AUTH is answered here, as Teleport does.
+            return argv.count == 2 || argv.count == 3 ? .local("+OK") : .local("-ERR wrong number of arguments for 'auth' command")
+        case "hello":
+            guard let at = argv.firstIndex(where: { $0.lowercased() == "auth" }), at > 1, at + 2 < argv.count else {
+                return .forward
+            }
+            var kept = (0..<command.count).map { command.argument($0, in: input) }
+            kept.removeSubrange(at...(at + 2))
+            return .rewrite(RESPEncoder.command(kept))
+        default:
+            return .forward
+        }
+    }
+
+    /// How the server will answer, given CLIENT REPLY state; nil for no reply at all.
+    private func replyKind(_ argv: [String], _ disposition: Disposition) -> RedisReplyLedger.Kind {
+        if case .local(let line) = disposition {
+            var out = ByteBuffer()
+            if line.hasPrefix("+") { out.writeString(line + "\r\n") } else { out.writeRedisError(line.hasPrefix("-") ? String(line.dropFirst()) : line) }
+            let error: String? = line.hasPrefix("+") ? nil : String(line.drop { $0 == "-" })
+            return .local(out, type: error == nil ? .simpleString : .error, error: error)
+        }
+        let name = argv[0].lowercased()
+        if name == "client", argv.count >= 3, argv[1].lowercased() == "reply" {
+            switch argv[2].lowercased() {
+            case "off": repliesOff = true; return .none
+            case "skip": skipNextReply = true; return .none
+            case "on": repliesOff = false; return .reply
+            default: break
+            }
+        }
+        if repliesOff { return .none }
+        if skipNextReply { skipNextReply = false; return .none }
+        switch name {
+        case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe":
+            return .subscription(remaining: max(1, argv.count - 1))
+        case "monitor": return .monitor
+        case "reset": return .reset
+        case "hello": return .hello(version: argv.count > 1 ? Int(argv[1]) : nil)
+        default: return .reply
+        }
+    }
+
+    private func auditCommitted(_ result: Result<Void, Error>) {
+        guard phase == .relay else { return }
+        awaitingAudit = false
+        if case .failure = result {
+            forward.removeAll()
+            batch.removeAll()
+            phase = .closed
+            sendError("ERR the audit store did not accept the command, so it was not sent; the session ends")
+            return finish()
+        }
+        let now = ProxyClock.monotonicNanos()
+        if let upstream, !forward.isEmpty {
+            for slice in forward { upstream.write(NIOAny(slice), promise: nil) }
+            upstreamNeedsFlush = true
+        }
+        forward.removeAll(keepingCapacity: true)
+        for var entry in batch {
+            entry.sentAt = now
+            if case .none = entry.kind {
+                results.append(StatementResult(statementIndex: entry.statement, tag: "no-reply", rows: nil,
+                                               durationNanos: 0, error: nil, sqlState: nil))
+            } else {
+                ledger.sent(entry)
+            }
+        }
+        batch.removeAll(keepingCapacity: true)
+        writeLocalReplies(now: now)
+        if !results.isEmpty { flushResults() }
+        drainStalled()
+        if !awaitingAudit, upstreamNeedsFlush {
+            upstreamNeedsFlush = false
+            upstream?.flush()
+        }
+        resumeClientReads()
+    }
+
+    /// Postern's own replies that are next in line.
+    private func writeLocalReplies(now: UInt64) {
+        guard let client else { return }
+        while let bytes = ledger.popLocal(now: now, into: &results) {
+            client.write(NIOAny(bytes), promise: nil)
+            clientNeedsFlush = true
+        }
+        if clientNeedsFlush {
+            clientNeedsFlush = false
+            client.flush()
+        }
+    }
+
+    func drainStalled() {
+        while phase == .relay, !awaitingAudit, let next = stalled.popFirst() {
+            processClient(next)
+        }
+    }
+
+    func upstreamRead(_ buffer: ByteBuffer) {
+        guard phase == .relay || phase == .closed, let client else { return }
+        guard phase == .relay else { return client.write(NIOAny(buffer), promise: nil) }
+        var written = 0
+        var now: UInt64 = 0
+        do {
+            try buffer.withUnsafeReadableBytes { bytes throws(RESPError) in
+                try replies.scan(bytes) { end, message in
+                    if now == 0 { now = ProxyClock.monotonicNanos() }
+                    ledger.received(message, now: now, into: &results)
+                    guard ledger.hasLocalHead else { return }
+                    // Postern's reply goes right after the one before it.
+                    if let slice = buffer.getSlice(at: buffer.readerIndex + written, length: end - written) {
+                        client.write(NIOAny(slice), promise: nil)
+                    }
+                    written = end
+                    while let local = ledger.popLocal(now: now, into: &results) { client.write(NIOAny(local), promise: nil) }
+                }
+            }
+        } catch {
+            client.write(NIOAny(buffer.getSlice(at: buffer.readerIndex + written, length: buffer.readableBytes - written)
+                ?? ByteBuffer()), promise: nil)
+            sendError("ERR the upstream server sent malformed RESP (\(error)); the session ends")
+            return end(reason: "malformed reply from the server: \(error)")
+        }
+        if written < buffer.readableBytes, let rest = buffer.getSlice(at: buffer.readerIndex + written,
+                                                                       length: buffer.readableBytes - written) {
+            client.write(NIOAny(rest), promise: nil)
+        }
+        clientNeedsFlush = true
+        if !results.isEmpty { flushResults() }
+    }
+
+    func upstreamReadComplete() {
+        if clientNeedsFlush {
+            clientNeedsFlush = false
+            client?.flush()
+        }
+    }
+
+    func upstreamClosed() {
+        guard phase != .closed else { return }
+        upstreamReadComplete()
+        end(reason: "the upstream server closed the connection")
+    }
+}
+
+extension ByteBuffer {
+    /// A buffer holding `bytes`, from this buffer's allocator family.
+    func channelAllocatorLike(_ bytes: [UInt8]) -> ByteBuffer { ByteBufferAllocator().buffer(bytes: bytes) }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import NIOCore
+import PosternCore
+
+/// One client connection through the Redis engine, from its first byte to its end. Lives on
+/// the client channel's event loop; the upstream channel is opened on the same loop.
+final class RedisSession {
+    enum Phase: Equatable {
+        /// A tunnel client on TCP must AUTH with the tunnel's secret first.
+        case auth
+        case connecting
+        case relay
+        case closed
+    }
+
+    let context: ProxySessionContext
+    let engine: RedisEngine
+    let eventLoop: EventLoop
+    var client: ChannelHandlerContext?
+    var upstream: ChannelHandlerContext?
+    var phase = Phase.auth
+    let auditor: SessionAuditor
+
+    // Client side.
+    var commands: RESPCommandParser
+    var held: ByteBuffer?
+    var stalled = CircularBuffer<ByteBuffer>()
+    var gate: any RedisCommandGate = AllowAllRedisCommands()
+    /// CLIENT REPLY OFF / SKIP: the server answers nothing for these commands.
+    var repliesOff = false
+    var skipNextReply = false
+
+    // Relay.
+    var replies = RESPScanner(limits: .streaming)
+    var ledger = RedisReplyLedger()
+    var batch: [RedisReplyLedger.Entry] = []
+    var forward: [ByteBuffer] = []
+    var results: [StatementResult] = []
+    var awaitingAudit = false
+    var upstreamNeedsFlush = false
+    var clientNeedsFlush = false
+    var clientReadPending = false
+    var upstreamReadPending = false
+    var pendingSignIn: EventLoopFuture<Channel>?
+
+    init(context: ProxySessionContext, engine: RedisEngine, eventLoop: EventLoop) {
+        self.context = context
+        self.engine = engine
+        self.eventLoop = eventLoop
+        let limit = context.services.limits.maxAuditedMessage
+        commands = RESPCommandParser(limits: RESPLimits(maxBulkLength: limit, maxAggregateLength: 1 << 20,
+                                                        maxMessageLength: limit + 4096))
+        let info = SessionInfo(id: UUID().uuidString.lowercased(), clusterName: context.services.clusterName,
+                               route: context.route)
+        auditor = SessionAuditor(info: info, sink: context.services.sink, eventLoop: eventLoop)
+    }
+
+    var route: Route { context.route }
+
+    // MARK: - Read control
+
+    var clientReadAllowed: Bool {
+        switch phase {
+        case .auth: return true
+        case .connecting, .closed: return false
+        case .relay: return !awaitingAudit && (upstream?.channel.isWritable ?? false)
+        }
+    }
+
+    var upstreamReadAllowed: Bool { client?.channel.isWritable ?? false }
+
+    func resumeClientReads() {
+        if clientReadPending, clientReadAllowed {
+            clientReadPending = false
+            client?.read()
+        }
+    }
+
+    func resumeUpstreamReads() {
+        if upstreamReadPending, upstreamReadAllowed {
+            upstreamReadPending = false
+            upstream?.read()
+        }
+    }
+
+    // MARK: - Client events
+
+    func clientActive() {
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let loop = eventLoop
+        context.services.sessions.add(ObjectIdentifier(self)) {
+            loop.flatSubmit { bound.value.stop() }
+        }
+        // Unix-socket peers were checked by uid at accept: nothing more is asked.
+        if case .peerCredentials = context.clientAuthentication.kind { open() }
+    }
+
+    func clientRead(_ buffer: ByteBuffer) {
+        switch phase {
+        case .auth:
+            hold(buffer)
+            processAuth()
+        case .connecting:
+            stalled.append(buffer)
+        case .relay:
+            if awaitingAudit { stalled.append(buffer) } else { processClient(buffer) }
+        case .closed:
+            return
+        }
+    }
+
+    func hold(_ buffer: ByteBuffer) {
+        if held == nil {
+            held = buffer
+        } else {
+            var b = buffer
+            held?.writeBuffer(&b)
+        }
+    }
+
+    func clientReadComplete() {
+        if upstreamNeedsFlush, !awaitingAudit {
+            upstreamNeedsFlush = false
+            upstream?.flush()
+        }
+    }
+
+    func clientClosed() {
+        guard phase != .closed else { return }
+        end(reason: "the client disconnected")
+    }
+
+    // MARK: - Refusals and the end
+
+    /// Refuses the session before relay: audited (db.session.start, TDB00W) before the client
+    /// is told, then closed.
+    func refuse(_ line: String) {
+        guard phase != .closed else { return }
+        phase = .closed
+        auditor.append(.start(error: line))
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        auditor.commit().whenComplete { _ in
+            bound.value.sendError(line)
+            bound.value.finish()
+        }
+    }
+
+    /// A protocol violation from the client: `-ERR Protocol error…`, audited as malformed, closed
+    /// (Redis closes such connections too).
+    func malformed(_ error: RESPError, prefix: [UInt8]) {
+        guard phase != .closed else { return }
+        let wasRelaying = phase == .relay
+        phase = .closed
+        ledger.abandon(now: ProxyClock.monotonicNanos(), reason: "session ended: \(error)", into: &results)
+        flushResults()
+        auditor.append(.malformed(reason: error.description, prefix: prefix))
+        if wasRelaying { auditor.append(.end) }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        auditor.commit().whenComplete { _ in
+            bound.value.sendError("ERR " + error.description)
+            bound.value.finish()
+        }
+    }
+
+    func sendError(_ line: String) {
+        guard let client else { return }
+        var out = client.channel.allocator.buffer(capacity: 8 + line.utf8.count)
+        out.writeRedisError(line)
+        client.writeAndFlush(NIOAny(out), promise: nil)
+    }
+
+    /// Ends a session: commands still waiting are recorded as abandoned, db.session.end is
+    /// committed, both sides close.
+    func end(reason: String) {
+        guard phase != .closed else { return }
+        let wasOpen = phase == .relay
+        phase = .closed
+        if wasOpen {
+            ledger.abandon(now: ProxyClock.monotonicNanos(), reason: "session ended: \(reason)", into: &results)
+            flushResults()
+            auditor.append(.end)
+        }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        auditor.commit().whenComplete { _ in bound.value.finish() }
+    }
+
+    /// Closes both channels once pending writes are out.
+    func finish() {
+        context.services.sessions.remove(ObjectIdentifier(self))
+        if upstream == nil { pendingSignIn?.whenSuccess { $0.close(promise: nil) } }
+        for side in [client, upstream] {
+            guard let side else { continue }
+            let channel = side.channel
+            side.writeAndFlush(NIOAny(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// A proxy shutdown: the client is told, the end is audited.
+    func stop() -> EventLoopFuture<Void> {
+        guard let client else { return eventLoop.makeSucceededVoidFuture() }
+        if phase == .relay || phase == .connecting {
+            sendError("ERR the Postern proxy is shutting down")
+            end(reason: "the proxy shut down")
+        } else if phase != .closed {
+            phase = .closed
+            finish()
+        }
+        return client.channel.closeFuture
+    }
+
+    func flushResults() {
+        for result in results { auditor.appendLater(.result(result)) }
+        results.removeAll(keepingCapacity: true)
+    }
+}
