@@ -31,25 +31,19 @@ struct Console: AsyncParsableCommand {
             let inventory = InventorySnapshot(databases: session.config.databases, checker: session.checker,
                                               clusterName: session.config.clusterName)
             var notes = loaded.note.map { [$0] } ?? []
-            // The audit pane is left out, with a note, when the store cannot be opened.
-            var auditFeed: StoreAuditFeed?
+            // One store for the audit pane and the sessions' proxy. Without it both are left out, with
+            // a note: the browser still works, and Postern never proxies unaudited.
+            var store: AuditStore?
             do {
-                auditFeed = StoreAuditFeed(store: try AuditStore.open(session.config.audit, environment: environment,
-                                                                      home: AuditCLI.homeDirectory()))
+                store = try AuditStore.open(session.config.audit, environment: environment, home: AuditCLI.homeDirectory())
             } catch {
-                notes.append("no audit pane: \(error)")
+                notes.append("no audit pane and no sessions: \(error)")
             }
             var launch = ConsoleApp.Launch(inventory: inventory, theme: loaded.theme,
                                            noColor: ColorDepth.noColorRequested(environment),
-                                           notes: notes, auditFeed: auditFeed)
-            // Sessions go through an in-process proxy; without one the browser still works.
-            let proxy: ConsoleProxy?
-            do {
-                proxy = try ConsoleProxy(session: session, environment: environment)
-            } catch {
-                proxy = nil
-                launch.notes.append("no sessions: \(error)")
-            }
+                                           notes: notes, auditFeed: store.map { StoreAuditFeed(store: $0) })
+            let proxy = store.map { ConsoleProxy(session: session, store: $0, environment: environment) }
+            defer { try? store?.close() }
             launch.opener = proxy
             launch.historyDirectory = ConsoleServices.defaultHistoryDirectory(environment)
             let status: Int32

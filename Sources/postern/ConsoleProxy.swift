@@ -21,14 +21,10 @@ final class ConsoleProxy: SessionOpener {
     private let servers = NIOLockedValueBox<[Int: ProxyServer]>([:])
     private let nextPort = NIOLockedValueBox(0)
 
-    /// Opens the audit store (never proxying unaudited) and picks the socket directory.
-    init(session: CommandSession, environment: [String: String]) throws {
+    /// Sessions are audited to `store` (the console's, shared with its audit pane).
+    init(session: CommandSession, store: AuditStore, environment: [String: String]) {
         self.session = session
-        do {
-            store = try AuditStore.open(session.config.audit, environment: environment, home: AuditCLI.homeDirectory())
-        } catch {
-            throw CLIError("cannot open the audit store, and Postern never proxies unaudited: \(error)")
-        }
+        self.store = store
         directory = Self.socketDirectory(environment)
         transport = AWSHTTPTransport()
         let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: nil)
@@ -79,7 +75,8 @@ final class ConsoleProxy: SessionOpener {
         await server?.shutdown()
     }
 
-    /// Ends every session cleanly (db.session.end) and removes the socket directory.
+    /// Ends every session cleanly (db.session.end) and removes the socket directory; the store
+    /// stays open for its owner to close.
     func shutdown() async {
         let all = servers.withLockedValue { s in
             defer { s.removeAll() }
@@ -88,7 +85,6 @@ final class ConsoleProxy: SessionOpener {
         for server in all { await server.shutdown() }
         try? await group.shutdownGracefully()
         try? await transport.shutdown()
-        try? store.close()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

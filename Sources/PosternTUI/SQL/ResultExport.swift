@@ -34,8 +34,17 @@ public enum ResultExport {
         var target = path
         if target.hasPrefix("~/"), let home { target = home + target.dropFirst(1) }
         let url = URL(fileURLWithPath: target)
+        var isDirectory: ObjCBool = false
+        let directory = url.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ExportError(description: "no directory \(directory)")
+        }
         try Data(text.utf8).write(to: url, options: .atomic)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
         return url.path
     }
+}
+
+struct ExportError: Error, CustomStringConvertible {
+    let description: String
 }

@@ -222,6 +222,7 @@ public struct SQLPane: ConsolePane {
             return .status("exporting \(g.rows.count) rows to \(path)…")
         case .back: mode = .grid
         case Self.deleteBack: mode = .export(path: String(path.dropLast()))
+        case Self.clear: mode = .export(path: "")
         default: return .ignored
         }
         return .handled

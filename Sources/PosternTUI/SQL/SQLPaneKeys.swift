@@ -62,5 +62,6 @@ extension SQLPane {
         KeyBinding([.enter], accept, promptScope, "write the file"),
         KeyBinding([.escape], .back, promptScope, "do not export"),
         KeyBinding([.backspace], deleteBack, promptScope, "delete a character"),
+        KeyBinding([.ctrl("u")], clear, promptScope, "clear the path"),
     ]
 }

@@ -198,7 +198,7 @@ final class SQLSession: SQLSessionControl, @unchecked Sendable {
                                                  home: ProcessInfo.processInfo.environment["HOME"])
             post(.message("exported \(rows.count) rows as \(format.rawValue.uppercased()) to \(written)", isError: false))
         } catch {
-            post(.message("export failed: \(error.localizedDescription)", isError: true))
+            post(.message("export to \(path) failed: \(error is ExportError ? "\(error)" : error.localizedDescription)", isError: true))
         }
     }
 }
