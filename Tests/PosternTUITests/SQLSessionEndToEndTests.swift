@@ -50,6 +50,22 @@ final class SQLSessionEndToEndTests: XCTestCase {
         XCTAssertTrue(screen.contains("one│nothing│wide"), screen)
         XCTAssertTrue(screen.contains("  1│∅      │売上🚀"), screen)
 
+        // The grid: copy a cell over OSC 52 (tmux takes it into its buffer), export the result as JSON.
+        try tmux.run(["set-option", "-g", "set-clipboard", "on"])
+        try tmux.sendKey("Escape")
+        try tmux.sendText("lly")
+        try tmux.waitFor("the copy") { $0.contains("copied 3 characters to the clipboard") }
+        XCTAssertEqual(try tmux.run(["show-buffer"]).output, "売上🚀")
+        let export = dir.appendingPathComponent("result.json").path
+        try tmux.sendText("e")
+        try tmux.sendKey("C-u")
+        try tmux.sendText(export)
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the export") { $0.contains("exported 1 rows as JSON") }
+        XCTAssertEqual(try String(contentsOfFile: export, encoding: .utf8),
+                       "[\n{\"one\":\"1\",\"nothing\":null,\"wide\":\"売上🚀\"}\n]\n")
+        try tmux.sendText("i")
+
         // A backslash command runs on Enter, as a catalog query with the name as a parameter.
         try tmux.sendText("\\d pg_catalog.pg_namespace")
         try tmux.sendKey("Enter")
@@ -70,6 +86,17 @@ final class SQLSessionEndToEndTests: XCTestCase {
         try tmux.resize(width: 120, height: 40)
         try tmux.waitFor("120x40 again") { s in
             s.split(separator: "\n").contains { $0.count > 100 } && s.contains("SQL · orders-prod")
+        }
+
+        // A million rows stream: the status counts them while the grid keeps its first 10000, and
+        // the screen answers keys meanwhile (Ctrl-C cancels, unless the last rows are already in).
+        try tmux.sendText("select g, md5(g::text) from generate_series(1, 1000000) g")
+        try tmux.sendKey("\\;")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("rows streaming past the cap", timeout: 60) { $0.contains("rows so far (grid keeps the first 10000)") }
+        try tmux.sendKey("C-c")
+        try tmux.waitFor("the end of the big result", timeout: 60) {
+            $0.contains("✗ cancelled 57014") || $0.contains("✓ SELECT 1000000 · 1000000 rows · grid keeps the first 10000")
         }
 
         // The session keeps working after a cancel; the history file has the statements.
