@@ -65,23 +65,6 @@ final class PGSession {
 
     var upstreamReadAllowed: Bool { client?.channel.isWritable ?? false }
 
-    func resumeClientReads() {
-        if clientReadPending, clientReadAllowed {
-            clientReadPending = false
-            client?.read()
-        }
-    }
-
-    func resumeUpstreamReads() {
-        if upstreamReadPending, upstreamReadAllowed {
-            upstreamReadPending = false
-            upstream?.read()
-        }
-    }
-
-    func clientWritabilityChanged() { resumeUpstreamReads() }
-    func upstreamWritabilityChanged() { resumeClientReads() }
-
     // MARK: - Client events
 
     func clientActive() {

@@ -69,20 +69,6 @@ final class RedisSession {
 
     var upstreamReadAllowed: Bool { client?.channel.isWritable ?? false }
 
-    func resumeClientReads() {
-        if clientReadPending, clientReadAllowed {
-            clientReadPending = false
-            client?.read()
-        }
-    }
-
-    func resumeUpstreamReads() {
-        if upstreamReadPending, upstreamReadAllowed {
-            upstreamReadPending = false
-            upstream?.read()
-        }
-    }
-
     // MARK: - Client events
 
     func clientActive() {

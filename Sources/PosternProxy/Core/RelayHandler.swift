@@ -1,0 +1,120 @@
+import NIOCore
+
+/// A proxy session with a client channel and an upstream channel, whatever its protocol.
+protocol RelaySession: AnyObject {
+    var client: ChannelHandlerContext? { get set }
+    var upstream: ChannelHandlerContext? { get set }
+    var clientReadAllowed: Bool { get }
+    var upstreamReadAllowed: Bool { get }
+    var clientReadPending: Bool { get set }
+    var upstreamReadPending: Bool { get set }
+    func clientActive()
+    func clientRead(_ buffer: ByteBuffer)
+    func upstreamRead(_ buffer: ByteBuffer)
+    func clientReadComplete()
+    func upstreamReadComplete()
+    func clientClosed()
+    func upstreamClosed()
+}
+
+extension RelaySession {
+    func resumeClientReads() {
+        if clientReadPending, clientReadAllowed {
+            clientReadPending = false
+            client?.read()
+        }
+    }
+
+    func resumeUpstreamReads() {
+        if upstreamReadPending, upstreamReadAllowed {
+            upstreamReadPending = false
+            upstream?.read()
+        }
+    }
+}
+
+/// One end of a session (the client's channel, or the upstream's once sign-in is done): hands
+/// every event to the session, and lets it decide when to read more, so a slow peer or a pending
+/// audit commit stops the other side instead of filling memory.
+final class RelayHandler<Session: RelaySession>: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Side { case client, upstream }
+
+    private let session: Session
+    private let side: Side
+
+    init(session: Session, side: Side) {
+        self.session = session
+        self.side = side
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        switch side {
+        case .client: session.client = context
+        case .upstream: session.upstream = context
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if side == .client { session.clientActive() }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch side {
+        case .client: session.clientRead(unwrapInboundIn(data))
+        case .upstream: session.upstreamRead(unwrapInboundIn(data))
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        switch side {
+        case .client: session.clientReadComplete()
+        case .upstream: session.upstreamReadComplete()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // A writable client lets the upstream be read again, and the other way round.
+        switch side {
+        case .client: session.resumeUpstreamReads()
+        case .upstream: session.resumeClientReads()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed? = event as? ChannelEvent { closed() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // An ECONNRESET or a TLS close error on a closing connection is a normal close.
+        closed()
+        context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        switch side {
+        case .client:
+            if session.clientReadAllowed { context.read() } else { session.clientReadPending = true }
+        case .upstream:
+            if session.upstreamReadAllowed { context.read() } else { session.upstreamReadPending = true }
+        }
+    }
+
+    private func closed() {
+        switch side {
+        case .client: session.clientClosed()
+        case .upstream: session.upstreamClosed()
+        }
+    }
+}
