@@ -3,7 +3,7 @@ enum AWSBlockDecoder {
     static func decode(_ v: YAMLValue) throws(ConfigError) -> DatabaseAWS {
         let f = try v.mapping(known: [
             "region", "account_id", "assume_role_arn", "external_id", "rds", "rds_proxy", "elasticache",
-            "elasticache_serverless", "memorydb", "redshift", "redshift_serverless",
+            "elasticache_serverless", "memorydb", "redshift", "redshift_serverless", "secret_store",
         ])
         var aws = DatabaseAWS()
         aws.region = try f.string("region")
@@ -39,6 +39,11 @@ enum AWSBlockDecoder {
             let s = try r.mapping(known: ["workgroup_name", "endpoint_name"])
             aws.redshiftServerless.workgroupName = try s.string("workgroup_name")
             aws.redshiftServerless.endpointName = try s.string("endpoint_name")
+        }
+        if let r = f["secret_store"] {
+            let s = try r.mapping(known: ["key_prefix", "kms_key_id"])
+            aws.secretStore.keyPrefix = try s.string("key_prefix", default: aws.secretStore.keyPrefix)
+            aws.secretStore.kmsKeyID = try s.string("kms_key_id")
         }
         if !aws.assumeRoleARN.isEmpty, !aws.assumeRoleARN.hasPrefix("arn:") {
             throw (f["assume_role_arn"] ?? v).error("\(v.path).assume_role_arn must be an IAM role ARN")

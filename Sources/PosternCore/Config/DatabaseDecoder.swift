@@ -2,7 +2,7 @@
 enum DatabaseDecoder {
     static let keys: Set<String> = [
         "name", "description", "protocol", "uri", "static_labels", "aws", "tls", "auth", "password_file",
-        "password_env",
+        "password_env", "redis",
     ]
 
     static func decode(_ v: YAMLValue, baseDir: String) throws(ConfigError) -> Database {
@@ -30,6 +30,13 @@ enum DatabaseDecoder {
         if let parsed = AWSEndpoint(host: endpoint.host) { db.aws.fill(from: parsed) }
         if let tls = f["tls"] { db.tls = try tlsBlock(tls, baseDir: baseDir) }
         db.auth = try auth(f, v, db: db, baseDir: baseDir)
+        if let redis = f["redis"] {
+            guard proto == .redis else { throw redis.error("\(redis.path) is for redis databases") }
+            db.redis = try RedisOptionsDecoder.decode(redis, database: name, baseDir: baseDir)
+            if db.redis.managedUsers != nil, db.auth != .managed {
+                throw redis.error("\(redis.path).managed_users needs auth: managed")
+            }
+        }
         return db
     }
 

@@ -16,7 +16,7 @@ public enum RoleDecoder {
         "workload_identity_labels_expression", "saml_idp_service_provider_labels",
         "saml_idp_service_provider_labels_expression", "git_server_labels", "mcp", "namespaces",
     ]
-    static let conditionKeys: Set<String> = ["db_labels", "db_names", "db_users", "db_roles"]
+    static let conditionKeys: Set<String> = ["db_labels", "db_names", "db_users", "db_roles", "redis_commands"]
     /// Database fields Teleport defines that Postern does not enforce: ignoring one (in deny above all)
     /// would silently grant more than the role says, so they are refused.
     static let unsupportedDBKeys: Set<String> = ["db_labels_expression", "db_permissions", "db_service_labels"]
@@ -58,7 +58,7 @@ public enum RoleDecoder {
         if let specValue = f["spec"] {
             let spec = try specValue.mapping(known: ["allow", "deny"], ignored: ["options"])
             if let allow = spec["allow"] { role.allow = try conditions(allow) }
-            if let deny = spec["deny"] { role.deny = try conditions(deny) }
+            if let deny = spec["deny"] { role.deny = try conditions(deny, deny: true) }
         }
         return role
     }
@@ -67,7 +67,7 @@ public enum RoleDecoder {
         v.path.isEmpty ? fallback : v.path
     }
 
-    static func conditions(_ v: YAMLValue) throws(ConfigError) -> RoleConditions {
+    static func conditions(_ v: YAMLValue, deny: Bool = false) throws(ConfigError) -> RoleConditions {
         let f = try v.mapping(known: conditionKeys.union(unsupportedDBKeys), ignored: ignoredConditionKeys)
         for key in f.order where unsupportedDBKeys.contains(key) {
             throw (f.entries[key] ?? v).error("\(v.path).\(key) is not supported by Postern; use db_labels, db_users and db_names")
@@ -77,6 +77,10 @@ public enum RoleDecoder {
         c.dbNames = try checkedTemplates(f, "db_names")
         c.dbUsers = try checkedTemplates(f, "db_users")
         c.dbRoles = try checkedTemplates(f, "db_roles")
+        if let commands = f["redis_commands"] {
+            guard deny else { throw commands.error("\(commands.path): Redis commands can only be denied (spec.deny.redis_commands)") }
+            c.redisCommands = try RedisOptionsDecoder.entries(commands)
+        }
         return c
     }
 

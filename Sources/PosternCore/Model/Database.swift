@@ -69,6 +69,8 @@ public struct Database: Sendable, Equatable {
     public var tls: DatabaseTLS
     public var auth: DatabaseAuth
     public var origin: DatabaseOrigin
+    /// Command policy and managed users (Redis only).
+    public var redis = RedisDatabaseOptions()
 
     public init(name: String, description: String = "", protocol: DatabaseProtocol, uri: String,
                 staticLabels: Labels = [:], aws: DatabaseAWS = DatabaseAWS(), tls: DatabaseTLS = DatabaseTLS(),

@@ -29,6 +29,12 @@ public struct DatabaseAWS: Sendable, Equatable {
         public var clusterID = ""
         public init() {}
     }
+    /// Teleport's `aws.secret_store`: where managed users' passwords are kept in Secrets Manager.
+    public struct SecretStore: Sendable, Equatable {
+        public var keyPrefix = "teleport/"
+        public var kmsKeyID = ""
+        public init() {}
+    }
     public struct RedshiftServerless: Sendable, Equatable {
         public var workgroupName = ""
         public var endpointName = ""
@@ -46,6 +52,7 @@ public struct DatabaseAWS: Sendable, Equatable {
     public var memoryDB = MemoryDB()
     public var redshift = Redshift()
     public var redshiftServerless = RedshiftServerless()
+    public var secretStore = SecretStore()
 
     public init() {}
 

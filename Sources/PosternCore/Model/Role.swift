@@ -4,13 +4,16 @@ public struct RoleConditions: Sendable, Equatable {
     public var dbNames: [String]
     public var dbUsers: [String]
     public var dbRoles: [String]
+    /// Postern's Redis command deny list (`deny.redis_commands`): commands, `CMD|SUB`, `@category`.
+    public var redisCommands: [String]
 
     public init(dbLabels: LabelSelector = LabelSelector(), dbNames: [String] = [], dbUsers: [String] = [],
-                dbRoles: [String] = []) {
+                dbRoles: [String] = [], redisCommands: [String] = []) {
         self.dbLabels = dbLabels
         self.dbNames = dbNames
         self.dbUsers = dbUsers
         self.dbRoles = dbRoles
+        self.redisCommands = redisCommands
     }
 }
 

@@ -15,8 +15,10 @@ struct CompiledConditions: Sendable {
     let labels: CompiledSelector
     let dbUsers: [ValuePattern]
     let dbNames: [ValuePattern]
+    let redisCommands: [String]
 
     init(_ c: RoleConditions, traits: Traits) throws(PatternError) {
+        redisCommands = c.redisCommands
         labels = try CompiledSelector(c.dbLabels, traits: traits)
         dbUsers = try TraitTemplate.expandAll(c.dbUsers, traits).map(Self.entryPattern)
         dbNames = try TraitTemplate.expandAll(c.dbNames, traits).map(Self.entryPattern)
