@@ -1,0 +1,38 @@
+import Foundation
+import NIOCore
+import PosternCore
+
+/// Opens an authenticated admin connection to a managed database: the `managed_users` admin user,
+/// with its password from `admin_password_file` / `admin_password_env`.
+public struct RedisAdminConnector: Sendable {
+    public var group: any EventLoopGroup
+    public var environment: [String: String]
+    public var timeout: Duration
+
+    public init(group: any EventLoopGroup, environment: [String: String] = ProcessInfo.processInfo.environment,
+                timeout: Duration = RedisAdminClient.defaultTimeout) {
+        self.group = group
+        self.environment = environment
+        self.timeout = timeout
+    }
+
+    public func connect(_ db: Database) async throws -> RedisAdminClient {
+        guard let managed = db.redis.managedUsers else {
+            throw UpstreamCredentialError("database \(quoted(db.name)) has no redis.managed_users block")
+        }
+        // The admin password is read as any configured password is (same files, same errors).
+        var adminDB = db
+        adminDB.auth = .password(managed.adminPassword)
+        let login = try await DatabaseSignIn(environment: environment)
+            .login(for: Route(user: PosternUser(name: "postern", roles: []), database: adminDB, dbUser: managed.adminUser))
+        let client = try await RedisAdminClient.connect(to: try RedisTLSTarget.make(for: db), on: group, timeout: timeout)
+        do {
+            try await client.authenticate(user: login.user, password: login.password)
+        } catch {
+            await client.close()
+            throw UpstreamCredentialError("the managed-users admin \(quoted(managed.adminUser)) cannot sign in to "
+                + "\(quoted(db.name)): \(error)")
+        }
+        return client
+    }
+}
