@@ -1,0 +1,50 @@
+import Foundation
+import PosternCore
+import XCTest
+@testable import PosternProxy
+
+/// The command policy end to end: redis-cli through a tunnel whose engine uses Postern's policy
+/// gates; a denied FLUSHALL (alone and inside MULTI) is answered NOPERM, never reaches the server,
+/// and is audited with its error.
+final class RedisPolicyTunnelTests: XCTestCase {
+    func testDeniedCommandsGetNOPERMAndAreAudited() async throws {
+        let guardrails = Role(name: "guardrails", allow: RoleConditions(dbLabels: .everything, dbUsers: ["*"]),
+                              deny: RoleConditions(redisCommands: ["FLUSHALL", "@dangerous"]))
+        let h = try ProxyHarness(roles: [guardrails])
+        let engine = RedisEngine(logins: RedisSignIn(), gates: RedisCommandPolicies(login: RedisSignIn(), group: h.group))
+        let server = ProxyServer(group: h.group, services: h.services, registry: EngineRegistry([engine]))
+        let db = try h.redisDatabase(user: "ADMIN")
+        let route = Route(user: h.user, database: db, dbUser: try h.env.redis("ADMIN").user)
+        let secret = "test-" + UUID().uuidString
+        let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),
+                                          authorizer: AccessCheckerAuthorizer(try AccessChecker(user: h.user, roles: [guardrails])),
+                                          services: h.services)
+        let listener = try await server.listenTCP(port: 0, context: context)
+        let tunnel = ProxyHarness.Tunnel(port: try XCTUnwrap(listener.port), password: secret, route: route)
+        let key = "postern:policy:\(UUID().uuidString)"
+
+        let flush = try h.redisCLI(tunnel, [], stdin: Data("SET \(key) kept\nFLUSHALL\nconfig set maxmemory 1\nGET \(key)\n".utf8))
+        XCTAssertEqual(flush.stdout, """
+            OK
+            NOPERM this command is not allowed by Postern policy: 'flushall' is denied by role guardrails
+
+            NOPERM this command is not allowed by Postern policy: 'config|set' is in @dangerous, denied by role guardrails
+
+            kept
+
+            """, flush.combined)
+        let tx = try h.redisCLI(tunnel, [], stdin: Data("MULTI\nINCR \(key):n\nFLUSHALL\nEXEC\nDEL \(key) \(key):n\n".utf8))
+        XCTAssertTrue(tx.stdout.hasPrefix("OK\nQUEUED\nNOPERM this command is not allowed by Postern policy: 'flushall'"), tx.combined)
+        await server.shutdown()
+        XCTAssertTrue(h.waitForAllSessionsFinished(atLeast: 2))
+
+        let sessions = h.sink.sessions().map { h.redisEvents($0.id) }
+        let first = try XCTUnwrap(sessions.first { $0.queries.contains("FLUSHALL") && $0.queries.contains { $0.hasPrefix("SET") } })
+        XCTAssertTrue(first.queries.contains("config set maxmemory 1") || first.queries.contains("CONFIG SET maxmemory 1")
+                      || first.queries.contains { $0.lowercased().hasPrefix("config set") }, "\(first.queries)")
+        XCTAssertEqual(first.results.compactMap(\.error), [
+            "NOPERM this command is not allowed by Postern policy: 'flushall' is denied by role guardrails",
+            "NOPERM this command is not allowed by Postern policy: 'config|set' is in @dangerous, denied by role guardrails",
+        ], "\(first.results)")
+    }
+}
