@@ -30,10 +30,7 @@ final class RedisSignInFixture: @unchecked Sendable {
 
     /// A connection as the services' admin user.
     func adminClient() async throws -> RedisAdminClient {
-        let db = database(name: "admin", auth: .iam)
-        let client = try await RedisAdminClient.connect(to: try RedisTLSTarget.make(for: db), on: group)
-        try await client.authenticate(user: admin.user, password: admin.password)
-        return client
+        try await signIn(database(name: "admin", auth: .iam), user: admin.user, password: admin.password)
     }
 
     /// Creates (or redefines) an ACL user for this run; removed by `cleanUp`.
@@ -48,14 +45,7 @@ final class RedisSignInFixture: @unchecked Sendable {
 
     /// Signs in as `user` with `password` over TLS and returns the connection.
     func signIn(_ db: Database, user: String, password: String) async throws -> RedisAdminClient {
-        let client = try await RedisAdminClient.connect(to: try RedisTLSTarget.make(for: db), on: group)
-        do {
-            try await client.authenticate(user: user, password: password)
-        } catch {
-            await client.close()
-            throw error
-        }
-        return client
+        try await RedisAdminClient.signIn(to: try RedisTLSTarget.make(for: db), on: group, user: user, password: password)
     }
 
     func cleanUp() async {

@@ -20,13 +20,8 @@ public struct RedisCommandPolicies: RedisCommandGateSource {
     public init(login: any RedisLoginSource, group: any EventLoopGroup, catalog: RedisCategoryCatalog = RedisCategoryCatalog()) {
         self.init(catalog: catalog) { route in
             let credentials = try await login.login(for: route)
-            let client = try await RedisAdminClient.connect(to: try RedisTLSTarget.make(for: route.database), on: group)
-            do {
-                try await client.authenticate(user: credentials.user, password: credentials.password)
-            } catch {
-                await client.close()
-                throw error
-            }
+            let client = try await RedisAdminClient.signIn(to: try RedisTLSTarget.make(for: route.database), on: group,
+                                                           user: credentials.user, password: credentials.password)
             return RedisCategoryServer(query: { argv in try await client.send(argv) }, close: { await client.close() })
         }
     }

@@ -50,6 +50,19 @@ public final class RedisAdminClient: Sendable {
         return client
     }
 
+    /// Connects and signs in as `user`; a refused AUTH closes the connection and is thrown.
+    public static func signIn(to target: RedisTLSTarget, on group: any EventLoopGroup, user: String, password: String,
+                              timeout: Duration = defaultTimeout) async throws -> RedisAdminClient {
+        let client = try await connect(to: target, on: group, timeout: timeout)
+        do {
+            try await client.authenticate(user: user, password: password)
+        } catch {
+            await client.close()
+            throw error
+        }
+        return client
+    }
+
     /// Sends one command and returns the reply (an error reply is returned, not thrown).
     public func send(_ argv: [String]) async throws -> RESPValue {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)

@@ -25,14 +25,13 @@ public struct RedisAdminConnector: Sendable {
         adminDB.auth = .password(managed.adminPassword)
         let login = try await DatabaseSignIn(environment: environment)
             .login(for: Route(user: PosternUser(name: "postern", roles: []), database: adminDB, dbUser: managed.adminUser))
-        let client = try await RedisAdminClient.connect(to: try RedisTLSTarget.make(for: db), on: group, timeout: timeout)
+        let target = try RedisTLSTarget.make(for: db)
         do {
-            try await client.authenticate(user: login.user, password: login.password)
+            return try await RedisAdminClient.signIn(to: target, on: group, user: login.user, password: login.password,
+                                                     timeout: timeout)
         } catch {
-            await client.close()
             throw UpstreamCredentialError("the managed-users admin \(quoted(managed.adminUser)) cannot sign in to "
                 + "\(quoted(db.name)): \(error)")
         }
-        return client
     }
 }
