@@ -123,6 +123,30 @@ final class RedisManagedRotationTests: XCTestCase {
         }
     }
 
+    func testTheAWSWiringSignsInManagedUsersThroughTheCredentialChain() async throws {
+        let f = try RedisSignInFixture()
+        let user = try await f.makeUser("wired", rules: ["on", "~*", "+@all"])
+        var db = f.database(name: "wired-\(f.runID)", auth: .managed)
+        db.redis.managedUsers = RedisManagedUsers(users: [user], adminUser: f.admin.user, adminPassword: .environment(Self.adminEnv))
+        let environment = [
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": try f.env.string("POSTERN_TEST_AWS_REGION"),
+            "AWS_ENDPOINT_URL": try f.env.motoURL().absoluteString, "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", Self.adminEnv: f.admin.password,
+        ]
+        try await AWSHTTPTransport.with { transport in
+            let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: "")
+            let chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
+            let wired = try await RedisAWSSignIn(database: db, chain: chain, transport: transport, group: f.group,
+                                                 environment: environment)
+            let rotator = try XCTUnwrap(wired.rotator)
+            try await rotator.rotate(db, user: user)
+            let login = try await wired.signIn.login(for: Route(user: PosternUser(name: "a", roles: []), database: db, dbUser: user))
+            let session = try await f.signIn(db, user: login.user, password: login.password)
+            await session.close()
+        }
+        await f.cleanUp()
+    }
+
     func testAFailedStoreKeepsTheOldPasswordInForce() async throws {
         try await withManaged { m in
             let rotator = ManagedUserRotator(store: m.store, admin: m.admin, settings: settings())
