@@ -62,6 +62,19 @@ final class RedisCommandPolicyTests: XCTestCase {
         XCTAssertEqual(table.origins["read"], .builtin)
     }
 
+    func testACheckIsAHashLookup() {
+        let p = policy(["FLUSHALL", "@dangerous", "config|set", "@pubsub", "@admin"])
+        let commands: [[String]] = [["GET", "k"], ["SET", "k", "v"], ["CONFIG", "GET", "x"], ["FLUSHALL"]]
+        let rounds = 200_000
+        let start = ContinuousClock.now
+        var denied = 0
+        for i in 0..<rounds where p.check(argv: commands[i & 3]) != nil { denied += 1 }
+        let perCheck = (ContinuousClock.now - start) / rounds
+        XCTAssertEqual(denied, rounds / 2)
+        print("RedisCommandPolicy.check: \(perCheck) per command")
+        XCTAssertLessThan(perCheck, .microseconds(20), "a debug build on a busy 2-core machine still checks quickly")
+    }
+
     func testBuiltinTableHasEveryRedis7Category() {
         XCTAssertEqual(RedisCategoryTable.categoryNames, [
             "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo",
