@@ -74,4 +74,58 @@ final class AuditEndToEndTests: XCTestCase {
         try tmux.sendText("y")
         XCTAssertTrue(tmux.waitUntilGone(), "the console quits")
     }
+
+    /// The Redis session through the console's proxy against the real Redis: PING gets PONG, and the
+    /// command's event is in the audit pane.
+    func testRedisPingAndItsEventInTheAuditPane() throws {
+        let env = try ServiceEnvironment.load()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("postern-redis-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let passwordFile = try env.string("POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE")
+        let config = """
+            cluster_name: e2e
+            users:
+              - name: alice
+                roles: [access]
+                traits: {db_users: [\(try env.string("POSTERN_TEST_REDIS_ALICE_USER"))]}
+            audit: {backend: sqlite, path: \(dir.path)/audit.sqlite}
+            databases:
+              - name: sessions-cache
+                protocol: redis
+                uri: "\(try env.string("POSTERN_TEST_REDIS_HOST")):\(try env.int("POSTERN_TEST_REDIS_TLS_PORT"))"
+                tls: {mode: verify-full, ca_cert_file: \(try env.string("POSTERN_TEST_REDIS_CA")), server_name: localhost}
+                auth: password
+                password_file: \(passwordFile)
+
+            """
+        let configPath = dir.appendingPathComponent("postern.yaml").path
+        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
+
+        let tmux = Tmux()
+        try tmux.start("env TERM=xterm-256color LANG=C.UTF-8 LC_ALL= HOME=\(dir.path) \(ConsoleEndToEndTests.binary) --config \(configPath) --as alice",
+                       width: 120, height: 40)
+        try tmux.waitFor("the browser") { $0.contains("postern · e2e · alice") && $0.contains("sessions-cache") }
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the Redis session") { $0.contains("Redis · sessions-cache · alice") && $0.contains("sessions-cache>") }
+        try tmux.sendText("PING")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("PONG") { $0.contains("sessions-cache> PING") && $0.contains("PONG") }
+        try tmux.sendText("HSET e2e:h field \"héllo 👋\"")
+        try tmux.sendKey("Enter")
+        try tmux.sendText("HGETALL e2e:h")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the hash") { $0.contains(#""field" => "héllo 👋""#) || $0.contains(#"2) "héllo 👋""#) }
+
+        try tmux.sendKey("BTab")
+        let screen = try tmux.waitFor("the command's event") { $0.contains("sessions-cache") && $0.contains("PING") && $0.contains("audit · ") }
+        let password = try String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertFalse(screen.contains(password), "no secret is drawn")
+        try tmux.sendText("a")
+        try tmux.sendText("q")
+        try tmux.waitFor("the quit question") { $0.contains("1 session is open") }
+        try tmux.sendText("y")
+        XCTAssertTrue(tmux.waitUntilGone(), "the console quits")
+    }
 }
