@@ -16,14 +16,14 @@ enum RedisReplyLines {
         switch v {
         case .simpleString(let s): out.append(TextLine(prefix + [(s, .allowed)]))
         case .error(let s): out.append(TextLine(prefix + [("(error) " + s, .error)]))
-        case .integer(let n): out.append(TextLine(prefix + [("(integer) ", .muted), ("\(n)", .count)]))
+        case .integer(let n): out.append(TextLine(prefix + [("(integer) ", .muted), ("\(n)", .labels)]))
         case .bulkString(let b): out.append(TextLine(prefix + [(quoted(b), .normal)]))
         case .null: out.append(TextLine(prefix + [("(nil)", .muted)]))
         case .double(let d):
             let text = d.isNaN ? "nan" : d.isInfinite ? (d < 0 ? "-inf" : "inf") : "\(d)"
-            out.append(TextLine(prefix + [("(double) ", .muted), (text, .count)]))
-        case .boolean(let b): out.append(TextLine(prefix + [(b ? "(true)" : "(false)", .count)]))
-        case .bigNumber(let s): out.append(TextLine(prefix + [("(big number) ", .muted), (s, .count)]))
+            out.append(TextLine(prefix + [("(double) ", .muted), (text, .labels)]))
+        case .boolean(let b): out.append(TextLine(prefix + [(b ? "(true)" : "(false)", .labels)]))
+        case .bigNumber(let s): out.append(TextLine(prefix + [("(big number) ", .muted), (s, .labels)]))
         case .verbatim(_, let t): out.append(TextLine(prefix + [(String(decoding: t, as: UTF8.self), .normal)]))
         case .attribute(_, let inner): render(inner, into: &out, prefix: prefix, indent: indent)
         case .array(let items): list(items.map { ($0, nil) }, empty: "(empty array)", mark: ") ", into: &out, prefix: prefix, indent: indent)
