@@ -5,10 +5,27 @@ import XCTest
 /// The audit pane in the real console against the real PostgreSQL: a statement run in the embedded
 /// SQL session shows up as its db.session.query event, and Enter shows the event's JSON.
 final class AuditEndToEndTests: XCTestCase {
-    func testAStatementShowsUpInTheAuditPaneWithItsJSON() throws {
-        let env = try ServiceEnvironment.load()
+    /// A private folder (0700) for the config, the audit store and HOME.
+    static func workspace() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("postern-audit-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return dir
+    }
+
+    /// The console as alice on `config` (written 0600 into `dir`), in tmux at 120x40.
+    static func console(_ config: String, in dir: URL) throws -> Tmux {
+        let configPath = dir.appendingPathComponent("postern.yaml").path
+        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
+        let tmux = Tmux()
+        try tmux.start("env TERM=xterm-256color LANG=C.UTF-8 LC_ALL= HOME=\(dir.path) \(ConsoleEndToEndTests.binary) --config \(configPath) --as alice",
+                       width: 120, height: 40)
+        return tmux
+    }
+
+    func testAStatementShowsUpInTheAuditPaneWithItsJSON() throws {
+        let env = try ServiceEnvironment.load()
+        let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(at: dir) }
         let passwordFile = try env.string("POSTERN_TEST_PG_ALICE_PASSWORD_FILE")
         let config = """
@@ -29,13 +46,7 @@ final class AuditEndToEndTests: XCTestCase {
               - {name: "evil\\e]0;owned\\a", protocol: redis, uri: "127.0.0.1:6379", static_labels: {env: dev}, auth: managed}
 
             """
-        let configPath = dir.appendingPathComponent("postern.yaml").path
-        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
-
-        let tmux = Tmux()
-        try tmux.start("env TERM=xterm-256color LANG=C.UTF-8 LC_ALL= HOME=\(dir.path) \(ConsoleEndToEndTests.binary) --config \(configPath) --as alice",
-                       width: 120, height: 40)
+        let tmux = try Self.console(config, in: dir)
         try tmux.waitFor("the browser with the audit key") {
             $0.contains("postern · e2e · alice") && $0.contains("a audit") && $0.contains(#"evil\e]0;owned\u{7}"#)
         }
@@ -79,8 +90,7 @@ final class AuditEndToEndTests: XCTestCase {
     /// command's event is in the audit pane.
     func testRedisPingAndItsEventInTheAuditPane() throws {
         let env = try ServiceEnvironment.load()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("postern-redis-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(at: dir) }
         let passwordFile = try env.string("POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE")
         let config = """
@@ -99,13 +109,7 @@ final class AuditEndToEndTests: XCTestCase {
                 password_file: \(passwordFile)
 
             """
-        let configPath = dir.appendingPathComponent("postern.yaml").path
-        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
-
-        let tmux = Tmux()
-        try tmux.start("env TERM=xterm-256color LANG=C.UTF-8 LC_ALL= HOME=\(dir.path) \(ConsoleEndToEndTests.binary) --config \(configPath) --as alice",
-                       width: 120, height: 40)
+        let tmux = try Self.console(config, in: dir)
         try tmux.waitFor("the browser") { $0.contains("postern · e2e · alice") && $0.contains("sessions-cache") }
         try tmux.sendKey("Enter")
         try tmux.waitFor("the Redis session") { $0.contains("Redis · sessions-cache · alice") && $0.contains("sessions-cache>") }
