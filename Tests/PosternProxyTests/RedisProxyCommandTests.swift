@@ -1,0 +1,62 @@
+import Foundation
+import PosternTestSupport
+import XCTest
+
+/// `postern proxy db NAME --db-user U` for a Redis database: the printed line works with redis-cli.
+final class RedisProxyCommandTests: XCTestCase {
+    func testProxyDBPrintsARedisCLILineThatWorks() throws {
+        let env = try ServiceEnvironment.load()
+        let alice = try env.redis("ALICE")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("redis-proxy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("postern.yaml").path
+        try """
+            cluster_name: redis-cli-test
+            users:
+              - name: \(KillNineTests.login())
+                roles: [access]
+                traits: {db_users: [alice]}
+            databases:
+              - name: cache
+                protocol: redis
+                uri: \(alice.host):\(alice.tlsPort)
+                tls: {mode: verify-full, ca_cert_file: \(alice.caFile)}
+                auth: password
+                password_file: \(try env.string("POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE"))
+            audit: {backend: sqlite, path: \(dir.appendingPathComponent("audit.sqlite").path), redis_values: redacted}
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(config, 0o600)
+
+        let json = try Subprocess(KillNineTests.binary, ["proxy", "db", "cache", "--db-user", "alice", "--port", "0",
+                                                          "--format", "json", "--config", config])
+        var line: [String: Any]?
+        _ = eventually(timeout: 30) {
+            guard let first = json.stdoutSoFar.split(separator: "\n").first else { return false }
+            line = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
+            return line != nil
+        }
+        let object = try XCTUnwrap(line, json.wait(timeout: 1).combined)
+        XCTAssertEqual(Set(object.keys), ["host", "port", "user", "password", "protocol"])
+        XCTAssertEqual(object["protocol"] as? String, "redis")
+        let port = try XCTUnwrap(object["port"] as? Int)
+        let password = try XCTUnwrap(object["password"] as? String)
+        let key = "postern:cli:\(UUID().uuidString)"
+        let cli = ["-h", "127.0.0.1", "-p", String(port), "--user", "alice", "-a", password, "--no-auth-warning"]
+        XCTAssertEqual(try Subprocess.run("redis-cli", cli + ["SET", key, "v"]).stdout, "OK\n")
+        XCTAssertEqual(try Subprocess.run("redis-cli", cli + ["GETDEL", key]).stdout, "v\n")
+        json.signal(SIGTERM)
+        XCTAssertEqual(json.wait(timeout: 15).status, 0)
+
+        let text = try Subprocess(KillNineTests.binary, ["proxy", "db", "cache", "--db-user", "alice", "--port", "0",
+                                                          "--config", config])
+        let printed = eventually(timeout: 30) { text.stdoutSoFar.contains("--no-auth-warning") }
+        text.signal(SIGTERM)
+        let out = text.wait(timeout: 15)
+        XCTAssertTrue(printed, out.combined)
+        XCTAssertTrue(out.stdout.contains("redis-cli -h 127.0.0.1 -p "), out.stdout)
+        XCTAssertTrue(out.stdout.contains("--user alice -a "), out.stdout)
+    }
+}
