@@ -39,6 +39,9 @@ final class RawTCPClient {
 
     func send(_ text: String) { send(Array(text.utf8)) }
 
+    /// Half-closes the connection: the server reads end of input, replies still arrive.
+    func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+
     /// Reads until `done(received)` holds, the peer closes, or the read times out.
     func read(until done: ([UInt8]) -> Bool = { _ in false }) -> (bytes: [UInt8], closed: Bool) {
         var out: [UInt8] = []

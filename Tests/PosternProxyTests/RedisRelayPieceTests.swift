@@ -78,6 +78,6 @@ final class RedisRelayPieceTests: XCTestCase {
         XCTAssertEqual(RedisAuditText.query(["GET", "k"], values: .redacted), "GET k")
         XCTAssertEqual(RedisAuditText.query(["ECHO", ""], values: .full), "ECHO \"\"")
         let long = [UInt8](repeating: 120, count: 5000)
-        XCTAssertEqual(long.withUnsafeBytes { RedisAuditText.argument($0) }, String(repeating: "x", count: 4096) + "…(5000 bytes)")
+        XCTAssertEqual(long.withUnsafeBytes { RedisAuditText.argument($0) }, String(repeating: "x", count: 4096) + "...(5000 bytes)")
     }
 }

@@ -14,10 +14,16 @@ protocol RelaySession: AnyObject {
     func clientReadComplete()
     func upstreamReadComplete()
     func clientClosed()
+    /// The client half-closed: it sends no more, but may still wait for replies.
+    func clientInputClosed()
     func upstreamClosed()
 }
 
 extension RelaySession {
+    /// Protocols whose clients end with a message of their own (PostgreSQL's Terminate) treat a
+    /// half-close as the end.
+    func clientInputClosed() { clientClosed() }
+
     func resumeClientReads() {
         if clientReadPending, clientReadAllowed {
             clientReadPending = false
@@ -87,7 +93,9 @@ final class RelayHandler<Session: RelaySession>: ChannelDuplexHandler, Removable
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .inputClosed? = event as? ChannelEvent { closed() }
+        if case .inputClosed? = event as? ChannelEvent {
+            if side == .client { session.clientInputClosed() } else { closed() }
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

@@ -21,7 +21,7 @@ enum RedisAuditText {
     /// Each argument as bytes read for the log: at most `maxArgument` of them, with the size noted.
     static func argument(_ bytes: UnsafeRawBufferPointer) -> String {
         guard bytes.count > maxArgument else { return String(decoding: bytes, as: UTF8.self) }
-        return String(decoding: bytes[0..<maxArgument], as: UTF8.self) + "…(\(bytes.count) bytes)"
+        return String(decoding: bytes[0..<maxArgument], as: UTF8.self) + "...(\(bytes.count) bytes)"
     }
 
     private static func quoted(_ a: String) -> String {

@@ -86,6 +86,7 @@ extension RedisSession {
                 session.drainStalled()
                 session.resumeClientReads()
                 session.resumeUpstreamReads()
+                session.endIfDrained()
             }
         }
     }

@@ -159,6 +159,7 @@ extension RedisSession {
             upstream?.flush()
         }
         resumeClientReads()
+        endIfDrained()
     }
 
     /// Postern's own replies that are next in line.
@@ -211,6 +212,10 @@ extension RedisSession {
         }
         clientNeedsFlush = true
         if !results.isEmpty { flushResults() }
+        if clientInputEnded, ledger.isEmpty {
+            upstreamReadComplete()
+            endIfDrained()
+        }
     }
 
     func upstreamReadComplete() {

@@ -42,6 +42,8 @@ final class RedisSession {
     var clientReadPending = false
     var upstreamReadPending = false
     var pendingSignIn: EventLoopFuture<Channel>?
+    /// The client half-closed (`printf … | nc -N`): what it sent is still answered, then the end.
+    var clientInputEnded = false
 
     init(context: ProxySessionContext, engine: RedisEngine, eventLoop: EventLoop) {
         self.context = context
@@ -114,6 +116,24 @@ final class RedisSession {
     func clientClosed() {
         guard phase != .closed else { return }
         end(reason: "the client disconnected")
+    }
+
+    func clientInputClosed() {
+        guard phase != .closed else { return }
+        clientInputEnded = true
+        endIfDrained()
+    }
+
+    /// After a half-close, the session ends once every command read has been answered (a
+    /// command cut off by the close is dropped, as Redis drops it).
+    func endIfDrained() {
+        guard clientInputEnded else { return }
+        switch phase {
+        case .auth: end(reason: "the client disconnected")
+        case .relay where !awaitingAudit && stalled.isEmpty && batch.isEmpty && ledger.isEmpty:
+            end(reason: "the client disconnected")
+        default: return
+        }
     }
 
     // MARK: - Refusals and the end
