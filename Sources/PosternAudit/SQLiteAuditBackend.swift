@@ -19,6 +19,7 @@ final class SQLiteAuditBackend: AuditBackend {
         INSERT INTO audit_events (time, event, code, user, db_service, sid, ei, uid, json)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
+    static let sessionSQL = "INSERT OR IGNORE INTO audit_sessions (sid, first_id) VALUES (?, ?)"
 
     init(path: String, synchronous: AuditConfig.Synchronous) throws {
         try AuditFiles.prepare(path)
@@ -64,6 +65,21 @@ final class SQLiteAuditBackend: AuditBackend {
                 CREATE INDEX audit_events_sid ON audit_events(sid, ei);
                 """)
         }
+        // Each index costs every audited statement an insert, and its commit dirty pages: the
+        // label and session indexes take inserts all over their trees. Only the time index stays
+        // (its inserts land on the right edge); searches are time-ordered and filter type, user and
+        // database while walking it, and `play` scans the session's events from its first rowid,
+        // kept in `audit_sessions` (one row per session, written with its first event).
+        m.registerMigration("v2-time-index-only") { db in
+            try db.execute(sql: """
+                DROP INDEX audit_events_event;
+                DROP INDEX audit_events_user;
+                DROP INDEX audit_events_db;
+                CREATE TABLE audit_sessions (sid TEXT PRIMARY KEY, first_id INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO audit_sessions SELECT sid, MIN(id) FROM audit_events GROUP BY sid;
+                DROP INDEX audit_events_sid;
+                """)
+        }
         return m
     }
 
@@ -74,11 +90,16 @@ final class SQLiteAuditBackend: AuditBackend {
                 stored.removeAll(keepingCapacity: true)
                 stored.reserveCapacity(events.count)
                 let insert = try db.cachedStatement(sql: Self.insertSQL)
+                let session = try db.cachedStatement(sql: Self.sessionSQL)
+                // A session's first row in each batch is noted (ids only grow, so the oldest note
+                // stands): events may be committed out of `ei` order.
+                var noted = Set<String>()
                 for e in events {
                     let ev = e.event
                     try insert.execute(arguments: [ev.time.nanoseconds, ev.type.rawValue, ev.code, ev.user,
                                                    ev.database.service, ev.sessionID, ev.index, ev.id, e.json])
                     let id = db.lastInsertedRowID
+                    if noted.insert(ev.sessionID).inserted { try session.execute(arguments: [ev.sessionID, id]) }
                     stored.append(StoredAuditEvent(previous: id - 1, position: id, event: ev))
                 }
                 return .commit
@@ -100,7 +121,10 @@ final class SQLiteAuditBackend: AuditBackend {
         }
         if let user = q.user { conditions.append("user = ?"); args.append(user) }
         if let db = q.database { conditions.append("db_service = ?"); args.append(db) }
-        if let sid = q.sessionID { conditions.append("sid = ?"); args.append(sid) }
+        if let sid = q.sessionID {
+            conditions.append("id >= ? AND sid = ?")
+            args += [try firstID(of: sid), sid]
+        }
         var sql = "SELECT id, json FROM audit_events"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY time DESC, id DESC LIMIT ?"
@@ -109,7 +133,15 @@ final class SQLiteAuditBackend: AuditBackend {
     }
 
     func session(_ sid: String) throws -> [AuditEvent] {
-        try fetch("SELECT id, json FROM audit_events WHERE sid = ? ORDER BY ei, id", [sid]).map(\.event)
+        try fetch("SELECT id, json FROM audit_events WHERE id >= ? AND sid = ? ORDER BY ei, id",
+                  [try firstID(of: sid), sid]).map(\.event)
+    }
+
+    /// Where a session's events start; 0 (a full scan) for one whose first event is missing.
+    private func firstID(of sid: String) throws -> Int64 {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT first_id FROM audit_sessions WHERE sid = ?", arguments: [sid])
+        } ?? 0
     }
 
     func events(after cursor: Int64, limit: Int) throws -> [StoredAuditEvent] {
