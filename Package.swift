@@ -98,6 +98,7 @@ let package = Package(
                 "PosternProxy", "PosternCore", "PosternAWS", "PosternAudit", "postern", "PosternTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
     ],

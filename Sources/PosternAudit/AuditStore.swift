@@ -3,7 +3,7 @@ import PosternCore
 
 /// The audit log: an `AuditSink` with group commit, plus search, session playback and a live
 /// subscription. One per process and store file; share it (it is Sendable) rather than opening twice.
-public final class AuditStore: AuditSink {
+public final class AuditStore: ImmediateAuditSink {
     public let path: String
     public let backend: AuditConfig.Backend
     let storage: any AuditBackend
@@ -47,6 +47,13 @@ public final class AuditStore: AuditSink {
         } catch {
             completion(error)
         }
+    }
+
+    /// On the calling thread, serialized with the writer thread's commits (event-loop callers that
+    /// batch a whole loop tick's events themselves).
+    public func recordNow(_ events: [AuditEvent]) throws {
+        guard !events.isEmpty else { return }
+        try writer.commitNow(try events.map(EncodedAuditEvent.init))
     }
 
     /// The newest `limit` events matching, oldest first.

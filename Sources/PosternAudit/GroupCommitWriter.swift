@@ -42,6 +42,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let subscribersLock = NSLock()
     private var subscribers: [UInt64: AsyncStream<AuditSignal>.Continuation] = [:]
     private var nextSubscriberID: UInt64 = 0
+    // `appendLock` serializes appends (this thread's and `commitNow` callers') and guards `appendClosed`;
+    // publishing under it keeps subscribers' signals in store order.
+    private let appendLock = NSLock()
+    private var appendClosed = false
 
     init(backend: any AuditBackend, logger: Logger) {
         self.backend = backend
@@ -90,13 +94,27 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func commit(_ batch: [Pending]) {
         let events = batch.count == 1 ? batch[0].events : batch.flatMap(\.events)
         do {
-            let stored = try backend.append(events)
+            try append(events)
             for p in batch { p.waiter.resume(nil) }
-            publish(stored)
+        } catch {
+            for p in batch { p.waiter.resume(error) }
+        }
+    }
+
+    /// Commits on the calling thread, between the writer thread's batches.
+    func commitNow(_ events: [EncodedAuditEvent]) throws {
+        try append(events)
+    }
+
+    private func append(_ events: [EncodedAuditEvent]) throws {
+        appendLock.lock()
+        defer { appendLock.unlock() }
+        guard !appendClosed else { throw AuditStoreError.closed }
+        do {
+            publish(try backend.append(events))
         } catch {
             logger.error("audit commit failed", metadata: ["events": "\(events.count)", "error": "\(error)"])
-            let reported = error as? AuditStoreError ?? AuditStoreError.io(String(describing: error))
-            for p in batch { p.waiter.resume(reported) }
+            throw error as? AuditStoreError ?? AuditStoreError.io(String(describing: error))
         }
     }
 
@@ -107,6 +125,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         condition.signal()
         while !finished { condition.wait() }
         condition.unlock()
+        appendLock.lock()
+        appendClosed = true
+        appendLock.unlock()
         subscribersLock.lock()
         let all = subscribers.values
         subscribers.removeAll()

@@ -1,7 +1,7 @@
 /// Every JSON key of an audit event, spelled as Teleport's `events.proto` json tags spell them
 /// (embedded Metadata, UserMetadata, SessionMetadata, DatabaseMetadata, Status, ServerMetadata and
 /// ConnectionMetadata flatten into one object). Postern's own keys are marked.
-public enum AuditKey: String, CodingKey, Sendable {
+public enum AuditKey: String, CodingKey, Sendable, CaseIterable {
     // Metadata
     case index = "ei", type = "event", id = "uid", code, time, clusterName = "cluster_name"
     // UserMetadata, SessionMetadata

@@ -13,6 +13,14 @@ public protocol AuditSink: Sendable {
     func record(_ events: [AuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void)
 }
 
+/// A sink that can also commit on the calling thread. The proxy gathers the events of every session
+/// on one event loop during a loop tick and commits them together this way: one commit per tick and
+/// no hop to another thread and back, which is most of the cost of auditing a short statement.
+public protocol ImmediateAuditSink: AuditSink {
+    /// Commits the events in order before returning; throws when they could not be stored.
+    func recordNow(_ events: [AuditEvent]) throws
+}
+
 extension AuditSink {
     public func record(contentsOf events: [AuditEvent]) async throws {
         for event in events { try await record(event) }

@@ -6,8 +6,12 @@ import PosternCore
 /// `uid` of the statement it answers (`query_uid`) without the proxy keeping a table of them.
 public struct AuditSessionSink: SessionEventSink {
     public let sink: any AuditSink
+    public let tickCommitters: TickCommitters?
 
-    public init(_ sink: any AuditSink) { self.sink = sink }
+    public init(_ sink: any AuditSink) {
+        self.sink = sink
+        tickCommitters = (sink as? any ImmediateAuditSink).map { TickCommitters(store: $0) }
+    }
 
     public func record(_ events: [SessionEvent], of session: SessionInfo) async throws {
         try await sink.record(contentsOf: events.map { Self.auditEvent($0, of: session) })

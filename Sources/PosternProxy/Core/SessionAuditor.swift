@@ -1,4 +1,5 @@
 import NIOCore
+import PosternCore
 
 /// One session's audit trail, on the session's event loop: numbers events, holds the ones not
 /// yet committed, and commits them in order, one batch at a time.
@@ -16,6 +17,10 @@ final class SessionAuditor {
     /// A commit in flight; the next waits for it, so the store sees events in session order.
     private(set) var committing = false
     private var waiters: [EventLoopPromise<Void>] = []
+    /// The loop's per-tick committer, when the sink commits on the loop (looked up on the loop, at
+    /// the first commit); `tickCommit` awaits it.
+    private lazy var committer: TickCommitter? = sink.tickCommitters?.committer(on: eventLoop)
+    private var tickCommit: EventLoopPromise<Void>?
     static let idleFlushDelay = TimeAmount.milliseconds(20)
 
     init(info: SessionInfo, sink: any SessionEventSink, eventLoop: EventLoop) {
@@ -60,14 +65,17 @@ final class SessionAuditor {
         // cancelling and re-arming a timer on every statement.
         guard !pending.isEmpty else { return eventLoop.makeSucceededVoidFuture() }
         committing = true
-        let batch = pending
-        pending.removeAll(keepingCapacity: true)
-        let sink = self.sink
-        let info = self.info
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let promise = eventLoop.makePromise(of: Void.self)
-        sink.record(batch, of: info) { error in
-            if let error { promise.fail(error) } else { promise.succeed(()) }
+        if let committer {
+            tickCommit = promise
+            committer.enqueue(self)
+        } else {
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            sink.record(batch, of: info) { error in
+                if let error { promise.fail(error) } else { promise.succeed(()) }
+            }
         }
         let done = promise.futureResult
         return done.always { _ in
@@ -82,6 +90,18 @@ final class SessionAuditor {
                 auditor.scheduleIdleFlush()
             }
         }
+    }
+
+    /// The tick committer takes everything pending (events appended since `commit` ride along).
+    func drainPending(into events: inout [AuditEvent]) {
+        for event in pending { events.append(AuditSessionSink.auditEvent(event, of: info)) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    func tickCommitted(_ error: (any Error)?) {
+        guard let promise = tickCommit else { return }
+        tickCommit = nil
+        if let error { promise.fail(error) } else { promise.succeed(()) }
     }
 
     private func scheduleIdleFlush() {

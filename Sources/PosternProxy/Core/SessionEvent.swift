@@ -96,9 +96,14 @@ public protocol SessionEventSink: Sendable {
     /// events are durable, or the error; it may run on any thread and must only hand over.
     func record(_ events: [SessionEvent], of session: SessionInfo,
                 completion: @escaping @Sendable ((any Error)?) -> Void)
+    /// Set when the sink can commit on an event loop's own thread: sessions then commit once per
+    /// loop tick through these instead of calling `record`.
+    var tickCommitters: TickCommitters? { get }
 }
 
 extension SessionEventSink {
+    public var tickCommitters: TickCommitters? { nil }
+
     public func record(_ events: [SessionEvent], of session: SessionInfo,
                        completion: @escaping @Sendable ((any Error)?) -> Void) {
         Task {
