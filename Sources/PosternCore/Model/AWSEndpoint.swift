@@ -18,7 +18,8 @@ public struct AWSEndpoint: Sendable, Equatable {
 
     public init?(host rawHost: String) {
         let host = rawHost.lowercased()
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let parts = host.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         guard parts.count >= 4, !parts.contains(where: \.isEmpty) else { return nil }
         if let parsed = Self.parseAmazonaws(parts) ?? Self.parseOnAWS(parts) {
             self = parsed

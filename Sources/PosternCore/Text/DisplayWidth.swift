@@ -2,6 +2,16 @@
 /// Kept in Core (pure) so tables and the TUI measure alike without libc's locale-dependent wcwidth.
 public enum DisplayWidth {
     public static func of(_ s: String) -> Int {
+        // ASCII (names, labels, most data): one cell a printable byte, no grapheme breaking.
+        var ascii = 0
+        for b in s.utf8 {
+            if b >= 0x80 { return graphemeWidth(s) }
+            if b >= 0x20, b != 0x7F { ascii += 1 }
+        }
+        return ascii
+    }
+
+    private static func graphemeWidth(_ s: String) -> Int {
         var width = 0
         for ch in s { width += of(ch) }
         return width
