@@ -83,8 +83,23 @@ struct ProxyDB: AsyncParsableCommand {
                                         redshift: RedshiftSessionLogins(
                                             RedshiftAuth.Session(chain: chain, environment: environment, transport: transport)),
                                         environment: environment))
-        // Redis signs in with its database's password here; IAM and managed users plug into RedisSignIn.
-        let redis = RedisEngine(logins: RedisSignIn(environment: environment), values: session.config.audit.redisValues)
+        // Redis signs in by IAM token, managed user (Secrets Manager) or password file, as configured;
+        // commands pass the role's and config's deny lists, checked against Redis's own ACL categories.
+        var redisLogins = RedisSignIn(environment: environment)
+        var rotation: Task<Void, Never>?
+        if db.protocol == .redis {
+            let aws: RedisAWSSignIn
+            do {
+                aws = try await RedisAWSSignIn(database: db, chain: chain, transport: transport, group: group,
+                                               environment: environment)
+            } catch {
+                throw CLIError("cannot prepare the sign-in to \(db.name): \(error)")
+            }
+            redisLogins = aws.signIn
+            if let rotator = aws.rotator { rotation = Task { await rotator.run([db]) } }
+        }
+        let redis = RedisEngine(logins: redisLogins, gates: RedisCommandPolicies(login: redisLogins, group: group),
+                                values: session.config.audit.redisValues)
         let server = ProxyServer(group: group, services: services, registry: EngineRegistry([PostgresEngine(), redis]))
         let secret = TunnelSecret.make()
         let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),
@@ -100,6 +115,7 @@ struct ProxyDB: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((TunnelBanner(route: route, port: listener.port ?? port, password: secret)
             .render(format) + "\n").utf8))
         await stop.wait()
+        rotation?.cancel()
         await server.shutdown()
         try? store.close()
         try? await group.shutdownGracefully()
