@@ -2,6 +2,8 @@ import NIOCore
 
 /// A proxy session with a client channel and an upstream channel, whatever its protocol.
 protocol RelaySession: AnyObject {
+    var context: ProxySessionContext { get }
+    var eventLoop: EventLoop { get }
     var client: ChannelHandlerContext? { get set }
     var upstream: ChannelHandlerContext? { get set }
     var clientReadAllowed: Bool { get }
@@ -17,9 +19,30 @@ protocol RelaySession: AnyObject {
     /// The client half-closed: it sends no more, but may still wait for replies.
     func clientInputClosed()
     func upstreamClosed()
+    /// A proxy shutdown: the client is told in its protocol, the end is audited.
+    func stop() -> EventLoopFuture<Void>
 }
 
 extension RelaySession {
+    /// Joins the proxy's list of open sessions, so a shutdown stops this one too.
+    func registerForShutdown() {
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let loop = eventLoop
+        context.services.sessions.add(ObjectIdentifier(self)) {
+            loop.flatSubmit { bound.value.stop() }
+        }
+    }
+
+    /// Leaves the list and closes both channels once pending writes are out.
+    func closeBothSides() {
+        context.services.sessions.remove(ObjectIdentifier(self))
+        for side in [client, upstream] {
+            guard let side else { continue }
+            let channel = side.channel
+            side.writeAndFlush(NIOAny(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
     /// Protocols whose clients end with a message of their own (PostgreSQL's Terminate) treat a
     /// half-close as the end.
     func clientInputClosed() { clientClosed() }

@@ -68,11 +68,7 @@ final class PGSession {
     // MARK: - Client events
 
     func clientActive() {
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        let loop = eventLoop
-        context.services.sessions.add(ObjectIdentifier(self)) {
-            loop.flatSubmit { bound.value.stop() }
-        }
+        registerForShutdown()
     }
 
     func clientRead(_ buffer: ByteBuffer) {
@@ -172,13 +168,8 @@ final class PGSession {
 
     /// Closes both channels once pending writes are out.
     func finish() {
-        context.services.sessions.remove(ObjectIdentifier(self))
         if let pid = cancelPID { context.services.pgCancels.remove(pid: pid) }
-        for side in [client, upstream] {
-            guard let side else { continue }
-            let channel = side.channel
-            side.writeAndFlush(NIOAny(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
-        }
+        closeBothSides()
     }
 
     /// A proxy shutdown: the client is told, the upstream gets Terminate, the end is audited.

@@ -74,11 +74,7 @@ final class RedisSession {
     // MARK: - Client events
 
     func clientActive() {
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        let loop = eventLoop
-        context.services.sessions.add(ObjectIdentifier(self)) {
-            loop.flatSubmit { bound.value.stop() }
-        }
+        registerForShutdown()
         // Unix-socket peers were checked by uid at accept: nothing more is asked.
         if case .peerCredentials = context.clientAuthentication.kind { open() }
     }
@@ -192,13 +188,8 @@ final class RedisSession {
 
     /// Closes both channels once pending writes are out.
     func finish() {
-        context.services.sessions.remove(ObjectIdentifier(self))
         if upstream == nil { pendingSignIn?.whenSuccess { $0.close(promise: nil) } }
-        for side in [client, upstream] {
-            guard let side else { continue }
-            let channel = side.channel
-            side.writeAndFlush(NIOAny(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
-        }
+        closeBothSides()
     }
 
     /// A proxy shutdown: the client is told, the end is audited.
