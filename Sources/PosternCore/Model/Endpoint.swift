@@ -44,7 +44,7 @@ public struct Endpoint: Sendable, Equatable {
 
     private static func firstIndex(of needle: [UInt8], in b: [UInt8]) -> Int? {
         guard b.count >= needle.count else { return nil }
-        for i in 0...(b.count - needle.count) where b[i] == needle[0] && Array(b[i..<(i + needle.count)]) == needle {
+        for i in 0...(b.count - needle.count) where b[i..<(i + needle.count)].elementsEqual(needle) {
             return i
         }
         return nil
