@@ -51,9 +51,9 @@ public final class AuditStore: ImmediateAuditSink {
 
     /// On the calling thread, serialized with the writer thread's commits (event-loop callers that
     /// batch a whole loop tick's events themselves).
-    public func recordNow(_ events: [AuditEvent]) throws {
+    public func recordNow(_ events: [EncodedAuditEvent]) throws {
         guard !events.isEmpty else { return }
-        try writer.commitNow(try events.map(EncodedAuditEvent.init))
+        try writer.commitNow(events)
     }
 
     /// The newest `limit` events matching, oldest first.

@@ -1,17 +1,6 @@
 import Foundation
 import PosternCore
 
-/// An event with its JSON, encoded on the caller's thread so the single writer thread only writes.
-struct EncodedAuditEvent: Sendable {
-    let event: AuditEvent
-    let json: String
-
-    init(_ event: AuditEvent) throws {
-        self.event = event
-        json = try event.jsonString()
-    }
-}
-
 /// An event where the store put it. `position` orders events in the store (SQLite rowid, or the
 /// JSON-lines byte offset after the line); `previous` is the position just before it, so a reader
 /// whose cursor equals `previous` knows nothing was committed in between.

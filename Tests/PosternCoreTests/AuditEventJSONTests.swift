@@ -1,5 +1,5 @@
 import Foundation
-import PosternCore
+@testable import PosternCore
 import XCTest
 
 /// Every event kind encoded field by field against a literal: Teleport's keys, Go's `omitempty`, sorted keys.
@@ -181,8 +181,20 @@ final class AuditJSONWriterTests: XCTestCase {
                                 clusterName: tricky, user: tricky, sessionID: "sid", database: db, details: details)
             let viaEncoder = String(decoding: try AuditJSON.encoder().encode(ev), as: UTF8.self)
             XCTAssertEqual(try ev.jsonString(), viaEncoder, "kind \(i)")
+            let template = try AuditEventTemplate(clusterName: tricky, user: tricky, sessionID: "sid", database: db)
+            XCTAssertEqual(try EncodedAuditEvent(ev, template: template).json, viaEncoder, "kind \(i) from a template")
             XCTAssertEqual(try AuditEvent.decode(json: Data(try ev.jsonString().utf8)), ev, "kind \(i)")
         }
+    }
+
+    func testKeyRanksFollowTheSortedKeyNames() {
+        XCTAssertEqual(MemoryLayout<AuditKey>.size, 1, "sortRank reads the case's tag byte")
+        for (i, key) in AuditKey.allCases.enumerated() {
+            XCTAssertEqual(Int(key.tag), i)
+            XCTAssertEqual(AuditKey.sortedNames[Int(key.sortRank)], Array(key.rawValue.utf8))
+        }
+        let ranked = AuditKey.allCases.sorted { $0.sortRank < $1.sortRank }.map(\.rawValue)
+        XCTAssertEqual(ranked, AuditKey.allCases.map(\.rawValue).sorted())
     }
 
     func testIDsAreRandomVersion4UUIDs() {

@@ -12,9 +12,9 @@ final class TickCommitTests: XCTestCase {
         let failing: Bool
         init(failing: Bool = false) { self.failing = failing }
 
-        func recordNow(_ events: [AuditEvent]) throws {
+        func recordNow(_ events: [EncodedAuditEvent]) throws {
             if failing { throw CancellationError() }
-            commits.withLockedValue { $0.append(events) }
+            commits.withLockedValue { $0.append(events.map(\.event)) }
         }
 
         func record(_ event: AuditEvent) async throws { XCTFail("the proxy must commit on its loop") }

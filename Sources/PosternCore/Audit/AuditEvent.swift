@@ -42,16 +42,28 @@ extension AuditEvent: Codable {
     }
 
     func write(into c: inout some AuditFieldWriter) throws {
+        try writeOwnFields(into: &c)
+        try Self.writeSessionFields(clusterName: clusterName, user: user, sessionID: sessionID, database: database,
+                                    into: &c)
+    }
+
+    /// The fields that differ from one event of a session to the next.
+    func writeOwnFields(into c: inout some AuditFieldWriter) throws {
         try c.put(index, .index)
         try c.put(type.rawValue, .type)
         try c.putNonEmpty(id, .id)
         try c.put(code, .code)
         try c.put(time, .time)
+        try details.encode(into: &c)
+    }
+
+    /// The fields every event of a session shares (what `AuditEventTemplate` writes once).
+    static func writeSessionFields(clusterName: String, user: String, sessionID: String, database: AuditDatabase,
+                                   into c: inout some AuditFieldWriter) throws {
         try c.putNonEmpty(clusterName, .clusterName)
         try c.putNonEmpty(user, .user)
         try c.put(sessionID, .sessionID)
         try database.encode(into: &c)
-        try details.encode(into: &c)
     }
 
     public init(from decoder: any Decoder) throws {

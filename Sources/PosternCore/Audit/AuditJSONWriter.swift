@@ -24,9 +24,17 @@ struct AuditJSONWriter: AuditFieldWriter {
     }
 
     mutating func put(_ v: String, _ key: AuditKey) throws { field(key) { Self.quote(v, into: &$0) } }
-    mutating func put(_ v: Int64, _ key: AuditKey) throws { field(key) { $0.append(contentsOf: String(v).utf8) } }
+    mutating func put(_ v: Int64, _ key: AuditKey) throws { field(key) { Self.decimal(v, into: &$0) } }
     mutating func put(_ v: UInt64, _ key: AuditKey) throws { field(key) { $0.append(contentsOf: String(v).utf8) } }
     mutating func put(_ v: Bool, _ key: AuditKey) throws { field(key) { $0.append(contentsOf: (v ? "true" : "false").utf8) } }
+
+    mutating func put(_ v: AuditTime, _ key: AuditKey) throws {
+        field(key) { out in
+            out.append(UInt8(ascii: "\""))
+            v.writeRFC3339(into: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+    }
 
     mutating func put(milliseconds us: Int64, _ key: AuditKey) throws {
         let magnitude = us.magnitude
@@ -64,41 +72,92 @@ struct AuditJSONWriter: AuditFieldWriter {
     }
 
     func render() -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(values.count + fields.count * 24 + 2)
-        out.append(UInt8(ascii: "{"))
-        for (i, f) in fields.sorted(by: { $0.rank < $1.rank }).enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: AuditKey.sortedNames[Int(f.rank)])
-            out.append(contentsOf: "\":".utf8)
-            out.append(contentsOf: values[f.start..<f.end])
+        // At most a few dozen fields, mostly in order already: an insertion sort of indices on
+        // the stack beats `sorted` (no closure context, no allocation).
+        var order = [Int](0..<fields.count)
+        for i in 1..<max(order.count, 1) {
+            let current = order[i]
+            var j = i
+            while j > 0, fields[order[j - 1]].rank > fields[current].rank {
+                order[j] = order[j - 1]
+                j -= 1
+            }
+            order[j] = current
         }
-        out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// JSON string escaping as `JSONEncoder` does it: quote, backslash and C0 controls; the rest,
-    /// multi-byte UTF-8 included, is copied as is.
-    static func quote(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x00..<0x20:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(hexDigits[Int(b >> 4)])
-                out.append(hexDigits[Int(b & 0xF)])
-            default: out.append(b)
+        var total = 2 + max(fields.count - 1, 0)
+        for f in fields { total += AuditKey.sortedNames[Int(f.rank)].count + 3 + f.end - f.start }
+        return values.withUnsafeBufferPointer { values in
+            String(unsafeUninitializedCapacity: total) { out in
+                var at = 0
+                func put(_ bytes: some Collection<UInt8>) {
+                    at = out[at...].initialize(fromContentsOf: bytes)
+                }
+                out[at] = UInt8(ascii: "{"); at += 1
+                for (i, index) in order.enumerated() {
+                    let f = fields[index]
+                    if i > 0 { out[at] = UInt8(ascii: ","); at += 1 }
+                    out[at] = UInt8(ascii: "\""); at += 1
+                    put(AuditKey.sortedNames[Int(f.rank)])
+                    put(Self.keyEnd)
+                    put(UnsafeBufferPointer(rebasing: values[f.start..<f.end]))
+                }
+                out[at] = UInt8(ascii: "}"); at += 1
+                return at
             }
         }
+    }
+
+    private static let keyEnd = Array("\":".utf8)
+
+    /// JSON string escaping as `JSONEncoder` does it: quote, backslash and C0 controls; the rest,
+    /// multi-byte UTF-8 included, is copied as is. Runs of plain bytes are copied in one piece.
+    static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var plainFrom = 0
+            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                if plainFrom < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainFrom..<i])) }
+                plainFrom = i + 1
+                escape(b, into: &out)
+            }
+            if plainFrom < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainFrom...])) }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func escape(_ b: UInt8, into out: inout [UInt8]) {
+        switch b {
+        case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+        case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+        case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+        default:
+            out.append(contentsOf: "\\u00".utf8)
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 0xF)])
+        }
+    }
+
+    /// Decimal digits without a String in between.
+    private static func decimal(_ v: Int64, into out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = v.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var at = buf.count
+            repeat {
+                at -= 1
+                buf[at] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: buf[at...])
+        }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
@@ -108,9 +167,16 @@ extension AuditKey {
     /// Every key's name, in the order `.sortedKeys` writes them.
     static let sortedNames: [[UInt8]] = sortedKeys.map { Array($0.rawValue.utf8) }
     private static let sortedKeys: [AuditKey] = allCases.sorted { $0.rawValue < $1.rawValue }
-    private static let ranks: [AuditKey: UInt8] =
-        Dictionary(uniqueKeysWithValues: sortedKeys.enumerated().map { ($1, UInt8($0)) })
+    /// Rank by declaration position (the case's tag byte), so finding one is an array read.
+    private static let ranksByTag: [UInt8] = {
+        var ranks = [UInt8](repeating: UInt8.max, count: allCases.count)
+        for (rank, key) in sortedKeys.enumerated() { ranks[Int(key.tag)] = UInt8(rank) }
+        return ranks
+    }()
+
+    /// A payload-free enum is stored as its declaration index in one byte (a test holds it so).
+    var tag: UInt8 { withUnsafeBytes(of: self) { $0[0] } }
 
     /// Position among all keys in `.sortedKeys` order.
-    var sortRank: UInt8 { Self.ranks[self] ?? UInt8.max }
+    var sortRank: UInt8 { Self.ranksByTag[Int(tag)] }
 }

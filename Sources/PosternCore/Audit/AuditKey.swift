@@ -44,11 +44,11 @@ protocol AuditFieldWriter {
     mutating func put(milliseconds us: Int64, _ key: AuditKey) throws
     mutating func put(_ v: [String], _ key: AuditKey) throws
     mutating func put(_ v: [String: String], _ key: AuditKey) throws
+    mutating func put(_ v: AuditTime, _ key: AuditKey) throws
 }
 
 /// Go's `omitempty`: empty strings, lists and maps, zero numbers and nil are left out.
 extension AuditFieldWriter {
-    mutating func put(_ v: AuditTime, _ key: AuditKey) throws { try put(v.rfc3339, key) }
 
     mutating func putNonEmpty(_ v: String, _ key: AuditKey) throws {
         if !v.isEmpty { try put(v, key) }
@@ -71,6 +71,7 @@ extension KeyedEncodingContainer: AuditFieldWriter where K == AuditKey {
     mutating func put(milliseconds us: Int64, _ key: AuditKey) throws { try encode(Double(us) / 1000, forKey: key) }
     mutating func put(_ v: [String], _ key: AuditKey) throws { try encode(v, forKey: key) }
     mutating func put(_ v: [String: String], _ key: AuditKey) throws { try encode(v, forKey: key) }
+    mutating func put(_ v: AuditTime, _ key: AuditKey) throws { try encode(v.rfc3339, forKey: key) }
 }
 
 extension KeyedDecodingContainer where K == AuditKey {

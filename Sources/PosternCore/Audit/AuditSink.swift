@@ -18,7 +18,11 @@ public protocol AuditSink: Sendable {
 /// no hop to another thread and back, which is most of the cost of auditing a short statement.
 public protocol ImmediateAuditSink: AuditSink {
     /// Commits the events in order before returning; throws when they could not be stored.
-    func recordNow(_ events: [AuditEvent]) throws
+    func recordNow(_ events: [EncodedAuditEvent]) throws
+}
+
+extension ImmediateAuditSink {
+    public func recordNow(_ events: [AuditEvent]) throws { try recordNow(events.map(EncodedAuditEvent.init)) }
 }
 
 extension AuditSink {

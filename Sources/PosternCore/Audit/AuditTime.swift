@@ -29,6 +29,43 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public var description: String { rfc3339 }
 
     public var rfc3339: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(30)
+        writeRFC3339(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The RFC 3339 text as bytes, with no String per part (one per audited event).
+    func writeRFC3339(into out: inout [UInt8]) {
+        let secs = CivilDate.floorDiv(nanoseconds, 1_000_000_000)
+        let frac = nanoseconds - secs * 1_000_000_000
+        let days = CivilDate.floorDiv(secs, 86_400)
+        let sod = secs - days * 86_400
+        let (y, m, d) = CivilDate.fromDays(days)
+        guard (0...9999).contains(y) else { return out.append(contentsOf: slowRFC3339.utf8) }
+        func digits(_ v: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(y, 4); out.append(UInt8(ascii: "-")); digits(m, 2); out.append(UInt8(ascii: "-")); digits(d, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(sod / 3600, 2); out.append(UInt8(ascii: ":")); digits(sod / 60 % 60, 2)
+        out.append(UInt8(ascii: ":")); digits(sod % 60, 2)
+        if frac != 0 {
+            var f = frac, width = 9
+            while f % 10 == 0 { f /= 10; width -= 1 }
+            out.append(UInt8(ascii: "."))
+            digits(f, width)
+        }
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// Years outside 0...9999 (never from a clock; kept exact for parsed input).
+    private var slowRFC3339: String {
         let secs = CivilDate.floorDiv(nanoseconds, 1_000_000_000)
         let frac = nanoseconds - secs * 1_000_000_000
         let days = CivilDate.floorDiv(secs, 86_400)

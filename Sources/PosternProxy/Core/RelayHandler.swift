@@ -1,7 +1,7 @@
 import NIOCore
 
 /// A proxy session with a client channel and an upstream channel, whatever its protocol.
-protocol RelaySession: AnyObject {
+protocol RelaySession: AnyObject, SendableMetatype {
     var context: ProxySessionContext { get }
     var eventLoop: EventLoop { get }
     var client: ChannelHandlerContext? { get set }

@@ -92,10 +92,18 @@ final class SessionAuditor {
         }
     }
 
-    /// The tick committer takes everything pending (events appended since `commit` ride along).
-    func drainPending(into events: inout [AuditEvent]) {
-        for event in pending { events.append(AuditSessionSink.auditEvent(event, of: info)) }
-        pending.removeAll(keepingCapacity: true)
+    /// The session's shared JSON fields, written once (nil only if they cannot be encoded).
+    private lazy var template: AuditEventTemplate? = try? AuditEventTemplate(
+        clusterName: info.clusterName, user: info.route.user.name, sessionID: info.id, database: info.auditDatabase)
+
+    /// The tick committer takes everything pending (events appended since `commit` ride along),
+    /// encoded here.
+    func drainPending(into events: inout [EncodedAuditEvent]) throws {
+        defer { pending.removeAll(keepingCapacity: true) }
+        for event in pending {
+            let audit = AuditSessionSink.auditEvent(event, of: info)
+            events.append(try template.map { try EncodedAuditEvent(audit, template: $0) } ?? EncodedAuditEvent(audit))
+        }
     }
 
     func tickCommitted(_ error: (any Error)?) {

@@ -10,7 +10,7 @@ final class TickCommitter {
     private let eventLoop: EventLoop
     private let store: any ImmediateAuditSink
     private var queued: [SessionAuditor] = []
-    private var events: [AuditEvent] = []
+    private var events: [EncodedAuditEvent] = []
 
     init(eventLoop: EventLoop, store: any ImmediateAuditSink) {
         self.eventLoop = eventLoop
@@ -28,14 +28,14 @@ final class TickCommitter {
     private func flush() {
         let auditors = queued
         queued.removeAll(keepingCapacity: true)
-        events.removeAll(keepingCapacity: true)
-        for auditor in auditors { auditor.drainPending(into: &events) }
         var failure: (any Error)?
         do {
+            for auditor in auditors { try auditor.drainPending(into: &events) }
             try store.recordNow(events)
         } catch {
             failure = error
         }
+        events.removeAll(keepingCapacity: true)
         for auditor in auditors { auditor.tickCommitted(failure) }
     }
 }

@@ -29,7 +29,7 @@ final class PGSession {
     var results: [StatementResult] = []
     var awaitingAudit = false
     var terminateAfterForward = false
-    var stalled = CircularBuffer<ByteBuffer>()
+    var stalled = StalledInput()
     var upstreamNeedsFlush = false
     var clientNeedsFlush = false
     var clientReadPending = false
@@ -59,7 +59,7 @@ final class PGSession {
         switch phase {
         case .startup, .clientAuth: return true
         case .connecting, .closed: return false
-        case .relay: return !awaitingAudit && (upstream?.channel.isWritable ?? false)
+        case .relay: return !stalled.isFull && (upstream?.channel.isWritable ?? false)
         }
     }
 

@@ -24,7 +24,7 @@ final class RedisSession {
     // Client side.
     var commands: RESPCommandParser
     var held: ByteBuffer?
-    var stalled = CircularBuffer<ByteBuffer>()
+    var stalled = StalledInput()
     var gate: any RedisCommandGate = AllowAllRedisCommands()
     /// CLIENT REPLY OFF / SKIP: the server answers nothing for these commands.
     var repliesOff = false
@@ -65,7 +65,7 @@ final class RedisSession {
         switch phase {
         case .auth: return true
         case .connecting, .closed: return false
-        case .relay: return !awaitingAudit && (upstream?.channel.isWritable ?? false)
+        case .relay: return !stalled.isFull && (upstream?.channel.isWritable ?? false)
         }
     }
 

@@ -1,0 +1,46 @@
+/// An event with its JSON, encoded by whoever records it (on that thread), so a store's writer
+/// only writes.
+public struct EncodedAuditEvent: Sendable {
+    public let event: AuditEvent
+    public let json: String
+
+    public init(_ event: AuditEvent) throws {
+        self.event = event
+        json = try event.jsonString()
+    }
+
+    /// With the session's shared fields already written by `template` (they must be the event's).
+    public init(_ event: AuditEvent, template: AuditEventTemplate) throws {
+        assert(template.matches(event), "the template is another session's")
+        self.event = event
+        var w = template.seeded
+        try event.writeOwnFields(into: &w)
+        json = w.render()
+    }
+}
+
+/// A session's shared fields (cluster, user, sid, database metadata) written to JSON once, so each
+/// of its events only writes its own: on a busy session that is most of the encoding saved.
+public struct AuditEventTemplate: Sendable {
+    let clusterName: String
+    let user: String
+    let sessionID: String
+    let database: AuditDatabase
+    let seeded: AuditJSONWriter
+
+    public init(clusterName: String, user: String, sessionID: String, database: AuditDatabase) throws {
+        self.clusterName = clusterName
+        self.user = user
+        self.sessionID = sessionID
+        self.database = database
+        var w = AuditJSONWriter()
+        try AuditEvent.writeSessionFields(clusterName: clusterName, user: user, sessionID: sessionID,
+                                          database: database, into: &w)
+        seeded = w
+    }
+
+    func matches(_ event: AuditEvent) -> Bool {
+        event.clusterName == clusterName && event.user == user && event.sessionID == sessionID
+            && event.database == database
+    }
+}
