@@ -91,7 +91,7 @@ struct ProxyDB: AsyncParsableCommand {
             let aws: RedisAWSSignIn
             do {
                 aws = try await RedisAWSSignIn(database: db, chain: chain, transport: transport, group: group,
-                                               environment: environment)
+                                               environment: environment, onEvent: Self.reportRotation)
             } catch {
                 throw CLIError("cannot prepare the sign-in to \(db.name): \(error)")
             }
@@ -120,6 +120,21 @@ struct ProxyDB: AsyncParsableCommand {
         try? store.close()
         try? await group.shutdownGracefully()
         try? await transport.shutdown()
+    }
+}
+
+extension ProxyDB {
+    /// Managed-user rotations, on stderr (stdout holds only the banner a script reads).
+    @Sendable static func reportRotation(_ event: ManagedUserRotator.Event) {
+        let time = AuditTime.now().rfc3339
+        let line: String
+        switch event {
+        case .rotated(let db, let user):
+            line = "\(time) rotated the password of managed user \(user) on \(db) (stored in Secrets Manager)"
+        case .failed(let db, let user, let reason):
+            line = "\(time) rotating the password of managed user \(user) on \(db) failed, will retry: \(reason)"
+        }
+        FileHandle.standardError.write(Data(("postern: " + TextSanitizer.escape(line) + "\n").utf8))
     }
 }
 

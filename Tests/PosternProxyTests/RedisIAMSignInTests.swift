@@ -162,3 +162,65 @@ final class RedisIAMSignInTests: XCTestCase {
         }
     }
 }
+
+/// The same IAM sign-in through the proxy: redis-cli gets the data with the right token; with a
+/// token signed a minute late it gets the WRONGPASS hint naming the policy, and the session's
+/// start is audited as failed (TDB00W) with that reason.
+final class RedisIAMProxyTests: XCTestCase {
+    func testTheProxySignsInWithTheTokenAndAWrongOneIsAHintAndAFailedStart() async throws {
+        let f = try RedisSignInFixture()
+        let h = try ProxyHarness()
+        var aws = DatabaseAWS()
+        aws.region = "us-east-1"
+        aws.accountID = "123456789012"
+        aws.elastiCache.replicationGroupID = "cart"
+        let db = f.database(name: "cart", auth: .iam, aws: aws)
+        let expected = try IAMAuthTokens.elastiCache(cacheName: "cart", userId: "iam_proxy_\(f.runID)", region: "us-east-1",
+                                                     credentials: RedisIAMSignInTests.awsKeys,
+                                                     date: RedisIAMSignInTests.signingTime).value
+        let user = try await f.makeUser("iam_proxy", rules: ["on", ">" + expected, "~*", "+@all"])
+        let route = Route(user: h.user, database: db, dbUser: user)
+
+        var servers: [ProxyServer] = []
+        func tunnel(signedAt time: Date) async throws -> ProxyHarness.Tunnel {
+            let logins = RedisIAMLogins(aws: StaticAWSCredentials(RedisIAMSignInTests.awsKeys), now: { time })
+            let server = ProxyServer(group: h.group, services: h.services, registry: EngineRegistry([RedisEngine(logins: logins)]))
+            servers.append(server)
+            let secret = "test-" + UUID().uuidString
+            let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),
+                                              authorizer: AccessCheckerAuthorizer(try AccessChecker(user: h.user, roles: h.roles)),
+                                              services: h.services)
+            let listener = try await server.listenTCP(port: 0, context: context)
+            return ProxyHarness.Tunnel(port: try XCTUnwrap(listener.port), password: secret, route: route)
+        }
+
+        let good = try await tunnel(signedAt: RedisIAMSignInTests.signingTime)
+        let whoami = try h.redisCLI(good, ["ACL", "WHOAMI"])
+        XCTAssertEqual(whoami.stdout, user + "\n", whoami.combined)
+
+        let late = try await tunnel(signedAt: RedisIAMSignInTests.signingTime + 60)
+        let refused = try h.redisCLI(late, ["PING"])
+        XCTAssertTrue(refused.stdout.hasPrefix("WRONGPASS upstream ElastiCache refused the IAM token for user \(user)"),
+                      refused.combined)
+        XCTAssertTrue(refused.stdout.contains("arn:aws:elasticache:us-east-1:123456789012:replicationgroup:cart"), refused.combined)
+        XCTAssertFalse(refused.combined.contains("X-Amz-Signature") || refused.combined.contains(expected))
+
+        XCTAssertTrue(h.waitForFinishedSessions(2))
+        let starts = h.sink.sessions().flatMap { h.sink.events(session: $0.id) }.compactMap { event -> String?? in
+            if case .start(let error) = event.kind { return .some(error) } else { return nil }
+        }
+        XCTAssertEqual(starts.count, 2)
+        XCTAssertTrue(starts.contains { $0 == nil }, "the good session started")
+        let failure = try XCTUnwrap(starts.compactMap { $0 }.first)
+        XCTAssertTrue(failure.hasPrefix("WRONGPASS upstream ElastiCache refused the IAM token"), failure)
+        XCTAssertFalse(failure.contains("X-Amz-Signature"), "no token in the audit")
+        // The mapping to Teleport's code for a failed start.
+        let session = try XCTUnwrap(h.sink.sessions().first { s in
+            h.sink.events(session: s.id).contains { if case .start(let e) = $0.kind { return e != nil } else { return false } }
+        })
+        let failedStart = try XCTUnwrap(h.sink.events(session: session.id).first)
+        XCTAssertEqual(AuditSessionSink.auditEvent(failedStart, of: session).code, "TDB00W")
+        for server in servers { await server.shutdown() }
+        await f.cleanUp()
+    }
+}

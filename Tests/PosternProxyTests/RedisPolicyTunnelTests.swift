@@ -35,8 +35,13 @@ final class RedisPolicyTunnelTests: XCTestCase {
             """, flush.combined)
         let tx = try h.redisCLI(tunnel, [], stdin: Data("MULTI\nINCR \(key):n\nFLUSHALL\nEXEC\nDEL \(key) \(key):n\n".utf8))
         XCTAssertTrue(tx.stdout.hasPrefix("OK\nQUEUED\nNOPERM this command is not allowed by Postern policy: 'flushall'"), tx.combined)
+        // As when Redis itself rejects a queued command: EXEC aborts the whole transaction, so the
+        // INCR queued before the denied command never ran (DEL finds only the first key).
+        XCTAssertTrue(tx.stdout.hasSuffix("\nEXECABORT Transaction discarded because of previous errors.\n\n1\n"), tx.combined)
+        let after = try h.redisCLI(tunnel, [], stdin: Data("MULTI\nINCR \(key):m\nEXEC\nDEL \(key):m\n".utf8))
+        XCTAssertEqual(after.stdout, "OK\nQUEUED\n1\n1\n", "a clean transaction after an aborted one runs: \(after.combined)")
         await server.shutdown()
-        XCTAssertTrue(h.waitForAllSessionsFinished(atLeast: 2))
+        XCTAssertTrue(h.waitForAllSessionsFinished(atLeast: 3))
 
         let sessions = h.sink.sessions().map { h.redisEvents($0.id) }
         let first = try XCTUnwrap(sessions.first { $0.queries.contains("FLUSHALL") && $0.queries.contains { $0.hasPrefix("SET") } })
@@ -46,5 +51,7 @@ final class RedisPolicyTunnelTests: XCTestCase {
             "NOPERM this command is not allowed by Postern policy: 'flushall' is denied by role guardrails",
             "NOPERM this command is not allowed by Postern policy: 'config|set' is in @dangerous, denied by role guardrails",
         ], "\(first.results)")
+        let aborted = try XCTUnwrap(sessions.first { $0.queries.contains("EXEC") && $0.queries.contains("FLUSHALL") })
+        XCTAssertEqual(aborted.results.compactMap(\.error).last, "EXECABORT Transaction discarded because of previous errors.")
     }
 }

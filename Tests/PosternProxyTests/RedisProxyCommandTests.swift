@@ -60,3 +60,64 @@ final class RedisProxyCommandTests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("--user alice -a "), out.stdout)
     }
 }
+
+/// `proxy db` for a managed user: it rotates the password while the tunnel is up (a 1 s interval
+/// here), says so on stderr (never the password), and redis-cli keeps signing in.
+final class RedisManagedProxyCommandTests: XCTestCase {
+    func testProxyDBRotatesAndReportsIt() async throws {
+        let f = try RedisSignInFixture()
+        let user = try await f.makeUser("cli_managed", rules: ["on", "~*", "&*", "+@all"])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("redis-managed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("postern.yaml").path
+        try """
+            cluster_name: redis-managed-test
+            users:
+              - name: \(KillNineTests.login())
+                roles: [access]
+                traits: {db_users: [\(user)]}
+            databases:
+              - name: sessions-\(f.runID)
+                protocol: redis
+                uri: \(f.admin.host):\(f.admin.tlsPort)
+                tls: {mode: verify-full, ca_cert_file: \(f.admin.caFile)}
+                auth: managed
+                redis:
+                  managed_users: {users: [\(user)], rotation_interval: 1s, admin_user: \(f.admin.user),
+                                  admin_password_env: POSTERN_CLI_REDIS_ADMIN}
+                aws:
+                  region: \(try f.env.string("POSTERN_TEST_AWS_REGION"))
+                  secret_store: {key_prefix: postern-cli-test/}
+            audit: {backend: sqlite, path: \(dir.appendingPathComponent("audit.sqlite").path)}
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(config, 0o600)
+        let environment = [
+            "POSTERN_CLI_REDIS_ADMIN": f.admin.password, "AWS_ENDPOINT_URL": try f.env.motoURL().absoluteString,
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
+        ]
+        let proxy = try Subprocess(KillNineTests.binary, ["proxy", "db", "sessions-\(f.runID)", "--db-user", user,
+                                                           "--port", "0", "--format", "json", "--config", config],
+                                   environment: environment)
+        var line: [String: Any]?
+        _ = eventually(timeout: 30) {
+            guard let first = proxy.stdoutSoFar.split(separator: "\n").first else { return false }
+            line = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
+            return line != nil
+        }
+        let object = try XCTUnwrap(line, proxy.wait(timeout: 1).combined)
+        let cli = ["-h", "127.0.0.1", "-p", String(try XCTUnwrap(object["port"] as? Int)), "--user", user,
+                   "-a", try XCTUnwrap(object["password"] as? String), "--no-auth-warning", "ACL", "WHOAMI"]
+        let rotated = "rotated the password of managed user \(user) on sessions-\(f.runID)"
+        XCTAssertTrue(eventually(timeout: 30) { proxy.stderrSoFar.components(separatedBy: rotated).count > 2 },
+                      "two rotations within the test: \(proxy.stderrSoFar)")
+        XCTAssertEqual(try Subprocess.run("redis-cli", cli).stdout, user + "\n")
+        proxy.signal(SIGTERM)
+        let out = proxy.wait(timeout: 15)
+        XCTAssertEqual(out.status, 0, out.combined)
+        XCTAssertFalse(out.stderr.contains("failed"), out.stderr)
+        await f.cleanUp()
+    }
+}

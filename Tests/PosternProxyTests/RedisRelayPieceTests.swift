@@ -56,6 +56,23 @@ final class RedisRelayPieceTests: XCTestCase {
         XCTAssertEqual(results.map(\.statementIndex), [1, 2])
     }
 
+    func testAReplacedReplyIsSwappedAndRecordedWithPosternsError() throws {
+        var ledger = RedisReplyLedger()
+        var results: [StatementResult] = []
+        let abort = ByteBuffer(string: "-EXECABORT Transaction discarded because of previous errors.\r\n")
+        ledger.sent(entry(1, .replaced(abort, type: .error, error: "EXECABORT Transaction discarded because of previous errors.")))
+        ledger.sent(entry(2, .reply))
+        XCTAssertTrue(ledger.hasReplacedHead)
+        let swaps = try scan(">3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n+OK\r\n:5\r\n").map {
+            ledger.received($0, now: 100, into: &results)
+        }
+        XCTAssertEqual(swaps, [nil, abort, nil], "a push is not the reply; DISCARD's +OK is swapped")
+        XCTAssertEqual(results.map(\.statementIndex), [1, 2])
+        XCTAssertEqual(results.map(\.tag), ["error", "integer"])
+        XCTAssertEqual(results.first?.error, "EXECABORT Transaction discarded because of previous errors.")
+        XCTAssertFalse(ledger.hasReplacedHead)
+    }
+
     func testMonitorOutputAndAbandon() throws {
         var ledger = RedisReplyLedger()
         var results: [StatementResult] = []

@@ -71,6 +71,7 @@ final class Subprocess: @unchecked Sendable {
 
     /// Output so far.
     var stdoutSoFar: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
+    var stderrSoFar: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
 
     /// Waits for exit; kills the child (SIGKILL) after `timeout` seconds.
     func wait(timeout: TimeInterval) -> SubprocessResult {

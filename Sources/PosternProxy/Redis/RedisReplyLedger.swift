@@ -15,6 +15,9 @@ struct RedisReplyLedger {
         case hello(version: Int?)
         /// Answered by Postern: the bytes to write when every earlier command has its reply.
         case local(ByteBuffer, type: RESPType, error: String?)
+        /// Sent on, but the server's reply is swapped for these bytes (EXEC of a transaction a
+        /// denied command spoiled goes up as DISCARD; the client gets EXECABORT, as from Redis).
+        case replaced(ByteBuffer, type: RESPType, error: String?)
         /// CLIENT REPLY OFF / SKIP: the server sends nothing back.
         case none
     }
@@ -51,27 +54,34 @@ struct RedisReplyLedger {
     }
 
     /// One whole message from the server; appends the result of the command it answers, if any.
-    mutating func received(_ m: RESPScanner.Message, now: UInt64, into results: inout [StatementResult]) {
-        if monitoring { return }
+    /// Returns the bytes the client gets instead when that command's reply is `.replaced`.
+    @discardableResult
+    mutating func received(_ m: RESPScanner.Message, now: UInt64, into results: inout [StatementResult]) -> ByteBuffer? {
+        if monitoring { return nil }
         let head = m.head
         if let head, m.type == .push || m.type == .array {
             let outOfBand = m.type == .push || (!resp3 && subscribed)
             if outOfBand, Self.subscriptionHeads.contains(head) {
                 confirmSubscription(m, now: now, into: &results)
-                return
+                return nil
             }
-            if outOfBand, Self.messageHeads.contains(head) { return }
+            if outOfBand, Self.messageHeads.contains(head) { return nil }
         }
-        if m.type == .push { return }
-        guard let entry = entries.popFirst() else { return }
+        if m.type == .push { return nil }
+        guard let entry = entries.popFirst() else { return nil }
+        if case .replaced(let bytes, let type, let error) = entry.kind {
+            results.append(Self.result(entry, type: type, error: error, now: now))
+            return bytes
+        }
         results.append(Self.result(entry, type: m.type, error: m.errorText, now: now))
-        guard m.errorText == nil else { return }
+        guard m.errorText == nil else { return nil }
         switch entry.kind {
         case .monitor: monitoring = true
         case .reset: resp3 = false; subscribed = false
         case .hello(let version): if let version { resp3 = version == 3 }
         default: break
         }
+        return nil
     }
 
     private mutating func confirmSubscription(_ m: RESPScanner.Message, now: UInt64, into results: inout [StatementResult]) {
@@ -102,6 +112,12 @@ extension RedisReplyLedger {
     /// True when Postern's own reply is next.
     var hasLocalHead: Bool {
         guard let head = entries.first, case .local = head.kind else { return false }
+        return true
+    }
+
+    /// True when the next reply from the server is one the client must not see.
+    var hasReplacedHead: Bool {
+        guard let head = entries.first, case .replaced = head.kind else { return false }
         return true
     }
 }

@@ -49,7 +49,7 @@ extension RedisSession {
             session.pendingSignIn = nil
             switch result {
             case .success(let channel): session.upstreamReady(channel)
-            case .failure(let error as RedisUpstreamError): session.refuse(error.clientLine)
+            case .failure(let error as RedisUpstreamError): session.refuse(error.clientLine(for: session.route))
             case .failure(let error): session.refuse("ERR " + "\(error)")
             }
         }

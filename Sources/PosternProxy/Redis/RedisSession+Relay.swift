@@ -12,7 +12,11 @@ extension RedisSession {
         case rewrite([UInt8])
         /// Answered by Postern with this line (AUTH, a denied command).
         case local(String)
+        /// Forwarded as these bytes, and the server's reply swapped for this error line.
+        case replaced([UInt8], error: String)
     }
+
+    static let execAbort = "EXECABORT Transaction discarded because of previous errors."
 
     func processClient(_ buffer: ByteBuffer) {
         hold(buffer)
@@ -54,7 +58,7 @@ extension RedisSession {
                     endRun()
                     run = (at, command.length)
                 }
-            case .rewrite(let bytes):
+            case .rewrite(let bytes), .replaced(let bytes, _):
                 endRun()
                 forward.append(data.channelAllocatorLike(bytes))
             case .local:
@@ -79,8 +83,19 @@ extension RedisSession {
     }
 
     private func classify(_ command: RESPCommandParser.Command, argv: [String], in input: UnsafeRawBufferPointer) -> Disposition {
-        if let denied = gate.check(argv) { return .local(denied) }
+        if let denied = gate.check(argv) {
+            if inTransaction { transactionSpoiled = true }
+            return .local(denied)
+        }
         switch argv[0].lowercased() {
+        case "multi":
+            inTransaction = true
+            return .forward
+        case "exec", "discard", "reset":
+            defer { inTransaction = false; transactionSpoiled = false }
+            guard argv[0].lowercased() == "exec", inTransaction, transactionSpoiled else { return .forward }
+            // DISCARD ends the server's transaction (and its WATCHes) as an aborted EXEC would.
+            return .replaced(RESPEncoder.command(["DISCARD"]), error: Self.execAbort)
         case "auth":
             // Postern signs in upstream itself; the client's AUTH is answered here, as Teleport does.
             return argv.count == 2 || argv.count == 3 ? .local("+OK") : .local("-ERR wrong number of arguments for 'auth' command")
@@ -98,6 +113,11 @@ extension RedisSession {
 
     /// How the server will answer, given CLIENT REPLY state; nil for no reply at all.
     private func replyKind(_ argv: [String], _ disposition: Disposition) -> RedisReplyLedger.Kind {
+        if case .replaced(_, let error) = disposition {
+            var out = ByteBuffer()
+            out.writeRedisError(error)
+            return .replaced(out, type: .error, error: error)
+        }
         if case .local(let line) = disposition {
             var out = ByteBuffer()
             if line.hasPrefix("+") { out.writeString(line + "\r\n") } else { out.writeRedisError(line.hasPrefix("-") ? String(line.dropFirst()) : line) }
@@ -185,12 +205,26 @@ extension RedisSession {
         guard phase == .relay || phase == .closed, let client else { return }
         guard phase == .relay else { return client.write(NIOAny(buffer), promise: nil) }
         var written = 0
+        var lastEnd = 0
         var now: UInt64 = 0
         do {
             try buffer.withUnsafeReadableBytes { bytes throws(RESPError) in
                 try replies.scan(bytes) { end, message in
                     if now == 0 { now = ProxyClock.monotonicNanos() }
-                    ledger.received(message, now: now, into: &results)
+                    let start = lastEnd
+                    lastEnd = end
+                    if let substitute = ledger.received(message, now: now, into: &results) {
+                        // The server's reply (with any start of it held back from the last read) is dropped.
+                        withheld = nil
+                        if start > written, let slice = buffer.getSlice(at: buffer.readerIndex + written, length: start - written) {
+                            client.write(NIOAny(slice), promise: nil)
+                        }
+                        client.write(NIOAny(substitute), promise: nil)
+                        written = end
+                    } else if let held = withheld {
+                        withheld = nil
+                        client.write(NIOAny(held), promise: nil)
+                    }
                     guard ledger.hasLocalHead else { return }
                     // Postern's reply goes right after the one before it.
                     if let slice = buffer.getSlice(at: buffer.readerIndex + written, length: end - written) {
@@ -206,9 +240,14 @@ extension RedisSession {
             sendError("ERR the upstream server sent malformed RESP (\(error)); the session ends")
             return end(reason: "malformed reply from the server: \(error)")
         }
-        if written < buffer.readableBytes, let rest = buffer.getSlice(at: buffer.readerIndex + written,
-                                                                       length: buffer.readableBytes - written) {
+        // Bytes after the last whole message may begin the reply that is to be swapped: held back.
+        let sendUpTo = ledger.hasReplacedHead ? lastEnd : buffer.readableBytes
+        if written < sendUpTo, let rest = buffer.getSlice(at: buffer.readerIndex + written, length: sendUpTo - written) {
             client.write(NIOAny(rest), promise: nil)
+        }
+        if sendUpTo < buffer.readableBytes,
+           var tail = buffer.getSlice(at: buffer.readerIndex + sendUpTo, length: buffer.readableBytes - sendUpTo) {
+            if withheld == nil { withheld = tail } else { withheld?.writeBuffer(&tail) }
         }
         clientNeedsFlush = true
         if !results.isEmpty { flushResults() }

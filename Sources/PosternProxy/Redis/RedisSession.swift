@@ -29,9 +29,15 @@ final class RedisSession {
     /// CLIENT REPLY OFF / SKIP: the server answers nothing for these commands.
     var repliesOff = false
     var skipNextReply = false
+    /// MULTI was sent; `transactionSpoiled` once Postern denied a command queued in it, so its EXEC
+    /// aborts the whole transaction, as Redis does when it rejects a queued command itself.
+    var inTransaction = false
+    var transactionSpoiled = false
 
     // Relay.
     var replies = RESPScanner(limits: .streaming)
+    /// The start of a server reply that may be one the client must not see (`Kind.replaced`).
+    var withheld: ByteBuffer?
     var ledger = RedisReplyLedger()
     var batch: [RedisReplyLedger.Entry] = []
     var forward: [ByteBuffer] = []

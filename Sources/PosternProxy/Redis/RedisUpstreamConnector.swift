@@ -45,6 +45,19 @@ enum RedisUpstreamError: Error, CustomStringConvertible {
     }
 
     var description: String { clientLine }
+
+    /// The line for a client of `route`, with what to do about it where Postern knows: the IAM
+    /// policy for a refused token, in-transit encryption for a sign-in that never finished.
+    func clientLine(for route: Route) -> String {
+        switch self {
+        case .refused(_, let line) where route.database.auth == .iam && line.hasPrefix("WRONGPASS"):
+            return RedisSignInHints.iamRefused(route: route, serverText: line)
+        case .timedOut:
+            return RedisSignInHints.connectTimedOut(database: route.database)
+        default:
+            return clientLine
+        }
+    }
 }
 
 /// Opens upstream connections on the client's event loop: TLS, `AUTH user password` and
