@@ -96,10 +96,11 @@ let (inventory100k, buildMs) = time { InventorySnapshot(databases: synthetic(100
 let start = ConsoleState(inventory: inventory100k, width: 120, height: 40)
 var all = Stats()
 var lines: [(String, Stats, Int)] = []
-for query in ["payments-prod", "env=prod", "env=prod,team!=search", "region=~^us-", "!cache", "^search-dev"] {
+for query in ["payments-prod", "env=prod", "env=prod,team!=search", "region=~^us-", "!cache", "^search-dev",
+              "^pay.*prod$", "^[a-c].*-dev"] {
     let (stats, end) = typing(query, on: start, renderer: renderer)
     lines.append((query, stats, end.browser.visible.count))
-    if !query.hasPrefix("^") { all.samples += stats.samples }
+    all.samples += stats.samples
 }
 
 print("postern console benchmark (release build, one core of this machine)")
@@ -110,5 +111,5 @@ report("inventory snapshot, 100k databases", String(format: "%.1f ms", buildMs))
 for (query, stats, shown) in lines {
     report("  /\(query)  → \(shown) shown", String(format: "mean %.2f ms, max %.2f ms per key", stats.mean, stats.max))
 }
-report("filter keystroke, 100k (text and selectors)", String(format: "mean %.2f ms, p50 %.2f, max %.2f  (goal ≤ 5 ms)",
+report("filter keystroke, 100k (all of the above)", String(format: "mean %.2f ms, p50 %.2f, max %.2f  (goal ≤ 5 ms)",
                                                               all.mean, all.p50, all.max))

@@ -28,7 +28,7 @@ public enum ConfigDecoder {
 
     static func parseSingle(_ text: String, file: String) throws(ConfigError) -> YAMLValue {
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try Yams.compose(yaml: text, YAMLValue.resolver) else {
                 throw ConfigError(file: file, message: "the file is empty")
             }
             return YAMLValue(node: node, file: file, path: "")

@@ -25,7 +25,7 @@ public enum RoleDecoder {
     public static func decodeAll(_ text: String, file: String) throws(ConfigError) -> [Role] {
         var roles: [Role] = []
         do {
-            for node in try Yams.compose_all(yaml: text) {
+            for node in try Yams.compose_all(yaml: text, YAMLValue.resolver) {
                 let doc = YAMLValue(node: node, file: file, path: "")
                 if doc.isNull { continue }
                 roles.append(try decode(doc))

@@ -60,6 +60,14 @@ public struct DatabaseAWS: Sendable, Equatable {
 
     /// Teleport's order: the most specific service block wins; a region alone means RDS.
     /// DSQL has no block of its own: its endpoint (`<id>.dsql.<region>.on.aws`) names it.
+    /// DSQL endpoints end in `.on.aws`; anything else skips parsing the host (listing 100k
+    /// databases asks every one its type).
+    private static func mayBeDSQL(_ host: String) -> Bool {
+        let suffix = Array(".on.aws".utf8)
+        guard host.utf8.count > suffix.count else { return false }
+        return zip(host.utf8.suffix(suffix.count), suffix).allSatisfy { a, b in a | 0x20 == b || a == b }
+    }
+
     func derivedType(host: String?) -> DatabaseType {
         if !redshift.clusterID.isEmpty { return .redshift }
         if !redshiftServerless.workgroupName.isEmpty || !redshiftServerless.endpointName.isEmpty {
@@ -69,7 +77,7 @@ public struct DatabaseAWS: Sendable, Equatable {
         if !elastiCacheServerless.cacheName.isEmpty { return .elastiCacheServerless }
         if !memoryDB.clusterName.isEmpty { return .memoryDB }
         if !rdsProxy.name.isEmpty || !rdsProxy.customEndpointName.isEmpty { return .rdsProxy }
-        if let host, case .dsql? = AWSEndpoint(host: host)?.kind { return .dsql }
+        if let host, Self.mayBeDSQL(host), case .dsql? = AWSEndpoint(host: host)?.kind { return .dsql }
         if !region.isEmpty || !rds.instanceID.isEmpty || !rds.clusterID.isEmpty { return .rds }
         return .selfHosted
     }

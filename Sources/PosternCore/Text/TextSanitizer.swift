@@ -2,6 +2,8 @@
 /// bidirectional overrides are shown escaped (`\e`, `\n`, `\u{202E}`), never interpreted.
 public enum TextSanitizer {
     public static func escape(_ s: String) -> String {
+        // Printable ASCII (almost every name and label) needs nothing: one byte scan.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return s }
         guard s.unicodeScalars.contains(where: needsEscape) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 8)

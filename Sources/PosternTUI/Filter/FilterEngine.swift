@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// The last filter result, kept so a query that narrows it only re-checks the rows it kept.
 public struct FilterCache: Sendable {
     let query: FilterQuery
@@ -14,8 +17,7 @@ public enum FilterEngine {
         case .all:
             return RowSet(capacity: n, full: !query.inverted)
         case .regex(let p):
-            var out = RowSet(capacity: n)
-            for (i, text) in inventory.texts.enumerated() where p.matches(text) { out.insert(i) }
+            let out = regexRows(p, in: inventory)
             return query.inverted ? out.complement() : out
         case .terms(let terms):
             if !query.inverted, let previous, narrows(terms, previous.query) {
@@ -23,6 +25,50 @@ public enum FilterEngine {
             }
             let out = apply(terms, in: inventory, start: nil)
             return query.inverted ? out.complement() : out
+        }
+    }
+
+    /// A literal pattern is a byte search; otherwise the regex runs only on rows holding its
+    /// required literal. Rows that are not ASCII always go to the regex engine (see RegexLiterals).
+    static func regexRows(_ p: FilterQuery.Pattern, in inv: InventorySnapshot) -> RowSet {
+        let literals = p.literals
+        if let exact = literals.exact {
+            var out = inv.search.rows(fieldStarting: exact.text, wholeField: exact.wholeField)
+            inv.search.nonASCII.forEach { row in
+                if p.matches(inv.texts[row]) { out.insert(row) } else { out.remove(row) }
+            }
+            return out
+        }
+        var candidates = RowSet(capacity: inv.count, full: true)
+        if let longest = literals.required.first {
+            candidates = inv.search.rows(containing: longest)
+            for run in literals.required.dropFirst() { candidates = inv.search.rows(containing: run, among: candidates) }
+            candidates.formUnion(inv.search.nonASCII)
+        }
+        return matching(p, among: candidates, texts: inv.texts)
+    }
+
+    /// The regex engine over `candidates`, split across the cores when there are many (about a
+    /// microsecond a row, most of it Foundation handing the text to ICU).
+    static func matching(_ p: FilterQuery.Pattern, among candidates: RowSet, texts: [String]) -> RowSet {
+        var list: [Int32] = []
+        list.reserveCapacity(candidates.count)
+        candidates.forEach { list.append(Int32($0)) }
+        let rows = list
+        let chunks = rows.count < 4096 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
+        let parts = Mutex([RowSet](repeating: RowSet(capacity: texts.count), count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var out = RowSet(capacity: texts.count)
+            let size = (rows.count + chunks - 1) / chunks
+            for i in (chunk * size)..<min(rows.count, (chunk + 1) * size) where p.matches(texts[Int(rows[i])]) {
+                out.insert(Int(rows[i]))
+            }
+            parts.withLock { $0[chunk] = out }
+        }
+        return parts.withLock { all in
+            var out = RowSet(capacity: texts.count)
+            for part in all { out.formUnion(part) }
+            return out
         }
     }
 

@@ -54,6 +54,8 @@ public struct FilterQuery: Equatable, Sendable {
         // NSRegularExpression is immutable and documented thread-safe.
         public let source: String
         let regex: NSRegularExpression
+        /// What the source says for sure about matches (for filtering without the regex engine).
+        let literals: RegexLiterals
 
         init(_ source: String, options: NSRegularExpression.Options) throws(FilterError) {
             guard !source.isEmpty else { throw FilterError("empty regular expression") }
@@ -63,6 +65,7 @@ public struct FilterQuery: Equatable, Sendable {
                 throw FilterError("invalid regular expression \(Self.quote(source))")
             }
             self.source = source
+            literals = RegexLiterals(source)
         }
 
         func matches(_ s: String) -> Bool {

@@ -14,6 +14,8 @@ public struct RowSet: Equatable, Sendable {
 
     public mutating func insert(_ row: Int) { words[row >> 6] |= 1 << UInt64(row & 63) }
 
+    public mutating func remove(_ row: Int) { words[row >> 6] &= ~(1 << UInt64(row & 63)) }
+
     public var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
     public mutating func formIntersection(_ other: RowSet) {

@@ -7,20 +7,58 @@ public struct SearchIndex: Sendable {
     private let bytes: [UInt8]
     /// Start of row i's text; `starts[count]` is the end of the buffer.
     private let starts: [Int]
+    /// Rows whose text is not all ASCII (where lower-casing is not byte by byte).
+    let nonASCII: RowSet
 
     public init(texts: [String]) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(texts.reduce(0) { $0 + $1.utf8.count + 1 })
         var starts: [Int] = []
         starts.reserveCapacity(texts.count + 1)
-        for t in texts {
+        var nonASCII = RowSet(capacity: texts.count)
+        for (row, t) in texts.enumerated() {
             starts.append(bytes.count)
-            bytes.append(contentsOf: t.lowercased().utf8)
+            if t.utf8.allSatisfy({ $0 < 0x80 }) {
+                for b in t.utf8 { bytes.append(b >= 65 && b <= 90 ? b + 32 : b) }
+            } else {
+                nonASCII.insert(row)
+                bytes.append(contentsOf: t.lowercased().utf8)
+            }
             bytes.append(0)
         }
         starts.append(bytes.count)
         self.bytes = bytes
         self.starts = starts
+        self.nonASCII = nonASCII
+    }
+
+    /// Rows with a field (a line of the text) that starts with `needle`, or is `needle` when
+    /// `wholeField`: what `^needle` and `^needle$` match.
+    func rows(fieldStarting needle: [UInt8], wholeField: Bool) -> RowSet {
+        guard !needle.isEmpty else { return RowSet(capacity: count, full: true) }
+        var out = RowSet(capacity: count)
+        bytes.withUnsafeBytes { hay in
+            needle.withUnsafeBytes { n in
+                guard let base = hay.baseAddress, let nb = n.baseAddress else { return }
+                var pos = 0
+                var row = 0
+                while pos < hay.count {
+                    guard let hit = memmem(base + pos, hay.count - pos, nb, n.count) else { break }
+                    let offset = base.distance(to: UnsafeRawPointer(hit))
+                    row = rowOf(offset, from: row)
+                    let startsField = offset == starts[row] || hay[offset - 1] == 0x0A
+                    let end = offset + n.count
+                    let endsField = !wholeField || hay[end] == 0x0A || hay[end] == 0
+                    if startsField, endsField {
+                        out.insert(row)
+                        pos = starts[row + 1]
+                    } else {
+                        pos = offset + 1
+                    }
+                }
+            }
+        }
+        return out
     }
 
     public var count: Int { starts.count - 1 }
@@ -62,9 +100,15 @@ public struct SearchIndex: Sendable {
         return out
     }
 
-    /// The row holding byte `offset`: a binary search from `low` (hits come in increasing order).
+    /// The row holding byte `offset`: hits come in increasing order, usually in the next row or
+    /// one soon after, so a few steps forward from `low`, then a binary search.
     private func rowOf(_ offset: Int, from low: Int) -> Int {
-        var lo = low, hi = count - 1
+        var row = low
+        for _ in 0..<8 {
+            if row + 1 >= count || starts[row + 1] > offset { return row }
+            row += 1
+        }
+        var lo = row, hi = count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if starts[mid] <= offset { lo = mid } else { hi = mid - 1 }

@@ -12,6 +12,8 @@ public struct DatabaseRow: Sendable {
     public let labelsText: String
     /// Escaped keys and values, for label selectors.
     public let labels: [String: String]
+    /// What filters read: one field per line, so `^` in a regular expression anchors at a field's start.
+    let searchText: String
 
     public init(_ db: Database) {
         database = db
@@ -20,13 +22,17 @@ public struct DatabaseRow: Sendable {
         protocolText = db.protocol.rawValue
         typeText = db.type.rawValue
         var escaped: [String: String] = [:]
+        escaped.reserveCapacity(db.labels.count)
         for (k, v) in db.labels { escaped[TextSanitizer.escape(k)] = TextSanitizer.escape(v) }
         labels = escaped
-        labelsText = escaped.keys.sorted().map { "\($0)=\(escaped[$0] ?? "")" }.joined(separator: ",")
-    }
-
-    /// What filters read: one field per line, so `^` in a regular expression anchors at a field's start.
-    var searchText: String {
-        ([name, description] + labels.keys.sorted().map { "\($0)=\(labels[$0] ?? "")" }).joined(separator: "\n")
+        var pairs = ""
+        var search = name + "\n" + description
+        for (key, value) in escaped.sorted(by: { $0.key < $1.key }) {
+            if !pairs.isEmpty { pairs += "," }
+            pairs += key + "=" + value
+            search += "\n" + key + "=" + value
+        }
+        labelsText = pairs
+        searchText = search
     }
 }
