@@ -20,6 +20,8 @@ final class SQLiteAuditBackend: AuditBackend {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let sessionSQL = "INSERT OR IGNORE INTO audit_sessions (sid, first_id) VALUES (?, ?)"
+    /// A session's last row, noted with the event that ends it (once per session, not per commit).
+    static let sessionEndSQL = "UPDATE audit_sessions SET last_id = ? WHERE sid = ?"
 
     init(path: String, synchronous: AuditConfig.Synchronous) throws {
         try AuditFiles.prepare(path)
@@ -80,6 +82,16 @@ final class SQLiteAuditBackend: AuditBackend {
                 DROP INDEX audit_events_sid;
                 """)
         }
+        // `play` of an old session stops at the session's last row instead of reading every row
+        // written since its first (millions, on a busy store).
+        m.registerMigration("v3-session-last-id") { db in
+            try db.execute(sql: """
+                ALTER TABLE audit_sessions ADD COLUMN last_id INTEGER;
+                UPDATE audit_sessions SET last_id = m.last
+                  FROM (SELECT sid, MAX(id) AS last FROM audit_events GROUP BY sid) AS m
+                  WHERE m.sid = audit_sessions.sid;
+                """)
+        }
         return m
     }
 
@@ -91,6 +103,7 @@ final class SQLiteAuditBackend: AuditBackend {
                 stored.reserveCapacity(events.count)
                 let insert = try db.cachedStatement(sql: Self.insertSQL)
                 let session = try db.cachedStatement(sql: Self.sessionSQL)
+                let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
                 // A session's first row in each batch is noted (ids only grow, so the oldest note
                 // stands): events may be committed out of `ei` order.
                 var noted = Set<String>()
@@ -100,6 +113,7 @@ final class SQLiteAuditBackend: AuditBackend {
                                                    ev.database.service, ev.sessionID, ev.index, ev.id, e.json])
                     let id = db.lastInsertedRowID
                     if noted.insert(ev.sessionID).inserted { try session.execute(arguments: [ev.sessionID, id]) }
+                    if Self.endsSession(ev) { try sessionEnd.execute(arguments: [id, ev.sessionID]) }
                     stored.append(StoredAuditEvent(previous: id - 1, position: id, event: ev))
                 }
                 return .commit
@@ -122,8 +136,9 @@ final class SQLiteAuditBackend: AuditBackend {
         if let user = q.user { conditions.append("user = ?"); args.append(user) }
         if let db = q.database { conditions.append("db_service = ?"); args.append(db) }
         if let sid = q.sessionID {
-            conditions.append("id >= ? AND sid = ?")
-            args += [try firstID(of: sid), sid]
+            let rows = try rowRange(of: sid)
+            conditions.append("id BETWEEN ? AND ? AND sid = ?")
+            args += [rows.first, rows.last, sid]
         }
         var sql = "SELECT id, json FROM audit_events"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
@@ -133,15 +148,30 @@ final class SQLiteAuditBackend: AuditBackend {
     }
 
     func session(_ sid: String) throws -> [AuditEvent] {
-        try fetch("SELECT id, json FROM audit_events WHERE id >= ? AND sid = ? ORDER BY ei, id",
-                  [try firstID(of: sid), sid]).map(\.event)
+        let rows = try rowRange(of: sid)
+        return try fetch("SELECT id, json FROM audit_events WHERE id BETWEEN ? AND ? AND sid = ? ORDER BY ei, id",
+                         [rows.first, rows.last, sid]).map(\.event)
     }
 
-    /// Where a session's events start; 0 (a full scan) for one whose first event is missing.
-    private func firstID(of sid: String) throws -> Int64 {
-        try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT first_id FROM audit_sessions WHERE sid = ?", arguments: [sid])
-        } ?? 0
+    /// The rows a session's events lie in: from its first to its end event. A session still open
+    /// (or cut off by a crash) runs to the end of the store; one whose first event is missing
+    /// is searched everywhere.
+    private func rowRange(of sid: String) throws -> (first: Int64, last: Int64) {
+        let row = try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT first_id, last_id FROM audit_sessions WHERE sid = ?", arguments: [sid])
+        }
+        let first: Int64? = row?["first_id"]
+        let last: Int64? = row?["last_id"]
+        return (first ?? 0, last ?? Int64.max)
+    }
+
+    /// The event after which a session writes nothing more: its end, or a refused start.
+    static func endsSession(_ event: AuditEvent) -> Bool {
+        switch event.details {
+        case .sessionEnd: return true
+        case .sessionStart(let start): return !start.status.success
+        default: return false
+        }
     }
 
     func events(after cursor: Int64, limit: Int) throws -> [StoredAuditEvent] {

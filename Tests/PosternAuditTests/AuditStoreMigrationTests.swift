@@ -25,6 +25,29 @@ final class AuditStoreMigrationTests: XCTestCase {
         XCTAssertEqual(indexes, ["audit_events_time"], "only the time index is maintained per event")
     }
 
+    /// The session table bounds each ended session's rows, for stores migrated and new alike.
+    func testEndedSessionsRecordTheirLastRow() async throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        var old = Fixture.session()
+        try writeVersion1Store(path, events: [old.make(.sessionStart(.init())), Fixture.query(&old, "select 1")])
+        let store = try AuditStore(backend: .sqlite, path: path)
+        defer { try? store.close() }
+        var s = Fixture.session()
+        var other = Fixture.session()
+        try store.recordNow([s.make(.sessionStart(.init())), other.make(.sessionStart(.init()))])
+        try store.recordNow([Fixture.query(&s, "select 2"), Fixture.query(&other, "select 3")])
+        try store.recordNow([s.make(.sessionEnd(.init())), Fixture.query(&other, "select 4")])
+        let ranges = try store.sessionRows()
+        XCTAssertEqual(ranges[old.sessionID]?.last, 2, "the migration bounds sessions already stored")
+        XCTAssertEqual(ranges[s.sessionID]?.first, 3)
+        XCTAssertEqual(ranges[s.sessionID]?.last, 7, "the end event's row")
+        XCTAssertEqual(ranges[other.sessionID]?.last, nil, "still open: no bound")
+        XCTAssertEqual(try store.session(s.sessionID).map(\.index), [0, 1, 2])
+        XCTAssertEqual(try store.session(other.sessionID).map(\.index), [0, 1, 2])
+        XCTAssertEqual(try store.search(AuditSearch(sessionID: s.sessionID)).count, 3)
+    }
+
     /// A store as schema v1 left it (sync: in an async test GRDB's async overloads would be picked).
     private func writeVersion1Store(_ path: String, events old: [AuditEvent]) throws {
         let queue = try DatabaseQueue(path: path)
@@ -70,6 +93,18 @@ final class AuditStoreMigrationTests: XCTestCase {
 }
 
 extension AuditStore {
+    /// The SQLite store's session table: sid → (first row, last row).
+    func sessionRows() throws -> [String: (first: Int64, last: Int64?)] {
+        guard let sqlite = storage as? SQLiteAuditBackend else { return [:] }
+        return try sqlite.pool.read { db in
+            var out: [String: (first: Int64, last: Int64?)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT sid, first_id, last_id FROM audit_sessions") {
+                out[row["sid"]] = (row["first_id"], row["last_id"])
+            }
+            return out
+        }
+    }
+
     /// The SQLite store's index names (a test's view of what each insert maintains).
     func indexNames() throws -> [String] {
         guard let sqlite = storage as? SQLiteAuditBackend else { return [] }
