@@ -12,9 +12,9 @@ struct AuditJSONWriter: AuditFieldWriter {
     private var values: [UInt8] = []
     private var fields: [Field] = []
 
-    init() {
-        values.reserveCapacity(768)
-        fields.reserveCapacity(24)
+    init(capacity: Int = 768, fields fieldCapacity: Int = 24) {
+        values.reserveCapacity(capacity)
+        fields.reserveCapacity(fieldCapacity)
     }
 
     private mutating func field(_ key: AuditKey, _ write: (inout [UInt8]) -> Void) {
@@ -71,9 +71,9 @@ struct AuditJSONWriter: AuditFieldWriter {
         }
     }
 
-    func render() -> String {
-        // At most a few dozen fields, mostly in order already: an insertion sort of indices on
-        // the stack beats `sorted` (no closure context, no allocation).
+    /// Field indices in key order. At most a few dozen fields, mostly in order already: an
+    /// insertion sort beats `sorted` (no closure context).
+    func sortedOrder() -> [Int] {
         var order = [Int](0..<fields.count)
         for i in 1..<max(order.count, 1) {
             let current = order[i]
@@ -84,25 +84,51 @@ struct AuditJSONWriter: AuditFieldWriter {
             }
             order[j] = current
         }
-        var total = 2 + max(fields.count - 1, 0)
+        return order
+    }
+
+    func render() -> String { render(mergedWith: nil) }
+
+    /// The JSON object of these fields and, when given, a session's shared ones (written once,
+    /// already in key order): the two sorted lists are merged as they are written out.
+    func render(mergedWith shared: (writer: AuditJSONWriter, order: [Int])?) -> String {
+        let order = sortedOrder()
+        let sharedOrder = shared?.order ?? []
+        let count = fields.count + sharedOrder.count
+        var total = 2 + max(count - 1, 0)
         for f in fields { total += AuditKey.sortedNames[Int(f.rank)].count + 3 + f.end - f.start }
-        return values.withUnsafeBufferPointer { values in
-            String(unsafeUninitializedCapacity: total) { out in
-                var at = 0
-                func put(_ bytes: some Collection<UInt8>) {
-                    at = out[at...].initialize(fromContentsOf: bytes)
+        for f in shared?.writer.fields ?? [] { total += AuditKey.sortedNames[Int(f.rank)].count + 3 + f.end - f.start }
+        let sharedFields = shared?.writer.fields ?? []
+        let sharedValues = shared?.writer.values ?? []
+        return values.withUnsafeBufferPointer { mine in
+            sharedValues.withUnsafeBufferPointer { theirs in
+                String(unsafeUninitializedCapacity: total) { out in
+                    var at = 0
+                    func put(_ bytes: some Collection<UInt8>) {
+                        at = out[at...].initialize(fromContentsOf: bytes)
+                    }
+                    func field(_ f: Field, _ values: UnsafeBufferPointer<UInt8>) {
+                        if at > 1 { out[at] = UInt8(ascii: ","); at += 1 }
+                        out[at] = UInt8(ascii: "\""); at += 1
+                        put(AuditKey.sortedNames[Int(f.rank)])
+                        put(Self.keyEnd)
+                        put(UnsafeBufferPointer(rebasing: values[f.start..<f.end]))
+                    }
+                    out[at] = UInt8(ascii: "{"); at += 1
+                    var i = 0, j = 0
+                    while i < order.count || j < sharedOrder.count {
+                        if j == sharedOrder.count
+                            || (i < order.count && fields[order[i]].rank < sharedFields[sharedOrder[j]].rank) {
+                            field(fields[order[i]], mine)
+                            i += 1
+                        } else {
+                            field(sharedFields[sharedOrder[j]], theirs)
+                            j += 1
+                        }
+                    }
+                    out[at] = UInt8(ascii: "}"); at += 1
+                    return at
                 }
-                out[at] = UInt8(ascii: "{"); at += 1
-                for (i, index) in order.enumerated() {
-                    let f = fields[index]
-                    if i > 0 { out[at] = UInt8(ascii: ","); at += 1 }
-                    out[at] = UInt8(ascii: "\""); at += 1
-                    put(AuditKey.sortedNames[Int(f.rank)])
-                    put(Self.keyEnd)
-                    put(UnsafeBufferPointer(rebasing: values[f.start..<f.end]))
-                }
-                out[at] = UInt8(ascii: "}"); at += 1
-                return at
             }
         }
     }

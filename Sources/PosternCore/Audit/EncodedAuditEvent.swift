@@ -13,9 +13,9 @@ public struct EncodedAuditEvent: Sendable {
     public init(_ event: AuditEvent, template: AuditEventTemplate) throws {
         assert(template.matches(event), "the template is another session's")
         self.event = event
-        var w = template.seeded
+        var w = AuditJSONWriter(capacity: 256, fields: 12)
         try event.writeOwnFields(into: &w)
-        json = w.render()
+        json = w.render(mergedWith: (template.seeded, template.seededOrder))
     }
 }
 
@@ -27,6 +27,7 @@ public struct AuditEventTemplate: Sendable {
     let sessionID: String
     let database: AuditDatabase
     let seeded: AuditJSONWriter
+    let seededOrder: [Int]
 
     public init(clusterName: String, user: String, sessionID: String, database: AuditDatabase) throws {
         self.clusterName = clusterName
@@ -37,6 +38,7 @@ public struct AuditEventTemplate: Sendable {
         try AuditEvent.writeSessionFields(clusterName: clusterName, user: user, sessionID: sessionID,
                                           database: database, into: &w)
         seeded = w
+        seededOrder = w.sortedOrder()
     }
 
     func matches(_ event: AuditEvent) -> Bool {
