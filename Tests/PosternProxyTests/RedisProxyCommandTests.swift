@@ -7,12 +7,9 @@ final class RedisProxyCommandTests: XCTestCase {
     func testProxyDBPrintsARedisCLILineThatWorks() throws {
         let env = try ServiceEnvironment.load()
         let alice = try env.redis("ALICE")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("redis-proxy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = dir.appendingPathComponent("postern.yaml").path
-        try """
+        let files = try PrivateConfig("redis-proxy")
+        defer { files.remove() }
+        let config = try files.write("""
             cluster_name: redis-cli-test
             users:
               - name: \(KillNineTests.login())
@@ -25,20 +22,10 @@ final class RedisProxyCommandTests: XCTestCase {
                 tls: {mode: verify-full, ca_cert_file: \(alice.caFile)}
                 auth: password
                 password_file: \(try env.string("POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE"))
-            audit: {backend: sqlite, path: \(dir.appendingPathComponent("audit.sqlite").path), redis_values: redacted}
+            audit: {backend: sqlite, path: \(files.path("audit.sqlite")), redis_values: redacted}
 
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        chmod(config, 0o600)
-
-        let json = try Subprocess(KillNineTests.binary, ["proxy", "db", "cache", "--db-user", "alice", "--port", "0",
-                                                          "--format", "json", "--config", config])
-        var line: [String: Any]?
-        _ = eventually(timeout: 30) {
-            guard let first = json.stdoutSoFar.split(separator: "\n").first else { return false }
-            line = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
-            return line != nil
-        }
-        let object = try XCTUnwrap(line, json.wait(timeout: 1).combined)
+            """)
+        let (json, object) = try startJSONTunnel(["cache", "--db-user", "alice"], config: config)
         XCTAssertEqual(Set(object.keys), ["host", "port", "user", "password", "protocol"])
         XCTAssertEqual(object["protocol"] as? String, "redis")
         let port = try XCTUnwrap(object["port"] as? Int)
@@ -67,12 +54,9 @@ final class RedisManagedProxyCommandTests: XCTestCase {
     func testProxyDBRotatesAndReportsIt() async throws {
         let f = try RedisSignInFixture()
         let user = try await f.makeUser("cli_managed", rules: ["on", "~*", "&*", "+@all"])
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("redis-managed-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let config = dir.appendingPathComponent("postern.yaml").path
-        try """
+        let files = try PrivateConfig("redis-managed")
+        defer { files.remove() }
+        let config = try files.write("""
             cluster_name: redis-managed-test
             users:
               - name: \(KillNineTests.login())
@@ -90,24 +74,15 @@ final class RedisManagedProxyCommandTests: XCTestCase {
                 aws:
                   region: \(try f.env.string("POSTERN_TEST_AWS_REGION"))
                   secret_store: {key_prefix: postern-cli-test/}
-            audit: {backend: sqlite, path: \(dir.appendingPathComponent("audit.sqlite").path)}
+            audit: {backend: sqlite, path: \(files.path("audit.sqlite"))}
 
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        chmod(config, 0o600)
+            """)
         let environment = [
             "POSTERN_CLI_REDIS_ADMIN": f.admin.password, "AWS_ENDPOINT_URL": try f.env.motoURL().absoluteString,
             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
         ]
-        let proxy = try Subprocess(KillNineTests.binary, ["proxy", "db", "sessions-\(f.runID)", "--db-user", user,
-                                                           "--port", "0", "--format", "json", "--config", config],
-                                   environment: environment)
-        var line: [String: Any]?
-        _ = eventually(timeout: 30) {
-            guard let first = proxy.stdoutSoFar.split(separator: "\n").first else { return false }
-            line = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
-            return line != nil
-        }
-        let object = try XCTUnwrap(line, proxy.wait(timeout: 1).combined)
+        let (proxy, object) = try startJSONTunnel(["sessions-\(f.runID)", "--db-user", user], config: config,
+                                                  environment: environment)
         let cli = ["-h", "127.0.0.1", "-p", String(try XCTUnwrap(object["port"] as? Int)), "--user", user,
                    "-a", try XCTUnwrap(object["password"] as? String), "--no-auth-warning", "ACL", "WHOAMI"]
         let rotated = "rotated the password of managed user \(user) on sessions-\(f.runID)"
@@ -120,4 +95,42 @@ final class RedisManagedProxyCommandTests: XCTestCase {
         XCTAssertFalse(out.stderr.contains("failed"), out.stderr)
         await f.cleanUp()
     }
+}
+
+/// A private (0700) directory holding a config file (0600) and what the test puts beside it.
+struct PrivateConfig {
+    let dir: URL
+
+    init(_ name: String) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+    }
+
+    func path(_ file: String) -> String { dir.appendingPathComponent(file).path }
+
+    /// Writes `postern.yaml` and returns its path.
+    func write(_ yaml: String) throws -> String {
+        let config = path("postern.yaml")
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(config, 0o600)
+        return config
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: dir) }
+}
+
+/// `postern proxy db ARGS --port 0 --format json --config CONFIG`, once its banner line is out.
+func startJSONTunnel(_ arguments: [String], config: String,
+                     environment: [String: String] = [:]) throws -> (Subprocess, [String: Any]) {
+    let proxy = try Subprocess(KillNineTests.binary, ["proxy", "db"] + arguments + ["--port", "0", "--format", "json",
+                                                                                    "--config", config],
+                               environment: environment)
+    var line: [String: Any]?
+    _ = eventually(timeout: 30) {
+        guard let first = proxy.stdoutSoFar.split(separator: "\n").first else { return false }
+        line = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
+        return line != nil
+    }
+    return (proxy, try XCTUnwrap(line, proxy.wait(timeout: 1).combined))
 }

@@ -33,69 +33,54 @@ struct RegexLiterals: Equatable {
             if !run.isEmpty { runs.append(run) }
             run = []
         }
+        var lastAtomLiteral = false
         /// The atom just read may repeat zero times: it is not required.
-        func optionalPrevious(atomWasLiteral: Bool) {
-            if atomWasLiteral, !run.isEmpty { run.removeLast() }
+        func optionalPrevious() {
+            if lastAtomLiteral, !run.isEmpty { run.removeLast() }
+            nonLiteral()
+        }
+        /// Anything but a plain character ends the run and makes the pattern more than a literal.
+        func nonLiteral() {
             endRun()
             pure = false
+            lastAtomLiteral = false
         }
-        var lastAtomLiteral = false
+        func literal(_ c: Unicode.Scalar) {
+            run.append(Self.lower(c))
+            lastAtomLiteral = true
+        }
         while i < s.count {
             let c = s[i]
             switch c {
             case "\\":
                 guard i + 1 < s.count else { return }
                 let n = s[i + 1]
-                if n.isASCII, !Self.isWordCharacter(n) {
-                    run.append(Self.lower(n))
-                    lastAtomLiteral = true
-                } else {
-                    // \d, \w, \b, \Q, back-references, non-ASCII: not a plain character.
-                    endRun()
-                    pure = false
-                    lastAtomLiteral = false
-                }
+                // \d, \w, \b, \Q, back-references, non-ASCII: not a plain character.
+                if n.isASCII, !Self.isWordCharacter(n) { literal(n) } else { nonLiteral() }
                 i += 2
                 continue
             case "*", "?":
-                optionalPrevious(atomWasLiteral: lastAtomLiteral)
-                lastAtomLiteral = false
+                optionalPrevious()
             case "{":
-                optionalPrevious(atomWasLiteral: lastAtomLiteral)
-                lastAtomLiteral = false
+                optionalPrevious()
                 guard let close = s[i...].firstIndex(of: "}") else { return }
                 i = close
             case "+":
-                endRun()
-                pure = false
-                lastAtomLiteral = false
+                nonLiteral()
             case "$" where i == s.count - 1:
                 wholeField = true
             case "[":
                 guard let close = Self.bracketEnd(s, from: i) else { return }
-                endRun()
-                pure = false
-                lastAtomLiteral = false
+                nonLiteral()
                 i = close
             case "(":
                 guard let close = Self.groupEnd(s, from: i) else { return }
-                endRun()
-                pure = false
-                lastAtomLiteral = false
+                nonLiteral()
                 i = close
             case ".", "^", "$", ")", "]", "}":
-                endRun()
-                pure = false
-                lastAtomLiteral = false
+                nonLiteral()
             default:
-                if c.isASCII, c.value >= 0x20 {
-                    run.append(Self.lower(c))
-                    lastAtomLiteral = true
-                } else {
-                    endRun()
-                    pure = false
-                    lastAtomLiteral = false
-                }
+                if c.isASCII, c.value >= 0x20 { literal(c) } else { nonLiteral() }
             }
             i += 1
         }

@@ -35,38 +35,25 @@ public struct SearchIndex: Sendable {
     /// Rows with a field (a line of the text) that starts with `needle`, or is `needle` when
     /// `wholeField`: what `^needle` and `^needle$` match.
     func rows(fieldStarting needle: [UInt8], wholeField: Bool) -> RowSet {
-        guard !needle.isEmpty else { return RowSet(capacity: count, full: true) }
-        var out = RowSet(capacity: count)
-        bytes.withUnsafeBytes { hay in
-            needle.withUnsafeBytes { n in
-                guard let base = hay.baseAddress, let nb = n.baseAddress else { return }
-                var pos = 0
-                var row = 0
-                while pos < hay.count {
-                    guard let hit = memmem(base + pos, hay.count - pos, nb, n.count) else { break }
-                    let offset = base.distance(to: UnsafeRawPointer(hit))
-                    row = rowOf(offset, from: row)
-                    let startsField = offset == starts[row] || hay[offset - 1] == 0x0A
-                    let end = offset + n.count
-                    let endsField = !wholeField || hay[end] == 0x0A || hay[end] == 0
-                    if startsField, endsField {
-                        out.insert(row)
-                        pos = starts[row + 1]
-                    } else {
-                        pos = offset + 1
-                    }
-                }
-            }
+        sweep(needle) { hay, row, offset in
+            let startsField = offset == starts[row] || hay[offset - 1] == 0x0A
+            let end = offset + needle.count
+            return startsField && (!wholeField || hay[end] == 0x0A || hay[end] == 0)
         }
-        return out
     }
 
     public var count: Int { starts.count - 1 }
 
     /// Rows whose text contains `needle` (already lower-cased).
     public func rows(containing needle: [UInt8]) -> RowSet {
-        var out = RowSet(capacity: count)
+        sweep(needle) { _, _, _ in true }
+    }
+
+    /// One `memmem` sweep over the whole buffer: each hit's row is kept when `accept` says so
+    /// (then the sweep skips to the next row), else the search goes on just past the hit.
+    private func sweep(_ needle: [UInt8], accept: (UnsafeRawBufferPointer, Int, Int) -> Bool) -> RowSet {
         guard !needle.isEmpty else { return RowSet(capacity: count, full: true) }
+        var out = RowSet(capacity: count)
         bytes.withUnsafeBytes { hay in
             needle.withUnsafeBytes { n in
                 guard let base = hay.baseAddress, let nb = n.baseAddress else { return }
@@ -76,8 +63,12 @@ public struct SearchIndex: Sendable {
                     guard let hit = memmem(base + pos, hay.count - pos, nb, n.count) else { break }
                     let offset = base.distance(to: UnsafeRawPointer(hit))
                     row = rowOf(offset, from: row)
-                    out.insert(row)
-                    pos = starts[row + 1]  // one hit is enough: skip to the next row
+                    if accept(hay, row, offset) {
+                        out.insert(row)
+                        pos = starts[row + 1]
+                    } else {
+                        pos = offset + 1
+                    }
                 }
             }
         }
