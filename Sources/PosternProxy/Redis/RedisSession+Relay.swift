@@ -113,11 +113,6 @@ extension RedisSession {
 
     /// How the server will answer, given CLIENT REPLY state; nil for no reply at all.
     private func replyKind(_ argv: [String], _ disposition: Disposition) -> RedisReplyLedger.Kind {
-        if case .replaced(_, let error) = disposition {
-            var out = ByteBuffer()
-            out.writeRedisError(error)
-            return .replaced(out, type: .error, error: error)
-        }
         if case .local(let line) = disposition {
             var out = ByteBuffer()
             if line.hasPrefix("+") { out.writeString(line + "\r\n") } else { out.writeRedisError(line.hasPrefix("-") ? String(line.dropFirst()) : line) }
@@ -135,6 +130,12 @@ extension RedisSession {
         }
         if repliesOff { return .none }
         if skipNextReply { skipNextReply = false; return .none }
+        // After CLIENT REPLY OFF/SKIP the server answers nothing, so there is nothing to swap.
+        if case .replaced(_, let error) = disposition {
+            var out = ByteBuffer()
+            out.writeRedisError(error)
+            return .replaced(out, type: .error, error: error)
+        }
         switch name {
         case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe":
             return .subscription(remaining: max(1, argv.count - 1))
