@@ -47,3 +47,22 @@ final class RegexFilterFastPathTests: XCTestCase {
         }
     }
 }
+
+/// The byte-presence shortcut of the search index must agree with a plain substring search.
+final class SearchIndexTests: XCTestCase {
+    func testContainsAgreesWithAPlainSearchForEveryShortNeedle() {
+        let inventory = Fixtures.inventory()
+        let texts = inventory.texts.map { $0.lowercased() }
+        let alphabet = Array("aeoprsdt-=1 é売\\".utf8)
+        var needles: [[UInt8]] = alphabet.map { [$0] }
+        for a in alphabet.prefix(8) { for b in alphabet.prefix(8) { needles.append([a, b]) } }
+        needles += ["prod", "売上", "env=dev", "zz"].map { Array($0.utf8) }
+        for needle in needles {
+            var expected = RowSet(capacity: texts.count)
+            for (row, text) in texts.enumerated() where text.utf8.firstRange(of: needle) != nil { expected.insert(row) }
+            XCTAssertEqual(inventory.search.rows(containing: needle), expected, String(decoding: needle, as: UTF8.self))
+            let all = RowSet(capacity: texts.count, full: true)
+            XCTAssertEqual(inventory.search.rows(containing: needle, among: all), expected)
+        }
+    }
+}

@@ -9,6 +9,14 @@ public struct SearchIndex: Sendable {
     private let starts: [Int]
     /// Rows whose text is not all ASCII (where lower-casing is not byte by byte).
     let nonASCII: RowSet
+    /// Which ASCII bytes occur in each row's (lower-cased) text: two words a row, bit b for byte
+    /// b. The first key typed is answered from these alone, and a row lacking one of a longer
+    /// needle's bytes is passed over without a search.
+    private let present: [UInt64]
+    /// For each pair of ASCII bytes (index `a << 7 | b`), the rows whose text holds it; empty
+    /// where no row does. A needle's rows are among those holding all of its pairs, so a
+    /// keystroke costs a few bitmap ANDs and a check of the rows left, not a search of them all.
+    private let pairs: [RowSet?]
 
     public init(texts: [String]) {
         var bytes: [UInt8] = []
@@ -16,37 +24,98 @@ public struct SearchIndex: Sendable {
         var starts: [Int] = []
         starts.reserveCapacity(texts.count + 1)
         var nonASCII = RowSet(capacity: texts.count)
+        var present = [UInt64](repeating: 0, count: texts.count * 2)
         for (row, t) in texts.enumerated() {
-            starts.append(bytes.count)
+            let start = bytes.count
+            starts.append(start)
             if t.utf8.allSatisfy({ $0 < 0x80 }) {
                 for b in t.utf8 { bytes.append(b >= 65 && b <= 90 ? b + 32 : b) }
             } else {
                 nonASCII.insert(row)
                 bytes.append(contentsOf: t.lowercased().utf8)
             }
+            var low: UInt64 = 0, high: UInt64 = 0
+            for b in bytes[start...] where b < 0x80 {
+                if b < 64 { low |= 1 << UInt64(b) } else { high |= 1 << UInt64(b - 64) }
+            }
+            present[row * 2] = low
+            present[row * 2 + 1] = high
             bytes.append(0)
         }
         starts.append(bytes.count)
+        var pairs = [RowSet?](repeating: nil, count: 1 << 14)
+        bytes.withUnsafeBufferPointer { all in
+            for row in 0..<texts.count {
+                var previous = 0xFF
+                for i in starts[row]..<(starts[row + 1] - 1) {
+                    let b = Int(all[i])
+                    if previous < 0x80, b < 0x80 {
+                        let pair = previous << 7 | b
+                        if pairs[pair] == nil { pairs[pair] = RowSet(capacity: texts.count) }
+                        pairs[pair]?.insert(row)
+                    }
+                    previous = b
+                }
+            }
+        }
         self.bytes = bytes
         self.starts = starts
         self.nonASCII = nonASCII
+        self.present = present
+        self.pairs = pairs
+    }
+
+    /// Rows holding every byte pair of `needle` (all of them when it has fewer than two bytes,
+    /// or a non-ASCII byte): a superset of the rows containing it, exact for two bytes.
+    private func pairCandidates(_ needle: [UInt8]) -> RowSet? {
+        guard needle.count >= 2, needle.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var out: RowSet?
+        for i in 1..<needle.count {
+            guard let rows = pairs[Int(needle[i - 1]) << 7 | Int(needle[i])] else { return RowSet(capacity: count) }
+            if out == nil { out = rows } else { out?.formIntersection(rows) }
+        }
+        return out
+    }
+
+    /// The `present` bits a needle needs; nil when it has a non-ASCII byte.
+    private static func mask(_ needle: [UInt8]) -> (UInt64, UInt64)? {
+        var low: UInt64 = 0, high: UInt64 = 0
+        for b in needle {
+            guard b < 0x80 else { return nil }
+            if b < 64 { low |= 1 << UInt64(b) } else { high |= 1 << UInt64(b - 64) }
+        }
+        return (low, high)
+    }
+
+    private func mayContain(_ row: Int, _ mask: (UInt64, UInt64)) -> Bool {
+        present[row * 2] & mask.0 == mask.0 && present[row * 2 + 1] & mask.1 == mask.1
     }
 
     /// Rows with a field (a line of the text) that starts with `needle`, or is `needle` when
     /// `wholeField`: what `^needle` and `^needle$` match.
     func rows(fieldStarting needle: [UInt8], wholeField: Bool) -> RowSet {
-        sweep(needle) { hay, row, offset in
-            let startsField = offset == starts[row] || hay[offset - 1] == 0x0A
+        let accept = { (hay: UnsafeRawBufferPointer, row: Int, offset: Int) -> Bool in
+            let startsField = offset == self.starts[row] || hay[offset - 1] == 0x0A
             let end = offset + needle.count
             return startsField && (!wholeField || hay[end] == 0x0A || hay[end] == 0)
         }
+        if let candidates = pairCandidates(needle) { return search(needle, in: candidates, accept: accept) }
+        return sweep(needle, accept: accept)
     }
 
     public var count: Int { starts.count - 1 }
 
     /// Rows whose text contains `needle` (already lower-cased).
     public func rows(containing needle: [UInt8]) -> RowSet {
-        sweep(needle) { _, _, _ in true }
+        if needle.count == 1, let mask = Self.mask(needle) {
+            var out = RowSet(capacity: count)
+            for row in 0..<count where mayContain(row, mask) { out.insert(row) }
+            return out
+        }
+        if let candidates = pairCandidates(needle) {
+            return needle.count == 2 ? candidates : rows(containing: needle, among: candidates)
+        }
+        return sweep(needle) { _, _, _ in true }
     }
 
     /// One `memmem` sweep over the whole buffer: each hit's row is kept when `accept` says so
@@ -77,14 +146,39 @@ public struct SearchIndex: Sendable {
 
     /// Of `candidates`, the rows whose text contains `needle`: for a query that narrows the last one.
     public func rows(containing needle: [UInt8], among candidates: RowSet) -> RowSet {
-        var out = RowSet(capacity: count)
         guard !needle.isEmpty else { return candidates }
+        var candidates = candidates
+        if let paired = pairCandidates(needle) {
+            candidates.formIntersection(paired)
+            if needle.count == 2 { return candidates }
+        }
+        if let mask = Self.mask(needle) {
+            var holding = RowSet(capacity: count)
+            candidates.forEach { row in if mayContain(row, mask) { holding.insert(row) } }
+            candidates = holding
+        }
+        return search(needle, in: candidates) { _, _, _ in true }
+    }
+
+    /// `needle` searched within each of `candidates`' texts; a row is kept at the first hit
+    /// `accept` takes.
+    private func search(_ needle: [UInt8], in candidates: RowSet,
+                        accept: (UnsafeRawBufferPointer, Int, Int) -> Bool) -> RowSet {
+        var out = RowSet(capacity: count)
         bytes.withUnsafeBytes { hay in
             needle.withUnsafeBytes { n in
                 guard let base = hay.baseAddress, let nb = n.baseAddress else { return }
                 candidates.forEach { row in
-                    let start = starts[row], length = starts[row + 1] - start
-                    if memmem(base + start, length, nb, n.count) != nil { out.insert(row) }
+                    var pos = starts[row]
+                    let end = starts[row + 1]
+                    while pos < end, let hit = memmem(base + pos, end - pos, nb, n.count) {
+                        let offset = base.distance(to: UnsafeRawPointer(hit))
+                        if accept(hay, row, offset) {
+                            out.insert(row)
+                            return
+                        }
+                        pos = offset + 1
+                    }
                 }
             }
         }
