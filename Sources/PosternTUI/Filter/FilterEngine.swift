@@ -31,13 +31,34 @@ public enum FilterEngine {
     /// A literal pattern is a byte search; otherwise the regex runs only on rows holding its
     /// required literal. Rows that are not ASCII always go to the regex engine (see RegexLiterals).
     static func regexRows(_ p: FilterQuery.Pattern, in inv: InventorySnapshot) -> RowSet {
+        switch regexPlan(p, in: inv) {
+        case .done(let rows):
+            return rows
+        case .check(let candidates):
+            var out = RowSet(capacity: inv.count)
+            var list: [Int32] = []
+            list.reserveCapacity(candidates.count)
+            candidates.forEach { list.append(Int32($0)) }
+            for row in matching(p, rows: list[...], texts: inv.texts) { out.insert(Int(row)) }
+            return out
+        }
+    }
+
+    enum RegexPlan {
+        /// Answered by the index.
+        case done(RowSet)
+        /// These rows need the regex engine.
+        case check(RowSet)
+    }
+
+    static func regexPlan(_ p: FilterQuery.Pattern, in inv: InventorySnapshot) -> RegexPlan {
         let literals = p.literals
         if let exact = literals.exact {
             var out = inv.search.rows(fieldStarting: exact.text, wholeField: exact.wholeField)
             inv.search.nonASCII.forEach { row in
                 if p.matches(inv.texts[row]) { out.insert(row) } else { out.remove(row) }
             }
-            return out
+            return .done(out)
         }
         var candidates = RowSet(capacity: inv.count, full: true)
         if let longest = literals.required.first {
@@ -45,31 +66,21 @@ public enum FilterEngine {
             for run in literals.required.dropFirst() { candidates = inv.search.rows(containing: run, among: candidates) }
             candidates.formUnion(inv.search.nonASCII)
         }
-        return matching(p, among: candidates, texts: inv.texts)
+        return .check(candidates)
     }
 
-    /// The regex engine over `candidates`, split across the cores when there are many (about a
-    /// microsecond a row, most of it Foundation handing the text to ICU).
-    static func matching(_ p: FilterQuery.Pattern, among candidates: RowSet, texts: [String]) -> RowSet {
-        var list: [Int32] = []
-        list.reserveCapacity(candidates.count)
-        candidates.forEach { list.append(Int32($0)) }
-        let rows = list
-        let chunks = rows.count < 4096 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
-        let parts = Mutex([RowSet](repeating: RowSet(capacity: texts.count), count: chunks))
+    /// The rows of `rows` the regex matches, in their order; split across the cores when there
+    /// are many (about a microsecond a row, most of it Foundation handing the text to ICU).
+    static func matching(_ p: FilterQuery.Pattern, rows: ArraySlice<Int32>, texts: [String]) -> [Int32] {
+        let chunks = rows.count < 2048 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
+        let parts = Mutex([[Int32]](repeating: [], count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            var out = RowSet(capacity: texts.count)
             let size = (rows.count + chunks - 1) / chunks
-            for i in (chunk * size)..<min(rows.count, (chunk + 1) * size) where p.matches(texts[Int(rows[i])]) {
-                out.insert(Int(rows[i]))
-            }
-            parts.withLock { $0[chunk] = out }
+            let from = rows.startIndex + chunk * size
+            let part = rows[from..<min(rows.endIndex, from + size)].filter { p.matches(texts[Int($0)]) }
+            parts.withLock { $0[chunk] = part }
         }
-        return parts.withLock { all in
-            var out = RowSet(capacity: texts.count)
-            for part in all { out.formUnion(part) }
-            return out
-        }
+        return parts.withLock { $0.flatMap { $0 } }
     }
 
     /// True when every term of the old query is implied by a term of the new one.

@@ -94,24 +94,39 @@ public struct SearchIndex: Sendable {
     /// Rows with a field (a line of the text) that starts with `needle`, or is `needle` when
     /// `wholeField`: what `^needle` and `^needle$` match.
     func rows(fieldStarting needle: [UInt8], wholeField: Bool) -> RowSet {
-        let accept = { (hay: UnsafeRawBufferPointer, row: Int, offset: Int) -> Bool in
-            let startsField = offset == self.starts[row] || hay[offset - 1] == 0x0A
-            let end = offset + needle.count
-            return startsField && (!wholeField || hay[end] == 0x0A || hay[end] == 0)
+        guard !needle.isEmpty else { return RowSet(capacity: count, full: true) }
+        let n = needle.count
+        let endsField = { (hay: UnsafeRawBufferPointer, at: Int) in !wholeField || hay[at] == 0x0A || hay[at] == 0 }
+        // The first field starts the row: compared in place.
+        var out = RowSet(capacity: count)
+        bytes.withUnsafeBytes { hay in
+            for row in 0..<count {
+                let start = starts[row]
+                guard start + n < starts[row + 1], hay[start] == needle[0] else { continue }
+                if (1..<n).allSatisfy({ hay[start + $0] == needle[$0] }), endsField(hay, start + n) { out.insert(row) }
+            }
         }
-        if let candidates = pairCandidates(needle) { return search(needle, in: candidates, accept: accept) }
-        return sweep(needle, accept: accept)
+        // The others follow a line break: a search for the break and the needle together.
+        let marked = [0x0A] + needle
+        let accept = { (hay: UnsafeRawBufferPointer, _: Int, offset: Int) in endsField(hay, offset + marked.count) }
+        let later = pairCandidates(marked).map { search(marked, in: $0, accept: accept) } ?? sweep(marked, accept: accept)
+        out.formUnion(later)
+        return out
     }
 
     public var count: Int { starts.count - 1 }
 
+    /// Rows holding a one-byte ASCII needle, from the presence bits alone.
+    private func byteCandidates(_ needle: [UInt8]) -> RowSet? {
+        guard needle.count == 1, let mask = Self.mask(needle) else { return nil }
+        var out = RowSet(capacity: count)
+        for row in 0..<count where mayContain(row, mask) { out.insert(row) }
+        return out
+    }
+
     /// Rows whose text contains `needle` (already lower-cased).
     public func rows(containing needle: [UInt8]) -> RowSet {
-        if needle.count == 1, let mask = Self.mask(needle) {
-            var out = RowSet(capacity: count)
-            for row in 0..<count where mayContain(row, mask) { out.insert(row) }
-            return out
-        }
+        if let rows = byteCandidates(needle) { return rows }
         if let candidates = pairCandidates(needle) {
             return needle.count == 2 ? candidates : rows(containing: needle, among: candidates)
         }

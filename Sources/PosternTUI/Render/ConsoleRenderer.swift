@@ -27,7 +27,7 @@ public struct ConsoleRenderer: Sendable {
     func drawTitle(_ s: ConsoleState, on screen: inout VirtualScreen, _ r: Rect) {
         guard !r.isEmpty else { return }
         screen.fill(r, style: theme[.title])
-        let right = " \(s.browser.visible.count)/\(s.inventory.count) databases · sort \(s.browser.sort.key.rawValue)"
+        let right = " \(s.browser.visible.count)\(s.filter.isRunning ? "+" : "")/\(s.inventory.count) databases · sort \(s.browser.sort.key.rawValue)"
             + (s.browser.sort.descending ? " ↓ " : " ↑ ")
         let rightX = max(r.x, r.maxX - displayWidth(right))
         var x = screen.put(" postern · \(s.inventory.clusterName) · \(s.inventory.checker.user.name) ", x: r.x, y: r.y,

@@ -8,7 +8,7 @@ struct StatusLineView {
     func draw(_ s: ConsoleState, on screen: inout VirtualScreen, _ r: Rect) {
         guard !r.isEmpty else { return }
         screen.fill(r, style: theme[.status])
-        let count = " \(s.browser.visible.count)/\(s.inventory.count) "
+        let count = " \(s.browser.visible.count)\(s.filter.isRunning ? "+" : "")/\(s.inventory.count) "
         let countX = max(r.x, r.maxX - displayWidth(count))
         screen.put(count, x: countX, y: r.y, style: theme[.count], clip: r)
         let left = Rect(x: r.x, y: r.y, width: countX - r.x - 1, height: 1)

@@ -10,4 +10,6 @@ public enum ConsoleEvent: Sendable {
     case openPane(PaneSlot, bindings: [KeyBinding])
     case paneUpdate(PaneID, any PaneUpdate)
     case closePane(PaneID)
+    /// Idle time: checks the next chunk of rows for a running regular-expression filter.
+    case filterStep
 }

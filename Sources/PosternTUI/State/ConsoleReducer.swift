@@ -34,6 +34,8 @@ extension ConsoleState {
             respond(panes[i].pane.apply(update), pane: id)
         case .closePane(let id):
             closePane(id)
+        case .filterStep:
+            stepFilter()
         }
     }
 
@@ -160,7 +162,12 @@ extension ConsoleState {
 
     /// Recomputes the visible rows from the applied filter and keeps the selection on `row` when
     /// it is still shown (else on the same position).
+    /// Rows of a regular expression checked per step: a few milliseconds on one core.
+    static let filterChunk = 2048
+
     mutating func refilter(keeping row: Int32?) {
+        filter.work = nil
+        if startFilterWork(keeping: row) { return }
         let matches = FilterEngine.evaluate(filter.applied, in: inventory, previous: filter.cache)
         filter.cache = FilterCache(query: filter.applied, matches: matches)
         var visible: [Int32] = []
@@ -173,6 +180,47 @@ extension ConsoleState {
             browser.selected = min(browser.selected, max(0, visible.count - 1))
         }
         browser.detailsScroll = 0
+        clampScroll()
+    }
+
+    /// Starts a chunked run when the filter is a regular expression with more candidate rows
+    /// than one step checks; the first step runs now.
+    private mutating func startFilterWork(keeping row: Int32?) -> Bool {
+        guard case .regex(let p) = filter.applied.body, !filter.applied.inverted,
+              filter.cache?.query != filter.applied,
+              case .check(let candidates) = FilterEngine.regexPlan(p, in: inventory),
+              candidates.count > Self.filterChunk else { return false }
+        var rows: [Int32] = []
+        rows.reserveCapacity(candidates.count)
+        for r in browser.order where candidates.contains(Int(r)) { rows.append(r) }
+        filter.work = FilterWork(query: filter.applied, pattern: p, rows: rows,
+                                 matches: RowSet(capacity: inventory.count), keep: row)
+        browser.visible = []
+        browser.selected = 0
+        browser.detailsScroll = 0
+        stepFilter()
+        return true
+    }
+
+    /// Checks the next chunk of a running regular-expression filter; the last one caches the result.
+    mutating func stepFilter() {
+        guard var work = filter.work else { return }
+        let end = min(work.rows.count, work.next + Self.filterChunk)
+        let hits = FilterEngine.matching(work.pattern, rows: work.rows[work.next..<end], texts: inventory.texts)
+        for r in hits { work.matches.insert(Int(r)) }
+        let before = browser.visible.count
+        browser.visible.append(contentsOf: hits)
+        if let keep = work.keep, let i = hits.firstIndex(of: keep) {
+            browser.selected = before + i
+            work.keep = nil
+        }
+        work.next = end
+        if end == work.rows.count {
+            filter.cache = FilterCache(query: work.query, matches: work.matches)
+            filter.work = nil
+        } else {
+            filter.work = work
+        }
         clampScroll()
     }
 

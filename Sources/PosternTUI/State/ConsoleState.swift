@@ -28,6 +28,25 @@ public struct FilterState: Sendable {
     public internal(set) var error: String?
     public internal(set) var applied = FilterQuery.all
     var cache: FilterCache?
+    /// A regular expression still being run over the rows, a chunk at a time between keys.
+    var work: FilterWork?
+
+    /// True while rows are still being checked (more may appear).
+    public var isRunning: Bool { work != nil }
+}
+
+/// A regular expression the index cannot answer, run over its candidate rows in display order a
+/// chunk at a time (`ConsoleEvent.filterStep`), so each key is answered at once with the first
+/// rows and a long search never holds the keyboard.
+struct FilterWork: Sendable {
+    let query: FilterQuery
+    let pattern: FilterQuery.Pattern
+    /// Candidate rows, in display order.
+    let rows: [Int32]
+    var next = 0
+    var matches: RowSet
+    /// The row to select once it turns up (the one selected before the filter changed).
+    var keep: Int32?
 }
 
 public struct BrowserState: Sendable {

@@ -87,7 +87,12 @@ public actor CursesTerminal {
                 previous = frame
                 dirty = false
             }
-            let readable = waitForInput()
+            // A running filter takes the idle time: keys and events first, then one more chunk.
+            let readable = waitForInput(timeout: state.filter.isRunning ? 0 : 250)
+            if state.filter.isRunning, !readable.input, !readable.hangup {
+                state.apply(.filterStep)
+                dirty = true
+            }
             var got = false
             while true {
                 var ch: wint_t = 0
@@ -109,12 +114,12 @@ public actor CursesTerminal {
         }
     }
 
-    /// Waits for a key, a posted event or 250 ms (which also picks up a resize whose SIGWINCH
+    /// Waits for a key, a posted event or `timeout` ms (250 also picks up a resize whose SIGWINCH
     /// went to another thread).
-    private func waitForInput() -> (input: Bool, hangup: Bool) {
+    private func waitForInput(timeout: Int32) -> (input: Bool, hangup: Bool) {
         var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: inbox.readFD, events: Int16(POLLIN), revents: 0)]
-        guard poll(&fds, 2, 250) > 0 else { return (false, false) }
+        guard poll(&fds, 2, timeout) > 0 else { return (false, false) }
         let r = fds[0].revents
         let gone = Int16(POLLHUP) | Int16(POLLERR) | Int16(POLLNVAL)
         return (r & Int16(POLLIN) != 0, r & gone != 0 && r & Int16(POLLIN) == 0)
