@@ -23,7 +23,7 @@ struct AuditJSONWriter: AuditFieldWriter {
         fields.append(Field(rank: key.sortRank, start: start, end: values.count))
     }
 
-    mutating func put(_ v: String, _ key: AuditKey) throws { field(key) { Self.quote(v, into: &$0) } }
+    mutating func put(_ v: String, _ key: AuditKey) throws { field(key) { JSONString.quote(v, into: &$0) } }
     mutating func put(_ v: Int64, _ key: AuditKey) throws { field(key) { Self.decimal(v, into: &$0) } }
     mutating func put(_ v: UInt64, _ key: AuditKey) throws { field(key) { $0.append(contentsOf: String(v).utf8) } }
     mutating func put(_ v: Bool, _ key: AuditKey) throws { field(key) { $0.append(contentsOf: (v ? "true" : "false").utf8) } }
@@ -52,7 +52,7 @@ struct AuditJSONWriter: AuditFieldWriter {
             out.append(UInt8(ascii: "["))
             for (i, s) in v.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                Self.quote(s, into: &out)
+                JSONString.quote(s, into: &out)
             }
             out.append(UInt8(ascii: "]"))
         }
@@ -63,9 +63,9 @@ struct AuditJSONWriter: AuditFieldWriter {
             out.append(UInt8(ascii: "{"))
             for (i, pair) in v.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                Self.quote(pair.key, into: &out)
+                JSONString.quote(pair.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                Self.quote(pair.value, into: &out)
+                JSONString.quote(pair.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -135,39 +135,6 @@ struct AuditJSONWriter: AuditFieldWriter {
 
     private static let keyEnd = Array("\":".utf8)
 
-    /// JSON string escaping as `JSONEncoder` does it: quote, backslash and C0 controls; the rest,
-    /// multi-byte UTF-8 included, is copied as is. Runs of plain bytes are copied in one piece.
-    static func quote(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { bytes in
-            var plainFrom = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                if plainFrom < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainFrom..<i])) }
-                plainFrom = i + 1
-                escape(b, into: &out)
-            }
-            if plainFrom < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainFrom...])) }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private static func escape(_ b: UInt8, into out: inout [UInt8]) {
-        switch b {
-        case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-        case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-        case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-        case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-        case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-        case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-        case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-        default:
-            out.append(contentsOf: "\\u00".utf8)
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 0xF)])
-        }
-    }
-
     /// Decimal digits without a String in between.
     private static func decimal(_ v: Int64, into out: inout [UInt8]) {
         if v < 0 { out.append(UInt8(ascii: "-")) }
@@ -185,8 +152,6 @@ struct AuditJSONWriter: AuditFieldWriter {
             out.append(contentsOf: buf[at...])
         }
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 extension AuditKey {

@@ -42,7 +42,6 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let days = CivilDate.floorDiv(secs, 86_400)
         let sod = secs - days * 86_400
         let (y, m, d) = CivilDate.fromDays(days)
-        guard (0...9999).contains(y) else { return out.append(contentsOf: slowRFC3339.utf8) }
         func digits(_ v: Int64, _ width: Int) {
             var divisor: Int64 = 1
             for _ in 1..<width { divisor *= 10 }
@@ -51,7 +50,9 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
                 divisor /= 10
             }
         }
-        digits(y, 4); out.append(UInt8(ascii: "-")); digits(m, 2); out.append(UInt8(ascii: "-")); digits(d, 2)
+        // Years beyond four digits (never from a clock; kept exact for parsed input) are written whole.
+        if (0...9999).contains(y) { digits(y, 4) } else { out.append(contentsOf: pad(y, 4).utf8) }
+        out.append(UInt8(ascii: "-")); digits(m, 2); out.append(UInt8(ascii: "-")); digits(d, 2)
         out.append(UInt8(ascii: "T"))
         digits(sod / 3600, 2); out.append(UInt8(ascii: ":")); digits(sod / 60 % 60, 2)
         out.append(UInt8(ascii: ":")); digits(sod % 60, 2)
@@ -62,23 +63,6 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
             digits(f, width)
         }
         out.append(UInt8(ascii: "Z"))
-    }
-
-    /// Years outside 0...9999 (never from a clock; kept exact for parsed input).
-    private var slowRFC3339: String {
-        let secs = CivilDate.floorDiv(nanoseconds, 1_000_000_000)
-        let frac = nanoseconds - secs * 1_000_000_000
-        let days = CivilDate.floorDiv(secs, 86_400)
-        let sod = secs - days * 86_400
-        let (y, m, d) = CivilDate.fromDays(days)
-        var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
-        out += pad(sod / 3600, 2) + ":" + pad(sod / 60 % 60, 2) + ":" + pad(sod % 60, 2)
-        if frac != 0 {
-            var digits = pad(frac, 9)
-            while digits.hasSuffix("0") { digits.removeLast() }
-            out += "." + digits
-        }
-        return out + "Z"
     }
 
     /// Parses RFC 3339 (`2023-10-06T10:58:32.88Z`, `…+02:00`); fractions beyond nanoseconds are refused.

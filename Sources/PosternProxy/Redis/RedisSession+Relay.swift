@@ -18,6 +18,13 @@ extension RedisSession {
 
     static let execAbort = "EXECABORT Transaction discarded because of previous errors."
 
+    /// `-text\r\n`.
+    static func errorReply(_ text: String) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.writeRedisError(text)
+        return out
+    }
+
     func processClient(_ buffer: ByteBuffer) {
         hold(buffer)
         guard var data = held else { return }
@@ -87,15 +94,17 @@ extension RedisSession {
             if inTransaction { transactionSpoiled = true }
             return .local(denied)
         }
-        switch argv[0].lowercased() {
+        let name = argv[0].lowercased()
+        switch name {
         case "multi":
             inTransaction = true
             return .forward
         case "exec", "discard", "reset":
-            defer { inTransaction = false; transactionSpoiled = false }
-            guard argv[0].lowercased() == "exec", inTransaction, transactionSpoiled else { return .forward }
+            let spoiled = name == "exec" && inTransaction && transactionSpoiled
+            inTransaction = false
+            transactionSpoiled = false
             // DISCARD ends the server's transaction (and its WATCHes) as an aborted EXEC would.
-            return .replaced(RESPEncoder.command(["DISCARD"]), error: Self.execAbort)
+            return spoiled ? .replaced(RESPEncoder.command(["DISCARD"]), error: Self.execAbort) : .forward
         case "auth":
             // Postern signs in upstream itself; the client's AUTH is answered here, as Teleport does.
             return argv.count == 2 || argv.count == 3 ? .local("+OK") : .local("-ERR wrong number of arguments for 'auth' command")
@@ -114,10 +123,11 @@ extension RedisSession {
     /// How the server will answer, given CLIENT REPLY state; nil for no reply at all.
     private func replyKind(_ argv: [String], _ disposition: Disposition) -> RedisReplyLedger.Kind {
         if case .local(let line) = disposition {
-            var out = ByteBuffer()
-            if line.hasPrefix("+") { out.writeString(line + "\r\n") } else { out.writeRedisError(line.hasPrefix("-") ? String(line.dropFirst()) : line) }
-            let error: String? = line.hasPrefix("+") ? nil : String(line.drop { $0 == "-" })
-            return .local(out, type: error == nil ? .simpleString : .error, error: error)
+            guard line.hasPrefix("+") else {
+                let error = String(line.drop { $0 == "-" })
+                return .local(Self.errorReply(error), type: .error, error: error)
+            }
+            return .local(ByteBuffer(string: line + "\r\n"), type: .simpleString, error: nil)
         }
         let name = argv[0].lowercased()
         if name == "client", argv.count >= 3, argv[1].lowercased() == "reply" {
@@ -131,11 +141,7 @@ extension RedisSession {
         if repliesOff { return .none }
         if skipNextReply { skipNextReply = false; return .none }
         // After CLIENT REPLY OFF/SKIP the server answers nothing, so there is nothing to swap.
-        if case .replaced(_, let error) = disposition {
-            var out = ByteBuffer()
-            out.writeRedisError(error)
-            return .replaced(out, type: .error, error: error)
-        }
+        if case .replaced(_, let error) = disposition { return .replaced(Self.errorReply(error), type: .error, error: error) }
         switch name {
         case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe":
             return .subscription(remaining: max(1, argv.count - 1))

@@ -35,13 +35,18 @@ public enum FilterEngine {
         case .done(let rows):
             return rows
         case .check(let candidates):
-            var out = RowSet(capacity: inv.count)
-            var list: [Int32] = []
-            list.reserveCapacity(candidates.count)
-            candidates.forEach { list.append(Int32($0)) }
-            for row in matching(p, rows: list[...], texts: inv.texts) { out.insert(Int(row)) }
-            return out
+            return checked(p, candidates: candidates, texts: inv.texts)
         }
+    }
+
+    /// The candidates the regex engine accepts.
+    static func checked(_ p: FilterQuery.Pattern, candidates: RowSet, texts: [String]) -> RowSet {
+        var list: [Int32] = []
+        list.reserveCapacity(candidates.count)
+        candidates.forEach { list.append(Int32($0)) }
+        var out = RowSet(capacity: texts.count)
+        for row in matching(p, rows: list[...], texts: texts) { out.insert(Int(row)) }
+        return out
     }
 
     enum RegexPlan {

@@ -167,8 +167,19 @@ extension ConsoleState {
 
     mutating func refilter(keeping row: Int32?) {
         filter.work = nil
-        if startFilterWork(keeping: row) { return }
-        let matches = FilterEngine.evaluate(filter.applied, in: inventory, previous: filter.cache)
+        let matches: RowSet
+        if case .regex(let p) = filter.applied.body, !filter.applied.inverted, filter.cache?.query != filter.applied {
+            switch FilterEngine.regexPlan(p, in: inventory) {
+            case .done(let rows):
+                matches = rows
+            case .check(let candidates) where candidates.count > Self.filterChunk:
+                return startFilterWork(p, candidates: candidates, keeping: row)
+            case .check(let candidates):
+                matches = FilterEngine.checked(p, candidates: candidates, texts: inventory.texts)
+            }
+        } else {
+            matches = FilterEngine.evaluate(filter.applied, in: inventory, previous: filter.cache)
+        }
         filter.cache = FilterCache(query: filter.applied, matches: matches)
         var visible: [Int32] = []
         visible.reserveCapacity(min(matches.count, browser.order.count))
@@ -183,13 +194,9 @@ extension ConsoleState {
         clampScroll()
     }
 
-    /// Starts a chunked run when the filter is a regular expression with more candidate rows
-    /// than one step checks; the first step runs now.
-    private mutating func startFilterWork(keeping row: Int32?) -> Bool {
-        guard case .regex(let p) = filter.applied.body, !filter.applied.inverted,
-              filter.cache?.query != filter.applied,
-              case .check(let candidates) = FilterEngine.regexPlan(p, in: inventory),
-              candidates.count > Self.filterChunk else { return false }
+    /// A regular expression with more candidate rows than one step checks runs in chunks, in
+    /// display order; the first step runs now.
+    private mutating func startFilterWork(_ p: FilterQuery.Pattern, candidates: RowSet, keeping row: Int32?) {
         var rows: [Int32] = []
         rows.reserveCapacity(candidates.count)
         for r in browser.order where candidates.contains(Int(r)) { rows.append(r) }
@@ -199,7 +206,6 @@ extension ConsoleState {
         browser.selected = 0
         browser.detailsScroll = 0
         stepFilter()
-        return true
     }
 
     /// Checks the next chunk of a running regular-expression filter; the last one caches the result.
