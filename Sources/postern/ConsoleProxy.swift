@@ -18,6 +18,8 @@ final class ConsoleProxy: SessionOpener {
     private let group: MultiThreadedEventLoopGroup
     private let transport: AWSHTTPTransport
     private let credentials: DatabaseSignIn
+    private let chain: AWSSessionChain
+    private let environment: [String: String]
     private let servers = NIOLockedValueBox<[Int: ProxyServer]>([:])
     private let nextPort = NIOLockedValueBox(0)
 
@@ -29,6 +31,8 @@ final class ConsoleProxy: SessionOpener {
         transport = AWSHTTPTransport()
         let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: nil)
         let chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
+        self.chain = chain
+        self.environment = environment
         credentials = DatabaseSignIn(aws: SessionChainAWSCredentials(chain),
                                      redshift: RedshiftSessionLogins(RedshiftAuth.Session(chain: chain, environment: environment,
                                                                                           transport: transport)),
@@ -53,7 +57,15 @@ final class ConsoleProxy: SessionOpener {
         guard decision.allowed else { throw ConnectError(([decision.reason] + decision.details).joined(separator: "\n")) }
         let services = ProxyServices(clusterName: session.config.clusterName, sink: AuditSessionSink(store),
                                      credentials: ProgressCredentials(base: credentials, progress: progress))
-        let server = ProxyServer(group: group, services: services)
+        // The same engines as `proxy db`: IAM, managed and password sign-in for Redis, and its deny lists.
+        let engines: ProxyEngines
+        do {
+            engines = try await ProxyEngines(for: route.database, chain: chain, transport: transport, group: group,
+                                             environment: environment, redisValues: session.config.audit.redisValues)
+        } catch {
+            throw ConnectError("cannot prepare the sign-in to \(route.database.name): \(error)")
+        }
+        let server = ProxyServer(group: group, services: services, registry: engines.registry)
         let port = nextPort.withLockedValue { n in
             n += 1
             return n

@@ -25,7 +25,9 @@ struct ProxyDB: AsyncParsableCommand {
         discussion: """
             Listens on 127.0.0.1 and prints how to connect: a psql command line, or with --format json \
             one line {"host","port","user","database","password"}. The password is a one-time secret \
-            for this tunnel; Postern signs in upstream itself.
+            for this tunnel; Postern signs in upstream itself. For a Redis database with managed \
+            users, their passwords are rotated while the tunnel runs; each rotation (or failure) is \
+            reported on stderr, never the password.
             """
     )
 
@@ -83,24 +85,16 @@ struct ProxyDB: AsyncParsableCommand {
                                         redshift: RedshiftSessionLogins(
                                             RedshiftAuth.Session(chain: chain, environment: environment, transport: transport)),
                                         environment: environment))
-        // Redis signs in by IAM token, managed user (Secrets Manager) or password file, as configured;
-        // commands pass the role's and config's deny lists, checked against Redis's own ACL categories.
-        var redisLogins = RedisSignIn(environment: environment)
-        var rotation: Task<Void, Never>?
-        if db.protocol == .redis {
-            let aws: RedisAWSSignIn
-            do {
-                aws = try await RedisAWSSignIn(database: db, chain: chain, transport: transport, group: group,
-                                               environment: environment, onEvent: Self.reportRotation)
-            } catch {
-                throw CLIError("cannot prepare the sign-in to \(db.name): \(error)")
-            }
-            redisLogins = aws.signIn
-            if let rotator = aws.rotator { rotation = Task { await rotator.run([db]) } }
+        let engines: ProxyEngines
+        do {
+            engines = try await ProxyEngines(for: db, chain: chain, transport: transport, group: group,
+                                             environment: environment, redisValues: session.config.audit.redisValues,
+                                             onRotation: Self.reportRotation)
+        } catch {
+            throw CLIError("cannot prepare the sign-in to \(db.name): \(error)")
         }
-        let redis = RedisEngine(logins: redisLogins, gates: RedisCommandPolicies(login: redisLogins, group: group),
-                                values: session.config.audit.redisValues)
-        let server = ProxyServer(group: group, services: services, registry: EngineRegistry([PostgresEngine(), redis]))
+        let rotation = engines.rotator.map { rotator in Task { await rotator.run([db]) } }
+        let server = ProxyServer(group: group, services: services, registry: engines.registry)
         let secret = TunnelSecret.make()
         let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),
                                           authorizer: AccessCheckerAuthorizer(session.checker), services: services)

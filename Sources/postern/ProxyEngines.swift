@@ -1,0 +1,29 @@
+import NIOCore
+import PosternAWS
+import PosternCore
+import PosternProxy
+
+/// The engines a proxy serving `database` runs, for `proxy db` and the console alike: Redis signs
+/// in by IAM token, managed user (Secrets Manager) or password, as configured, and its commands
+/// pass the role's and config's deny lists, checked against Redis's own ACL categories.
+struct ProxyEngines {
+    let registry: EngineRegistry
+    /// Rotates the database's managed users when the caller runs it (`proxy db` does).
+    let rotator: ManagedUserRotator?
+
+    init(for database: Database, chain: AWSSessionChain, transport: any AWSTransport, group: any EventLoopGroup,
+         environment: [String: String], redisValues: AuditConfig.RedisValues,
+         onRotation: @escaping @Sendable (ManagedUserRotator.Event) -> Void = { _ in }) async throws {
+        var logins = RedisSignIn(environment: environment)
+        var rotator: ManagedUserRotator?
+        if database.protocol == .redis {
+            let aws = try await RedisAWSSignIn(database: database, chain: chain, transport: transport, group: group,
+                                               environment: environment, onEvent: onRotation)
+            logins = aws.signIn
+            rotator = aws.rotator
+        }
+        let redis = RedisEngine(logins: logins, gates: RedisCommandPolicies(login: logins, group: group), values: redisValues)
+        registry = EngineRegistry([PostgresEngine(), redis])
+        self.rotator = rotator
+    }
+}
