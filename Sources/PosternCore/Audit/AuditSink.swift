@@ -19,9 +19,15 @@ public protocol AuditSink: Sendable {
 public protocol ImmediateAuditSink: AuditSink {
     /// Commits the events in order before returning; throws when they could not be stored.
     func recordNow(_ events: [EncodedAuditEvent]) throws
+    /// Whether loop-tick commits beat the store's own writer thread. Not for a store whose commit
+    /// holds one write lock for long (SQLite): two loops would take turns blocking on it, where the
+    /// writer thread batches both loops' events into fewer, larger commits.
+    var prefersCallerCommits: Bool { get }
 }
 
 extension ImmediateAuditSink {
+    public var prefersCallerCommits: Bool { true }
+
     public func recordNow(_ events: [AuditEvent]) throws { try recordNow(events.map(EncodedAuditEvent.init)) }
 }
 

@@ -10,7 +10,7 @@ public struct AuditSessionSink: SessionEventSink {
 
     public init(_ sink: any AuditSink) {
         self.sink = sink
-        tickCommitters = (sink as? any ImmediateAuditSink).map { TickCommitters(store: $0) }
+        tickCommitters = (sink as? any ImmediateAuditSink).flatMap { $0.prefersCallerCommits ? TickCommitters(store: $0) : nil }
     }
 
     public func record(_ events: [SessionEvent], of session: SessionInfo) async throws {
