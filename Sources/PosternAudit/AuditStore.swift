@@ -49,6 +49,12 @@ public final class AuditStore: ImmediateAuditSink {
         }
     }
 
+    /// Without a Task or encoding: `completion` runs on the writer thread after the commit.
+    public func record(encoded events: [EncodedAuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
+        guard !events.isEmpty else { return completion(nil) }
+        writer.submit(events, .callback(completion))
+    }
+
     /// On the calling thread, serialized with the writer thread's commits (event-loop callers that
     /// batch a whole loop tick's events themselves).
     public func recordNow(_ events: [EncodedAuditEvent]) throws {

@@ -20,6 +20,22 @@ final class TickCommitTests: XCTestCase {
         func record(_ event: AuditEvent) async throws { XCTFail("the proxy must commit on its loop") }
     }
 
+    /// A store with its own writer (as SQLite's): takes the session's encoded events, commits later.
+    final class WriterStore: ImmediateAuditSink {
+        let queued = NIOLockedValueBox<[([EncodedAuditEvent], @Sendable ((any Error)?) -> Void)]>([])
+        var prefersCallerCommits: Bool { false }
+
+        func recordNow(_ events: [EncodedAuditEvent]) throws { XCTFail("a writer store is not committed on the loop") }
+        func record(encoded events: [EncodedAuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
+            queued.withLockedValue { $0.append((events, completion)) }
+        }
+        func record(_ event: AuditEvent) async throws { XCTFail("the session encodes its events itself") }
+
+        func commitAll(_ error: (any Error)? = nil) {
+            for (_, done) in queued.withLockedValue({ q in defer { q.removeAll() }; return q }) { done(error) }
+        }
+    }
+
     func auditor(_ n: Int, sink: AuditSessionSink, loop: EventLoop) -> SessionAuditor {
         let db = Database(name: "orders", protocol: .postgres, uri: "127.0.0.1:5432")
         let route = Route(user: PosternUser(name: "alice", roles: ["access"]), database: db, dbUser: "reader")
@@ -57,5 +73,38 @@ final class TickCommitTests: XCTestCase {
         loop.run()
         XCTAssertThrowsError(try fa.wait())
         XCTAssertThrowsError(try fb.wait())
+    }
+
+    func testAWriterStoreGetsTheSessionsEncodedEventsAndTheStatementWaitsForItsCommit() throws {
+        let loop = EmbeddedEventLoop()
+        let store = WriterStore()
+        let sink = AuditSessionSink(store)
+        XCTAssertNil(sink.tickCommitters)
+        let a = auditor(1, sink: sink, loop: loop)
+        a.append(.query("select 1"))
+        var committed = false
+        a.commit().whenSuccess { committed = true }
+        loop.run()
+        XCTAssertFalse(committed, "forwarding waits for the store's commit")
+        let batches = store.queued.withLockedValue { $0.map(\.0) }
+        XCTAssertEqual(batches.count, 1)
+        let json = try XCTUnwrap(batches.first?.first?.json)
+        XCTAssertTrue(json.contains("\"sid\":\"0f8fad5b-d9cb-469f-a165-708677289501\""), json)
+        XCTAssertTrue(json.contains("\"db_query\":\"select 1\""), json)
+        store.commitAll()
+        loop.run()
+        XCTAssertTrue(committed)
+        XCTAssertFalse(a.hasPending)
+    }
+
+    func testAWriterStoreFailureFailsTheStatement() {
+        let loop = EmbeddedEventLoop()
+        let store = WriterStore()
+        let a = auditor(1, sink: AuditSessionSink(store), loop: loop)
+        a.append(.query("select 1"))
+        let f = a.commit()
+        store.commitAll(CancellationError())
+        loop.run()
+        XCTAssertThrowsError(try f.wait())
     }
 }

@@ -23,10 +23,22 @@ public protocol ImmediateAuditSink: AuditSink {
     /// holds one write lock for long (SQLite): two loops would take turns blocking on it, where the
     /// writer thread batches both loops' events into fewer, larger commits.
     var prefersCallerCommits: Bool { get }
+    /// Queues events already encoded (with a session's template) for the store's own commit;
+    /// `completion` as for `record(_:completion:)`.
+    func record(encoded events: [EncodedAuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void)
 }
 
 extension ImmediateAuditSink {
     public var prefersCallerCommits: Bool { true }
+
+    public func record(encoded events: [EncodedAuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
+        do {
+            try recordNow(events)
+            completion(nil)
+        } catch {
+            completion(error)
+        }
+    }
 
     public func recordNow(_ events: [AuditEvent]) throws { try recordNow(events.map(EncodedAuditEvent.init)) }
 }

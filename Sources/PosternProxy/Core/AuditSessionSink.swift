@@ -7,10 +7,14 @@ import PosternCore
 public struct AuditSessionSink: SessionEventSink {
     public let sink: any AuditSink
     public let tickCommitters: TickCommitters?
+    public let encodedStore: (any ImmediateAuditSink)?
 
     public init(_ sink: any AuditSink) {
         self.sink = sink
-        tickCommitters = (sink as? any ImmediateAuditSink).flatMap { $0.prefersCallerCommits ? TickCommitters(store: $0) : nil }
+        let immediate = sink as? any ImmediateAuditSink
+        let onLoop = immediate?.prefersCallerCommits == true
+        tickCommitters = onLoop ? immediate.map { TickCommitters(store: $0) } : nil
+        encodedStore = onLoop ? nil : immediate
     }
 
     public func record(_ events: [SessionEvent], of session: SessionInfo) async throws {

@@ -70,6 +70,16 @@ final class SessionAuditor {
         if let committer {
             tickCommit = promise
             committer.enqueue(self)
+        } else if let store = sink.encodedStore {
+            var encoded: [EncodedAuditEvent] = []
+            do {
+                try drainPending(into: &encoded)
+                store.record(encoded: encoded) { error in
+                    if let error { promise.fail(error) } else { promise.succeed(()) }
+                }
+            } catch {
+                promise.fail(error)
+            }
         } else {
             let batch = pending
             pending.removeAll(keepingCapacity: true)
@@ -96,8 +106,7 @@ final class SessionAuditor {
     private lazy var template: AuditEventTemplate? = try? AuditEventTemplate(
         clusterName: info.clusterName, user: info.route.user.name, sessionID: info.id, database: info.auditDatabase)
 
-    /// The tick committer takes everything pending (events appended since `commit` ride along),
-    /// encoded here.
+    /// Everything pending, encoded here (for the tick committer: events appended since `commit` ride along).
     func drainPending(into events: inout [EncodedAuditEvent]) throws {
         defer { pending.removeAll(keepingCapacity: true) }
         for event in pending {

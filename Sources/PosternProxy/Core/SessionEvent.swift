@@ -99,10 +99,14 @@ public protocol SessionEventSink: Sendable {
     /// Set when the sink can commit on an event loop's own thread: sessions then commit once per
     /// loop tick through these instead of calling `record`.
     var tickCommitters: TickCommitters? { get }
+    /// Set when the sink takes events the session encodes itself (with its JSON template), for its
+    /// own writer to commit.
+    var encodedStore: (any ImmediateAuditSink)? { get }
 }
 
 extension SessionEventSink {
     public var tickCommitters: TickCommitters? { nil }
+    public var encodedStore: (any ImmediateAuditSink)? { nil }
 
     public func record(_ events: [SessionEvent], of session: SessionInfo,
                        completion: @escaping @Sendable ((any Error)?) -> Void) {
