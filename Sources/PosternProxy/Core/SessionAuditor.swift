@@ -109,6 +109,10 @@ final class SessionAuditor {
     /// Everything pending, encoded here (for the tick committer: events appended since `commit` ride along).
     func drainPending(into events: inout [EncodedAuditEvent]) throws {
         defer { pending.removeAll(keepingCapacity: true) }
+        // Read once: a class's stored properties are copied (every field retained) at each access.
+        let info = self.info
+        let template = self.template
+        events.reserveCapacity(events.count + pending.count)
         for event in pending {
             let audit = AuditSessionSink.auditEvent(event, of: info)
             events.append(try template.map { try EncodedAuditEvent(audit, template: $0) } ?? EncodedAuditEvent(audit))
