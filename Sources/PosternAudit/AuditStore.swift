@@ -41,9 +41,8 @@ public final class AuditStore: ImmediateAuditSink {
 
     /// Without a Task: encodes here, and `completion` runs on the writer thread after the commit.
     public func record(_ events: [AuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
-        guard !events.isEmpty else { return completion(nil) }
         do {
-            writer.submit(try events.map(EncodedAuditEvent.init), .callback(completion))
+            record(encoded: try events.map(EncodedAuditEvent.init), completion: completion)
         } catch {
             completion(error)
         }

@@ -74,18 +74,14 @@ final class SessionAuditor {
             var encoded: [EncodedAuditEvent] = []
             do {
                 try drainPending(into: &encoded)
-                store.record(encoded: encoded) { error in
-                    if let error { promise.fail(error) } else { promise.succeed(()) }
-                }
+                store.record(encoded: encoded, completion: promise.completeCommit)
             } catch {
                 promise.fail(error)
             }
         } else {
             let batch = pending
             pending.removeAll(keepingCapacity: true)
-            sink.record(batch, of: info) { error in
-                if let error { promise.fail(error) } else { promise.succeed(()) }
-            }
+            sink.record(batch, of: info, completion: promise.completeCommit)
         }
         let done = promise.futureResult
         return done.always { _ in
@@ -122,7 +118,7 @@ final class SessionAuditor {
     func tickCommitted(_ error: (any Error)?) {
         guard let promise = tickCommit else { return }
         tickCommit = nil
-        if let error { promise.fail(error) } else { promise.succeed(()) }
+        promise.completeCommit(error)
     }
 
     private func scheduleIdleFlush() {
@@ -133,5 +129,12 @@ final class SessionAuditor {
             auditor.idleFlush = nil
             if auditor.hasPending, !auditor.committing { _ = auditor.commit() }
         }
+    }
+}
+
+extension EventLoopPromise where Value == Void {
+    /// A store's commit callback: nil when the events are durable, else why not.
+    @Sendable func completeCommit(_ error: (any Error)?) {
+        if let error { fail(error) } else { succeed(()) }
     }
 }
