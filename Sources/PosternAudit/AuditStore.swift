@@ -8,6 +8,8 @@ public final class AuditStore: ImmediateAuditSink {
     public let backend: AuditConfig.Backend
     let storage: any AuditBackend
     let writer: GroupCommitWriter
+    /// SQLite's write-ahead journal: events are durable once journaled, and indexed by the writer.
+    let journal: AuditJournal?
 
     /// Opens (creating if needed, directory 0700, file 0600) the store a config names.
     public static func open(_ config: AuditConfig, environment: [String: String], home: String,
@@ -16,27 +18,62 @@ public final class AuditStore: ImmediateAuditSink {
                        synchronous: config.synchronous, logger: logger)
     }
 
-    public init(backend: AuditConfig.Backend, path: String, synchronous: AuditConfig.Synchronous = .normal,
-                logger: Logger = Logger(label: "postern.audit")) throws {
+    public convenience init(backend: AuditConfig.Backend, path: String, synchronous: AuditConfig.Synchronous = .normal,
+                            logger: Logger = Logger(label: "postern.audit")) throws {
+        try self.init(backend: backend, path: path, synchronous: synchronous, indexQueueBound: 100_000, logger: logger)
+    }
+
+    /// `indexQueueBound`: journaled events held in memory for the SQLite index before it reads them
+    /// back from the journal instead.
+    init(backend: AuditConfig.Backend, path: String, synchronous: AuditConfig.Synchronous, indexQueueBound: Int,
+         logger: Logger) throws {
         self.path = path
         self.backend = backend
         switch backend {
-        case .sqlite: storage = try SQLiteAuditBackend(path: path, synchronous: synchronous)
-        case .jsonl: storage = try JSONLinesAuditBackend(path: path, synchronous: synchronous, logger: logger)
+        case .sqlite:
+            let sqlite = try SQLiteAuditBackend(path: path, synchronous: synchronous)
+            let journal = try AuditJournal(storePath: path, synchronous: synchronous)
+            do {
+                // What processes that died left unindexed.
+                try sqlite.indexJournal(in: journal.directory, except: journal.ownSegments, deadOnly: true)
+            } catch {
+                _ = journal.close(indexed: true)
+                try? sqlite.close()
+                throw error as? AuditStoreError ?? AuditStoreError.cannotOpen(path: path, reason: "\(error)")
+            }
+            storage = sqlite
+            self.journal = journal
+        case .jsonl:
+            storage = try JSONLinesAuditBackend(path: path, synchronous: synchronous, logger: logger)
+            journal = nil
         }
-        writer = GroupCommitWriter(backend: storage, logger: logger)
+        writer = GroupCommitWriter(backend: storage, journal: journal, maxQueuedJournaled: indexQueueBound, logger: logger)
+    }
+
+    /// Journals the events (durable when this returns) and queues them for the index.
+    private func journaled(_ events: [EncodedAuditEvent], _ journal: AuditJournal) throws {
+        try journal.append(events) { positions in writer.index(events, at: positions) }
+    }
+
+    /// Before reading: this process's journaled events indexed, and other processes' unindexed tails.
+    func catchUp() throws {
+        guard let journal, let sqlite = storage as? SQLiteAuditBackend else { return }
+        writer.sync()
+        try sqlite.indexJournal(in: journal.directory, except: journal.ownSegments, deadOnly: false)
     }
 
     /// Returns once the event is committed; concurrent calls share commits. The JSON is encoded here,
     /// on the caller's thread, so the writer thread only writes.
     public func record(_ event: AuditEvent) async throws {
-        try await writer.submit([try EncodedAuditEvent(event)])
+        try await record(contentsOf: [event])
     }
 
     /// Commits the events in order, in the same transaction.
     public func record(contentsOf events: [AuditEvent]) async throws {
         guard !events.isEmpty else { return }
-        try await writer.submit(try events.map(EncodedAuditEvent.init))
+        let encoded = try events.map(EncodedAuditEvent.init)
+        if let journal { return try journaled(encoded, journal) }
+        try await writer.submit(encoded)
     }
 
     /// Without a Task: encodes here, and `completion` runs on the writer thread after the commit.
@@ -51,26 +88,37 @@ public final class AuditStore: ImmediateAuditSink {
     /// Without a Task or encoding: `completion` runs on the writer thread after the commit.
     public func record(encoded events: [EncodedAuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
         guard !events.isEmpty else { return completion(nil) }
-        writer.submit(events, .callback(completion))
+        guard let journal else { return writer.submit(events, .callback(completion)) }
+        do {
+            try journaled(events, journal)
+            completion(nil)
+        } catch {
+            completion(error)
+        }
     }
 
     /// On the calling thread, serialized with the writer thread's commits (event-loop callers that
     /// batch a whole loop tick's events themselves).
     public func recordNow(_ events: [EncodedAuditEvent]) throws {
         guard !events.isEmpty else { return }
+        if let journal { return try journaled(events, journal) }
         try writer.commitNow(events)
     }
 
-    /// SQLite commits go through the writer thread: measured with pgbench -S -c 8 on 2 cores, 10–25%
-    /// more statements a second than tick commits on both loops, which wait on each other's commits.
-    /// A JSON-lines commit is one write(2), cheaper on the loop (about 6%).
-    public var prefersCallerCommits: Bool { backend == .jsonl }
+    /// Either store's commit is one write(2) (SQLite's to its journal), cheapest on the loop.
+    public var prefersCallerCommits: Bool { true }
 
     /// The newest `limit` events matching, oldest first.
-    public func search(_ query: AuditSearch) throws -> [AuditEvent] { try storage.search(query) }
+    public func search(_ query: AuditSearch) throws -> [AuditEvent] {
+        try catchUp()
+        return try storage.search(query)
+    }
 
     /// Every event of the session, ordered by `ei` (what `play` prints).
-    public func session(_ sid: String) throws -> [AuditEvent] { try storage.session(sid) }
+    public func session(_ sid: String) throws -> [AuditEvent] {
+        try catchUp()
+        return try storage.session(sid)
+    }
 
     /// Events committed from now on, by this process at once and by others within `pollInterval`.
     public func subscribe(pollInterval: Duration = .milliseconds(250)) throws -> AuditSubscription {
@@ -81,6 +129,8 @@ public final class AuditStore: ImmediateAuditSink {
         if id == nil { continuation.finish() }
         let cursor: Int64
         do {
+            // What this process journaled before subscribing is indexed, so it is not delivered.
+            if journal != nil { writer.sync() }
             cursor = try storage.lastPosition()
         } catch {
             if let id { writer.removeSubscriber(id) }
@@ -101,7 +151,12 @@ public final class AuditStore: ImmediateAuditSink {
 
     /// Commits what is queued, ends subscriptions and closes the file. Later `record`s throw `.closed`.
     public func close() throws {
+        journal?.stopAppends()
         writer.close()
+        if let journal, let sqlite = storage as? SQLiteAuditBackend {
+            // Removed only once indexed; otherwise left for the next store to replay.
+            try? sqlite.forget(journal.close(indexed: writer.journalIndexed))
+        }
         try storage.close()
     }
 }

@@ -13,7 +13,9 @@ import PosternCore
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Pending {
         let events: [EncodedAuditEvent]
-        let waiter: Waiter
+        /// Where each event is in the journal, for a journaled store (which acknowledged them already).
+        var positions: [AuditJournal.Position]?
+        let waiter: Waiter?
     }
 
     /// Who is told when the batch commits: a suspended task, or a callback (event-loop callers).
@@ -32,10 +34,20 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private let backend: any AuditBackend
+    /// With a journal, commits here only index: the events were durable before they were queued.
+    private let journal: (journal: AuditJournal, index: SQLiteAuditBackend)?
+    /// A journaled batch failed to index: the journal's own segments are indexed from their files
+    /// before the next batch (only this thread touches it).
+    private var indexBehind = false
     private let logger: Logger
     // `condition` guards `queue`, `closing` and `finished`.
     private let condition = NSCondition()
     private var queue: [Pending] = []
+    /// Journaled events queued for the index, and whether some were not queued (past the bound:
+    /// the index then reads them back from the journal, so memory stays flat however far it lags).
+    private var queuedJournaled = 0
+    private var overflowed = false
+    private let maxQueuedJournaled: Int
     private var closing = false
     private var finished = false
     // `subscribersLock` guards `subscribers` and `nextSubscriberID`.
@@ -47,8 +59,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let appendLock = NSLock()
     private var appendClosed = false
 
-    init(backend: any AuditBackend, logger: Logger) {
+    init(backend: any AuditBackend, journal: AuditJournal? = nil, maxQueuedJournaled: Int = 100_000, logger: Logger) {
         self.backend = backend
+        self.maxQueuedJournaled = maxQueuedJournaled
+        self.journal = journal.flatMap { j in (backend as? SQLiteAuditBackend).map { (j, $0) } }
         self.logger = logger
         let thread = Thread { [self] in run() }
         thread.name = "postern-audit-writer"
@@ -63,13 +77,37 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     func submit(_ events: [EncodedAuditEvent], _ waiter: Waiter) {
+        enqueue(Pending(events: events, positions: nil, waiter: waiter))
+    }
+
+    /// Journaled events, to be indexed (called in journal order).
+    func index(_ events: [EncodedAuditEvent], at positions: [AuditJournal.Position]) {
+        condition.lock()
+        defer { condition.unlock() }
+        if closing || queuedJournaled + events.count > maxQueuedJournaled {
+            overflowed = true
+        } else {
+            queuedJournaled += events.count
+            queue.append(Pending(events: events, positions: positions, waiter: nil))
+        }
+        condition.signal()
+    }
+
+    /// Returns once everything queued before the call is committed (or failed).
+    func sync() {
+        let done = DispatchSemaphore(value: 0)
+        enqueue(Pending(events: [], positions: nil, waiter: .callback { _ in done.signal() }))
+        done.wait()
+    }
+
+    private func enqueue(_ pending: Pending) {
         condition.lock()
         if closing {
             condition.unlock()
-            waiter.resume(AuditStoreError.closed)
+            pending.waiter?.resume(AuditStoreError.closed)
             return
         }
-        queue.append(Pending(events: events, waiter: waiter))
+        queue.append(pending)
         condition.signal()
         condition.unlock()
     }
@@ -77,28 +115,68 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while queue.isEmpty, !closing { condition.wait() }
-            if queue.isEmpty {
+            while queue.isEmpty, !overflowed, !closing { condition.wait() }
+            if queue.isEmpty, !overflowed {
                 finished = true
                 condition.broadcast()
                 condition.unlock()
                 return
             }
             let batch = queue
+            let reindex = overflowed
             queue.removeAll(keepingCapacity: true)
+            queuedJournaled = 0
+            overflowed = false
             condition.unlock()
-            commit(batch)
+            commit(batch, reindex: reindex)
         }
     }
 
-    private func commit(_ batch: [Pending]) {
+    private func commit(_ batch: [Pending], reindex: Bool) {
         let events = batch.count == 1 ? batch[0].events : batch.flatMap(\.events)
         do {
-            try append(events)
-            for p in batch { p.waiter.resume(nil) }
+            if let journal {
+                try indexJournaled(events, positions: batch.flatMap { $0.positions ?? [] }, reindex: reindex, journal)
+            } else {
+                try append(events)
+            }
+            for p in batch { p.waiter?.resume(nil) }
         } catch {
-            for p in batch { p.waiter.resume(error) }
+            for p in batch { p.waiter?.resume(error) }
         }
+    }
+
+    private func indexJournaled(_ events: [EncodedAuditEvent], positions: [AuditJournal.Position], reindex: Bool,
+                                _ journal: (journal: AuditJournal, index: SQLiteAuditBackend)) throws {
+        appendLock.lock()
+        defer { appendLock.unlock() }
+        if reindex { indexBehind = true }
+        do {
+            if indexBehind {
+                try journal.index.indexOwnSegments(journal.journal)
+                indexBehind = false
+            }
+            // Events the file pass above already indexed are skipped by their positions.
+            publish(try journal.index.append(events, positions: positions))
+        } catch {
+            indexBehind = true
+            logger.error("audit indexing failed; the events are kept in the journal and indexed from it later",
+                         metadata: ["events": "\(events.count)", "error": "\(error)"])
+            throw error as? AuditStoreError ?? AuditStoreError.io(String(describing: error))
+        }
+        var ends: [String: Int64] = [:]
+        for p in positions { ends[p.segment] = max(ends[p.segment] ?? 0, p.end) }
+        for (segment, end) in ends { journal.journal.indexed(segment, upTo: end) }
+    }
+
+    /// Whether every journaled event is indexed (after `close`, whether the journal may go).
+    var journalIndexed: Bool {
+        appendLock.lock()
+        defer { appendLock.unlock() }
+        if indexBehind, let journal {
+            indexBehind = (try? journal.index.indexOwnSegments(journal.journal)) == nil
+        }
+        return !indexBehind
     }
 
     /// Commits on the calling thread, between the writer thread's batches.

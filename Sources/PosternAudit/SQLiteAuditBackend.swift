@@ -1,16 +1,15 @@
 import GRDB
 import PosternCore
 
-/// The default store: SQLite in WAL mode, a row per event with the indexed columns search needs and
-/// the full JSON. Several Postern processes may share the file (writes serialize on SQLite's lock;
-/// `BEGIN IMMEDIATE` so two writers never deadlock upgrading a read lock).
+/// The default store's index: SQLite in WAL mode, a row per event with the indexed columns search
+/// needs and the full JSON. Several Postern processes may share the file (writes serialize on
+/// SQLite's lock; `BEGIN IMMEDIATE` so two writers never deadlock upgrading a read lock).
 ///
-/// Durability: WAL with `synchronous=NORMAL` (the default here) writes each commit into the WAL file
-/// before `COMMIT` returns, without fsync. The bytes are then in the kernel's page cache, which a
-/// `kill -9` of Postern cannot take back: every event whose `record` returned survives the death of
-/// the process, and the database is never corrupted. What NORMAL gives up is the last commits on an
-/// OS crash or power loss; `synchronous: full` fsyncs the WAL on every group commit to cover that too,
-/// at the price of an fsync's latency on every audited statement.
+/// Durability comes from the store's journal (`AuditJournal`): an event is acknowledged once its
+/// line is written there, and is indexed here afterwards, in large batches. A `kill -9` of Postern
+/// cannot take back bytes already in the kernel's page cache, so an acknowledged event is in the
+/// journal and the next store to open indexes it. `synchronous: full` fdatasyncs each journal write
+/// (and this file's WAL) to survive an OS crash or power loss too, at the price of an fsync per commit.
 final class SQLiteAuditBackend: AuditBackend {
     let pool: DatabasePool
     let checkpointer: WALCheckpointer
@@ -92,35 +91,60 @@ final class SQLiteAuditBackend: AuditBackend {
                   WHERE m.sid = audit_sessions.sid;
                 """)
         }
+        // How far each journal segment is indexed (see AuditJournal), moved in the same transaction
+        // as the rows it covers.
+        m.registerMigration("v4-journal") { db in
+            try db.execute(sql: "CREATE TABLE audit_journal (segment TEXT PRIMARY KEY, indexed_to INTEGER NOT NULL) WITHOUT ROWID")
+        }
         return m
     }
 
     func append(_ events: [EncodedAuditEvent]) throws -> [StoredAuditEvent] {
-        try pool.writeWithoutTransaction { db in
+        try append(events, positions: nil)
+    }
+
+    /// Inserts the events in one transaction. With journal `positions` (one per event), events another
+    /// process already indexed from the journal are skipped, and the segments' marks move past them.
+    func append(_ events: [EncodedAuditEvent], positions: [AuditJournal.Position]?) throws -> [StoredAuditEvent] {
+        guard !events.isEmpty else { return [] }
+        return try pool.writeWithoutTransaction { db in
             var stored: [StoredAuditEvent] = []
             try db.inTransaction(.immediate) {
-                stored.removeAll(keepingCapacity: true)
-                stored.reserveCapacity(events.count)
-                let insert = try db.cachedStatement(sql: Self.insertSQL)
-                let session = try db.cachedStatement(sql: Self.sessionSQL)
-                let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
-                // A session's first row in each batch is noted (ids only grow, so the oldest note
-                // stands): events may be committed out of `ei` order.
-                var noted = Set<String>()
-                for e in events {
-                    let ev = e.event
-                    try insert.execute(arguments: [ev.time.nanoseconds, ev.type.rawValue, ev.code, ev.user,
-                                                   ev.database.service, ev.sessionID, ev.index, ev.id, e.json])
-                    let id = db.lastInsertedRowID
-                    if noted.insert(ev.sessionID).inserted { try session.execute(arguments: [ev.sessionID, id]) }
-                    if Self.endsSession(ev) { try sessionEnd.execute(arguments: [id, ev.sessionID]) }
-                    stored.append(StoredAuditEvent(previous: id - 1, position: id, event: ev))
-                }
+                stored = try insert(events, positions: positions, db)
                 return .commit
             }
             checkpointer.committed(stored.count)
             return stored
         }
+    }
+
+    /// The rows, in a transaction the caller holds.
+    func insert(_ events: [EncodedAuditEvent], positions: [AuditJournal.Position]?, _ db: GRDB.Database) throws -> [StoredAuditEvent] {
+        var stored: [StoredAuditEvent] = []
+        stored.reserveCapacity(events.count)
+        let insert = try db.cachedStatement(sql: Self.insertSQL)
+        let session = try db.cachedStatement(sql: Self.sessionSQL)
+        let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
+        var marks: [String: (done: Int64, to: Int64)] = [:]
+        // A session's first row in each batch is noted (ids only grow, so the oldest note
+        // stands): events may be committed out of `ei` order.
+        var noted = Set<String>()
+        for (i, e) in events.enumerated() {
+            if let at = positions?[i] {
+                let done = try marks[at.segment]?.done ?? Self.indexedTo(at.segment, db)
+                marks[at.segment] = (done, max(marks[at.segment]?.to ?? done, at.end))
+                if at.end <= done { continue }
+            }
+            let ev = e.event
+            try insert.execute(arguments: [ev.time.nanoseconds, ev.type.rawValue, ev.code, ev.user,
+                                           ev.database.service, ev.sessionID, ev.index, ev.id, e.json])
+            let id = db.lastInsertedRowID
+            if noted.insert(ev.sessionID).inserted { try session.execute(arguments: [ev.sessionID, id]) }
+            if Self.endsSession(ev) { try sessionEnd.execute(arguments: [id, ev.sessionID]) }
+            stored.append(StoredAuditEvent(previous: id - 1, position: id, event: ev))
+        }
+        for (segment, mark) in marks where mark.to > mark.done { try Self.setIndexed(segment, to: mark.to, db) }
+        return stored
     }
 
     func search(_ q: AuditSearch) throws -> [AuditEvent] {

@@ -96,6 +96,7 @@ extension AuditStore {
     /// The SQLite store's session table: sid → (first row, last row).
     func sessionRows() throws -> [String: (first: Int64, last: Int64?)] {
         guard let sqlite = storage as? SQLiteAuditBackend else { return [:] }
+        try catchUp()
         return try sqlite.pool.read { db in
             var out: [String: (first: Int64, last: Int64?)] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT sid, first_id, last_id FROM audit_sessions") {

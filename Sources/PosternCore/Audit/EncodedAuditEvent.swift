@@ -9,6 +9,12 @@ public struct EncodedAuditEvent: Sendable {
         json = try event.jsonString()
     }
 
+    /// An event read back with the JSON it was stored as (a journal being indexed).
+    public init(event: AuditEvent, json: String) {
+        self.event = event
+        self.json = json
+    }
+
     /// With the session's shared fields already written by `template` (they must be the event's).
     public init(_ event: AuditEvent, template: AuditEventTemplate) throws {
         assert(template.matches(event), "the template is another session's")

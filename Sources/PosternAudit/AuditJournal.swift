@@ -1,0 +1,204 @@
+import Foundation
+import PosternCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The SQLite store's write-ahead journal: what makes an event durable before its statement is
+/// forwarded. Each process appends to its own segment files (`<store>.journal/<pid>-<random>.jsonl`,
+/// one JSON line per event, one write(2) per commit) and holds an exclusive flock on each for as long
+/// as it lives; the SQLite index is filled from memory, in large batches, off the statement's path.
+/// A segment whose lock can be taken belongs to a process that died: the next store to open indexes
+/// what is left of it and removes it. A commit costs one write(2) instead of a SQLite transaction.
+final class AuditJournal: @unchecked Sendable {
+    /// Where an event's line ends in the journal (what the index records as done).
+    struct Position: Sendable {
+        let segment: String
+        let end: Int64
+    }
+
+    struct Segment {
+        let name: String
+        let fd: Int32
+        var size: Int64
+    }
+
+    static let suffix = ".jsonl"
+    /// A segment past this size is retired (removed once indexed) and a new one started.
+    static let segmentBytes: Int64 = 64 << 20
+
+    let directory: String
+    let fullSync: Bool
+    // `lock` guards everything below; `append` holds it across the write and `onAppend`, so the
+    // index receives batches in journal order.
+    private let lock = NSLock()
+    private var current: Segment
+    private var retired: [String: Segment] = [:]
+    private var closed = false
+    private var removed = false
+    private var buffer: [UInt8] = []
+
+    /// The journal directory of the store at `storePath`.
+    static func directory(of storePath: String) -> String { storePath + ".journal" }
+
+    init(storePath: String, synchronous: AuditConfig.Synchronous) throws(AuditStoreError) {
+        directory = Self.directory(of: storePath)
+        fullSync = synchronous == .full
+        try AuditFiles.makeDirectories(directory, path: storePath)
+        current = try Self.openSegment(in: directory)
+    }
+
+    /// This process's segments (live, not to be indexed from their files by it).
+    var ownSegments: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return Set(retired.keys).union([current.name])
+    }
+
+    /// Writes the events' lines in one write(2) (then fdatasync with `synchronous: full`) and, still
+    /// in journal order, hands them with their positions to `onAppend`. Throws if nothing was made
+    /// durable; then the segment is cut back so no partial batch remains.
+    func append(_ events: [EncodedAuditEvent], onAppend: ([Position]) -> Void) throws(AuditStoreError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { throw .closed }
+        if current.size >= Self.segmentBytes { try rotate() }
+        buffer.removeAll(keepingCapacity: true)
+        var positions: [Position] = []
+        positions.reserveCapacity(events.count)
+        let start = current.size
+        for e in events {
+            buffer += e.json.utf8
+            buffer.append(10)
+            positions.append(Position(segment: current.name, end: start + Int64(buffer.count)))
+        }
+        do {
+            try Self.writeAll(buffer, to: current.fd, name: current.name)
+            if fullSync, fdatasync(current.fd) != 0 { throw AuditStoreError.io("fdatasync: \(AuditFiles.errnoText())") }
+        } catch {
+            _ = ftruncate(current.fd, off_t(start))
+            throw error as? AuditStoreError ?? .io(String(describing: error))
+        }
+        current.size += Int64(buffer.count)
+        onAppend(positions)
+    }
+
+    /// The index holds `segment` up to `end`: a retired segment indexed to its end is removed.
+    func indexed(_ segment: String, upTo end: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let seg = retired[segment], end >= seg.size else { return }
+        retired[segment] = nil
+        unlink(directory + "/" + segment)
+        AuditFiles.closeDescriptor(seg.fd)
+    }
+
+    /// Later appends throw `.closed` (the store is closing; the index drains what was journaled).
+    func stopAppends() {
+        lock.lock()
+        closed = true
+        lock.unlock()
+    }
+
+    /// After the index caught up: removes every segment of this process (nothing is left to replay).
+    /// Returns their names, for the index to forget.
+    func close(indexed: Bool) -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !removed else { return [] }
+        closed = true
+        removed = true
+        let all = [current] + Array(retired.values)
+        retired = [:]
+        for seg in all {
+            // Not indexed (the index failed): left for the next store to replay, once our lock is gone.
+            if indexed { unlink(directory + "/" + seg.name) }
+            AuditFiles.closeDescriptor(seg.fd)
+        }
+        return indexed ? all.map(\.name) : []
+    }
+
+    private func rotate() throws(AuditStoreError) {
+        let next = try Self.openSegment(in: directory)
+        retired[current.name] = current
+        current = next
+    }
+
+    /// Created and locked under a name no one looks at, then renamed: another process must never
+    /// find the segment unlocked and take it for a dead one.
+    private static func openSegment(in directory: String) throws(AuditStoreError) -> Segment {
+        var random = SystemRandomNumberGenerator()
+        let name = "\(getpid())-\(String(random.next() as UInt64, radix: 16))\(suffix)"
+        let path = directory + "/" + name
+        let fd = open(path + ".new", O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: AuditFiles.errnoText()) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0, rename(path + ".new", path) == 0 else {
+            let reason = AuditFiles.errnoText()
+            unlink(path + ".new")
+            AuditFiles.closeDescriptor(fd)
+            throw .cannotOpen(path: path, reason: reason)
+        }
+        return Segment(name: name, fd: fd, size: 0)
+    }
+
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, name: String) throws(AuditStoreError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { buf in write(fd, buf.baseAddress.map { $0 + offset }, buf.count - offset) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw .io("write \(name): \(AuditFiles.errnoText())") }
+            offset += n
+        }
+    }
+
+    /// Segment files in `directory`, other than `own`.
+    static func segments(in directory: String, except own: Set<String>) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(suffix) && !own.contains($0) }.sorted()
+    }
+}
+
+/// A segment opened for indexing: whether its writer is gone (its lock could be taken, and is
+/// held until `close`), and its complete lines from an offset on.
+struct JournalSegmentReader {
+    let path: String
+    let fd: Int32
+    let dead: Bool
+
+    init?(directory: String, name: String) {
+        path = directory + "/" + name
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        dead = flock(fd, LOCK_EX | LOCK_NB) == 0
+    }
+
+    func close() { AuditFiles.closeDescriptor(fd) }
+
+    /// Complete lines from `offset`, each with the offset it ends at, reading `maxBytes` (more when
+    /// one line is longer; a "line" past 1 GiB can only be garbage and is skipped whole).
+    func lines(from offset: Int64, maxBytes: Int = 8 << 20) throws(AuditStoreError) -> [(line: ArraySlice<UInt8>, end: Int64)] {
+        var chunk = [UInt8](repeating: 0, count: maxBytes)
+        var n = 0
+        while n < chunk.count {
+            let got = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress.map { $0 + n }, $0.count - n, off_t(offset) + off_t(n)) }
+            if got < 0, errno == EINTR { continue }
+            guard got >= 0 else { throw .io("read \(path): \(AuditFiles.errnoText())") }
+            if got == 0 { break }
+            n += got
+        }
+        var out: [(line: ArraySlice<UInt8>, end: Int64)] = []
+        var from = 0
+        for i in 0..<n where chunk[i] == 10 {
+            out.append((chunk[from..<i], offset + Int64(i) + 1))
+            from = i + 1
+        }
+        if out.isEmpty, n == chunk.count {
+            if maxBytes < 1 << 30 { return try lines(from: offset, maxBytes: maxBytes * 2) }
+            out.append((chunk[0..<0], offset + Int64(n)))
+        }
+        return out
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+@testable import PosternAudit
+import PosternCore
+import XCTest
+
+/// The SQLite store's journal: events are durable in it before they are indexed, a dead process's
+/// segment is indexed exactly once by the next store, and nothing is left behind on a clean close.
+final class AuditJournalTests: XCTestCase {
+    func journalFiles(_ path: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: AuditJournal.directory(of: path)).sorted()
+    }
+
+    func testACleanCloseIndexesEverythingAndRemovesItsSegments() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        let store = try AuditStore(backend: .sqlite, path: path)
+        var s = Fixture.session()
+        let events = (0..<500).map { Fixture.query(&s, "select \($0)") }
+        for chunk in stride(from: 0, to: events.count, by: 7) {
+            try store.recordNow(events[chunk..<min(chunk + 7, events.count)].map(EncodedAuditEvent.init))
+        }
+        XCTAssertEqual(try journalFiles(path).count, 1, "one segment while open")
+        try store.close()
+        XCTAssertEqual(try journalFiles(path), [], "segments go once indexed")
+        let reopened = try AuditStore(backend: .sqlite, path: path)
+        defer { try? reopened.close() }
+        XCTAssertEqual(try reopened.session(s.sessionID), events)
+        XCTAssertEqual(try reopened.journalMarks(), [:], "no mark is left for a removed segment")
+    }
+
+    /// A segment as a process killed mid-write leaves it: complete lines, then a torn one.
+    func testADeadProcessesSegmentIsIndexedOnceAndRemoved() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        try AuditStore(backend: .sqlite, path: path).close() // creates the directory and schema
+        var s = Fixture.session()
+        let events = (0..<20).map { Fixture.query(&s, "select \($0)") }
+        var bytes = Data()
+        for e in events { bytes += Data((try e.jsonString() + "\n").utf8) }
+        bytes += Data(#"{"ei":20,"event":"db.session.qu"#.utf8)
+        let segment = AuditJournal.directory(of: path) + "/4242-dead.jsonl"
+        XCTAssertTrue(FileManager.default.createFile(atPath: segment, contents: bytes, attributes: [.posixPermissions: 0o600]))
+
+        let first = try AuditStore(backend: .sqlite, path: path)
+        XCTAssertEqual(try first.session(s.sessionID), events, "every complete line, the torn one skipped")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: segment), "the dead segment is removed once indexed")
+        try first.close()
+        let second = try AuditStore(backend: .sqlite, path: path)
+        defer { try? second.close() }
+        XCTAssertEqual(try second.session(s.sessionID).count, events.count, "indexed once")
+    }
+
+    /// Another process's events are searchable as soon as it journaled them, and its own index then
+    /// skips what the reader indexed: each event is stored once.
+    func testAnotherStoresJournaledEventsAreSearchableAtOnceAndStoredOnce() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        let writer = try AuditStore(backend: .sqlite, path: path)
+        let reader = try AuditStore(backend: .sqlite, path: path)
+        var s = Fixture.session()
+        var expected: [AuditEvent] = []
+        for round in 0..<20 {
+            let batch = (0..<5).map { Fixture.query(&s, "select \(round).\($0)") }
+            try writer.recordNow(batch.map(EncodedAuditEvent.init))
+            expected += batch
+            XCTAssertEqual(try reader.session(s.sessionID), expected, "round \(round)")
+        }
+        try writer.close()
+        XCTAssertEqual(try reader.session(s.sessionID), expected)
+        XCTAssertEqual(try reader.search(AuditSearch(limit: 1000)).count, expected.count, "no event indexed twice")
+        try reader.close()
+        XCTAssertEqual(try journalFiles(path), [])
+    }
+
+    /// Past its bound the index stops holding events in memory and reads them back from the journal.
+    func testAnIndexThatFallsBehindCatchesUpFromTheJournal() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        let store = try AuditStore(backend: .sqlite, path: path, synchronous: .normal, indexQueueBound: 10,
+                                   logger: .init(label: "test"))
+        var s = Fixture.session()
+        let events = (0..<3000).map { Fixture.query(&s, "select \($0)") }
+        for chunk in stride(from: 0, to: events.count, by: 4) {
+            try store.recordNow(events[chunk..<chunk + 4].map(EncodedAuditEvent.init))
+        }
+        XCTAssertEqual(try store.session(s.sessionID), events)
+        try store.close()
+        XCTAssertEqual(try journalFiles(path), [])
+    }
+}
+
+extension AuditStore {
+    /// The SQLite store's journal marks: segment → indexed to.
+    func journalMarks() throws -> [String: Int64] {
+        guard let sqlite = storage as? SQLiteAuditBackend else { return [:] }
+        return try sqlite.pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT segment, indexed_to FROM audit_journal").map {
+                ($0["segment"] as String, $0["indexed_to"] as Int64)
+            })
+        }
+    }
+}
