@@ -54,4 +54,40 @@ final class RedisPolicyTunnelTests: XCTestCase {
         let aborted = try XCTUnwrap(sessions.first { $0.queries.contains("EXEC") && $0.queries.contains("FLUSHALL") })
         XCTAssertEqual(aborted.results.compactMap(\.error).last, "EXECABORT Transaction discarded because of previous errors.")
     }
+
+    /// The server refuses the MULTI (app_user has no @transaction): the commands after it run at
+    /// once, a denied one changes nothing, and EXEC gets what Redis answers that EXEC (its refusal), not
+    /// the EXECABORT of a spoiled transaction.
+    func testAServerRefusedMULTIWithADeniedCommandGetsEXECsOwnError() async throws {
+        let guardrails = Role(name: "guardrails", allow: RoleConditions(dbLabels: .everything, dbUsers: ["*"]),
+                              deny: RoleConditions(redisCommands: ["FLUSHALL"]))
+        let h = try ProxyHarness(roles: [guardrails])
+        let engine = RedisEngine(logins: RedisSignIn(), gates: RedisCommandPolicies(login: RedisSignIn(), group: h.group))
+        let server = ProxyServer(group: h.group, services: h.services, registry: EngineRegistry([engine]))
+        let db = try h.redisDatabase(user: "APP")
+        let route = Route(user: h.user, database: db, dbUser: try h.env.redis("APP").user)
+        let secret = "test-" + UUID().uuidString
+        let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),
+                                          authorizer: AccessCheckerAuthorizer(try AccessChecker(user: h.user, roles: [guardrails])),
+                                          services: h.services)
+        let listener = try await server.listenTCP(port: 0, context: context)
+        let tunnel = ProxyHarness.Tunnel(port: try XCTUnwrap(listener.port), password: secret, route: route)
+        let key = "app:policy:\(UUID().uuidString)"
+
+        let tx = try h.redisCLI(tunnel, [], stdin: Data("MULTI\nSET \(key) ran\nFLUSHALL\nEXEC\nGET \(key)\nDEL \(key)\n".utf8))
+        let lines = tx.stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        XCTAssertEqual(lines, [
+            "NOPERM this user has no permissions to run the 'multi' command",
+            "OK",
+            "NOPERM this command is not allowed by Postern policy: 'flushall' is denied by role guardrails",
+            "EXECABORT Transaction discarded because of: NOPERM this user has no permissions to run the 'exec' command",
+            "ran",
+            "1",
+        ], tx.combined)
+        await server.shutdown()
+        XCTAssertTrue(h.waitForAllSessionsFinished(atLeast: 1))
+        let session = try XCTUnwrap(h.sink.sessions().map { h.redisEvents($0.id) }.first { $0.queries.contains("EXEC") })
+        XCTAssertEqual(session.results.compactMap(\.error).last,
+                       "EXECABORT Transaction discarded because of: NOPERM this user has no permissions to run the 'exec' command")
+    }
 }

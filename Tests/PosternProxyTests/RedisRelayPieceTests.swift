@@ -56,11 +56,11 @@ final class RedisRelayPieceTests: XCTestCase {
         XCTAssertEqual(results.map(\.statementIndex), [1, 2])
     }
 
-    func testAReplacedReplyIsSwappedAndRecordedWithPosternsError() throws {
+    func testASpoiledExecsDiscardReplyIsSwappedForWhatRedisAnswersEXEC() throws {
         var ledger = RedisReplyLedger()
         var results: [StatementResult] = []
         let abort = ByteBuffer(string: "-EXECABORT Transaction discarded because of previous errors.\r\n")
-        ledger.sent(entry(1, .replaced(abort, type: .error, error: "EXECABORT Transaction discarded because of previous errors.")))
+        ledger.sent(entry(1, .spoiledExec))
         ledger.sent(entry(2, .reply))
         XCTAssertTrue(ledger.hasReplacedHead)
         let swaps = try scan(">3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n+OK\r\n:5\r\n").map {
@@ -71,6 +71,15 @@ final class RedisRelayPieceTests: XCTestCase {
         XCTAssertEqual(results.map(\.tag), ["error", "integer"])
         XCTAssertEqual(results.first?.error, "EXECABORT Transaction discarded because of previous errors.")
         XCTAssertFalse(ledger.hasReplacedHead)
+
+        // The server had refused the MULTI: DISCARD finds no transaction, and the client gets EXEC's error.
+        ledger.sent(entry(3, .spoiledExec))
+        let refused = try scan("-ERR DISCARD without MULTI\r\n").map { ledger.received($0, now: 100, into: &results) }
+        XCTAssertEqual(refused, [ByteBuffer(string: "-ERR EXEC without MULTI\r\n")])
+        XCTAssertEqual(results.last?.error, "ERR EXEC without MULTI")
+        XCTAssertEqual(RedisReplyLedger.spoiledExecAnswer(
+            discardError: "NOPERM this user has no permissions to run the 'discard' command"),
+            "EXECABORT Transaction discarded because of: NOPERM this user has no permissions to run the 'exec' command")
     }
 
     func testMonitorOutputAndAbandon() throws {

@@ -15,9 +15,9 @@ struct RedisReplyLedger {
         case hello(version: Int?)
         /// Answered by Postern: the bytes to write when every earlier command has its reply.
         case local(ByteBuffer, type: RESPType, error: String?)
-        /// Sent on, but the server's reply is swapped for these bytes (EXEC of a transaction a
-        /// denied command spoiled goes up as DISCARD; the client gets EXECABORT, as from Redis).
-        case replaced(ByteBuffer, type: RESPType, error: String?)
+        /// EXEC of a transaction a denied command spoiled, sent up as DISCARD: the client gets what
+        /// Redis would have answered its EXEC (see `spoiledExecAnswer`), never DISCARD's reply.
+        case spoiledExec
         /// CLIENT REPLY OFF / SKIP: the server sends nothing back.
         case none
     }
@@ -54,7 +54,7 @@ struct RedisReplyLedger {
     }
 
     /// One whole message from the server; appends the result of the command it answers, if any.
-    /// Returns the bytes the client gets instead when that command's reply is `.replaced`.
+    /// Returns the bytes the client gets instead when that command is a `.spoiledExec`.
     @discardableResult
     mutating func received(_ m: RESPScanner.Message, now: UInt64, into results: inout [StatementResult]) -> ByteBuffer? {
         if monitoring { return nil }
@@ -69,8 +69,11 @@ struct RedisReplyLedger {
         }
         if m.type == .push { return nil }
         guard let entry = entries.popFirst() else { return nil }
-        if case .replaced(let bytes, let type, let error) = entry.kind {
-            results.append(Self.result(entry, type: type, error: error, now: now))
+        if case .spoiledExec = entry.kind {
+            let error = Self.spoiledExecAnswer(discardError: m.errorText)
+            results.append(Self.result(entry, type: .error, error: error, now: now))
+            var bytes = ByteBuffer()
+            bytes.writeRedisError(error)
             return bytes
         }
         results.append(Self.result(entry, type: m.type, error: m.errorText, now: now))
@@ -102,6 +105,18 @@ struct RedisReplyLedger {
         }
     }
 
+    static let execAbort = "EXECABORT Transaction discarded because of previous errors."
+
+    /// What Redis answers an EXEC after a queued command was refused: EXECABORT when DISCARD found
+    /// the transaction. When it found none (the server had refused the MULTI), what EXEC itself would
+    /// get: "EXEC without MULTI", or, for a refusal such as the ACL's NOPERM, Redis's EXECABORT that
+    /// quotes it (naming exec).
+    static func spoiledExecAnswer(discardError: String?) -> String {
+        guard let refused = discardError else { return execAbort }
+        if refused.hasPrefix("ERR DISCARD without MULTI") { return "ERR EXEC without MULTI" }
+        return "EXECABORT Transaction discarded because of: " + refused.replacingOccurrences(of: "'discard'", with: "'exec'")
+    }
+
     static func result(_ entry: Entry, type: RESPType, error: String?, now: UInt64) -> StatementResult {
         StatementResult(statementIndex: entry.statement, tag: type.name, rows: nil,
                         durationNanos: Int64(now >= entry.sentAt ? now - entry.sentAt : 0), error: error, sqlState: nil)
@@ -117,7 +132,7 @@ extension RedisReplyLedger {
 
     /// True when the next reply from the server is one the client must not see.
     var hasReplacedHead: Bool {
-        guard let head = entries.first, case .replaced = head.kind else { return false }
+        guard let head = entries.first, case .spoiledExec = head.kind else { return false }
         return true
     }
 }

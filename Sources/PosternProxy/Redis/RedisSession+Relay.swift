@@ -12,11 +12,10 @@ extension RedisSession {
         case rewrite([UInt8])
         /// Answered by Postern with this line (AUTH, a denied command).
         case local(String)
-        /// Forwarded as these bytes, and the server's reply swapped for this error line.
-        case replaced([UInt8], error: String)
+        /// EXEC of a spoiled transaction: forwarded as DISCARD, the server's reply swapped.
+        case spoiledExec
     }
 
-    static let execAbort = "EXECABORT Transaction discarded because of previous errors."
 
     /// `-text\r\n`.
     static func errorReply(_ text: String) -> ByteBuffer {
@@ -65,9 +64,12 @@ extension RedisSession {
                     endRun()
                     run = (at, command.length)
                 }
-            case .rewrite(let bytes), .replaced(let bytes, _):
+            case .rewrite(let bytes):
                 endRun()
                 forward.append(data.channelAllocatorLike(bytes))
+            case .spoiledExec:
+                endRun()
+                forward.append(data.channelAllocatorLike(RESPEncoder.command(["DISCARD"])))
             case .local:
                 endRun()
             }
@@ -104,7 +106,7 @@ extension RedisSession {
             inTransaction = false
             transactionSpoiled = false
             // DISCARD ends the server's transaction (and its WATCHes) as an aborted EXEC would.
-            return spoiled ? .replaced(RESPEncoder.command(["DISCARD"]), error: Self.execAbort) : .forward
+            return spoiled ? .spoiledExec : .forward
         case "auth":
             // Postern signs in upstream itself; the client's AUTH is answered here, as Teleport does.
             return argv.count == 2 || argv.count == 3 ? .local("+OK") : .local("-ERR wrong number of arguments for 'auth' command")
@@ -141,7 +143,7 @@ extension RedisSession {
         if repliesOff { return .none }
         if skipNextReply { skipNextReply = false; return .none }
         // After CLIENT REPLY OFF/SKIP the server answers nothing, so there is nothing to swap.
-        if case .replaced(_, let error) = disposition { return .replaced(Self.errorReply(error), type: .error, error: error) }
+        if case .spoiledExec = disposition { return .spoiledExec }
         switch name {
         case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe":
             return .subscription(remaining: max(1, argv.count - 1))

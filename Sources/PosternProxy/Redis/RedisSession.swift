@@ -36,7 +36,7 @@ final class RedisSession {
 
     // Relay.
     var replies = RESPScanner(limits: .streaming)
-    /// The start of a server reply that may be one the client must not see (`Kind.replaced`).
+    /// The start of a server reply that may be one the client must not see (`Kind.spoiledExec`).
     var withheld: ByteBuffer?
     var ledger = RedisReplyLedger()
     var batch: [RedisReplyLedger.Entry] = []
