@@ -86,8 +86,8 @@ final class AuditEndToEndTests: XCTestCase {
         XCTAssertTrue(tmux.waitUntilGone(), "the console quits")
     }
 
-    /// The Redis session through the console's proxy against the real Redis: PING gets PONG, and the
-    /// command's event is in the audit pane.
+    /// The Redis session through the console's proxy against the real Redis: PING gets PONG, a
+    /// command the database's policy denies gets NOPERM from Postern, and the events are in the audit pane.
     func testRedisPingAndItsEventInTheAuditPane() throws {
         let env = try ServiceEnvironment.load()
         let dir = try Self.workspace()
@@ -107,6 +107,7 @@ final class AuditEndToEndTests: XCTestCase {
                 tls: {mode: verify-full, ca_cert_file: \(try env.string("POSTERN_TEST_REDIS_CA")), server_name: localhost}
                 auth: password
                 password_file: \(passwordFile)
+                redis: {deny_commands: [FLUSHALL]}
 
             """
         let tmux = try Self.console(config, in: dir)
@@ -121,9 +122,20 @@ final class AuditEndToEndTests: XCTestCase {
         try tmux.sendText("HGETALL e2e:h")
         try tmux.sendKey("Enter")
         try tmux.waitFor("the hash") { $0.contains(#""field" => "héllo 👋""#) || $0.contains(#"2) "héllo 👋""#) }
+        try tmux.sendText("FLUSHALL")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("Postern's refusal") {
+            $0.contains("sessions-cache> FLUSHALL")
+                && $0.contains("NOPERM this command is not allowed by Postern")
+        }
+        try tmux.sendText("HGET e2e:h field")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the hash still there") { $0.contains("sessions-cache> HGET e2e:h field") && $0.components(separatedBy: "héllo 👋").count >= 4 }
 
         try tmux.sendKey("BTab")
-        let screen = try tmux.waitFor("the command's event") { $0.contains("sessions-cache") && $0.contains("PING") && $0.contains("audit · ") }
+        let screen = try tmux.waitFor("the commands' events") {
+            $0.contains("sessions-cache") && $0.contains("PING") && $0.contains("FLUSHALL") && $0.contains("audit · ")
+        }
         let password = try String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertFalse(screen.contains(password), "no secret is drawn")
         try tmux.sendText("a")
