@@ -9,7 +9,7 @@ import Darwin
 
 /// The SQLite store's write-ahead journal: what makes an event durable before its statement is
 /// forwarded. Each process appends to its own segment files (`<store>.journal/<pid>-<random>.jsonl`,
-/// one JSON line per event, one write(2) per commit) and holds an exclusive flock on each for as long
+/// a line per event: index columns and JSON, one write(2) per commit) and holds an exclusive flock on each for as long
 /// as it lives; the SQLite index is filled from memory, in large batches, off the statement's path.
 /// A segment whose lock can be taken belongs to a process that died: the next store to open indexes
 /// what is left of it and removes it. A commit costs one write(2) instead of a SQLite transaction.
@@ -59,20 +59,21 @@ final class AuditJournal: @unchecked Sendable {
     }
 
     /// Writes the events' lines in one write(2) (then fdatasync with `synchronous: full`) and, still
-    /// in journal order, hands them with their positions to `onAppend`. Throws if nothing was made
-    /// durable; then the segment is cut back so no partial batch remains.
-    func append(_ events: [EncodedAuditEvent], onAppend: ([Position]) -> Void) throws(AuditStoreError) {
+    /// in journal order, hands them with their index rows and positions to `onAppend`. Throws if
+    /// nothing was made durable; then the segment is cut back so no partial batch remains.
+    func append(_ events: [EncodedAuditEvent],
+                onAppend: ([AuditIndexRow], [Position]) -> Void) throws(AuditStoreError) {
+        let rows = events.map(AuditIndexRow.init)
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw .closed }
         if current.size >= Self.segmentBytes { try rotate() }
         buffer.removeAll(keepingCapacity: true)
         var positions: [Position] = []
-        positions.reserveCapacity(events.count)
+        positions.reserveCapacity(rows.count)
         let start = current.size
-        for e in events {
-            buffer += e.json.utf8
-            buffer.append(10)
+        for row in rows {
+            AuditJournalLine.append(row, to: &buffer)
             positions.append(Position(segment: current.name, end: start + Int64(buffer.count)))
         }
         do {
@@ -83,7 +84,7 @@ final class AuditJournal: @unchecked Sendable {
             throw error as? AuditStoreError ?? .io(String(describing: error))
         }
         current.size += Int64(buffer.count)
-        onAppend(positions)
+        onAppend(rows, positions)
     }
 
     /// The index holds `segment` up to `end`: a retired segment indexed to its end is removed.

@@ -52,7 +52,7 @@ public final class AuditStore: ImmediateAuditSink {
 
     /// Journals the events (durable when this returns) and queues them for the index.
     private func journaled(_ events: [EncodedAuditEvent], _ journal: AuditJournal) throws {
-        try journal.append(events) { positions in writer.index(events, at: positions) }
+        try journal.append(events) { rows, positions in writer.index(events, rows: rows, at: positions) }
     }
 
     /// Before reading: this process's journaled events indexed, and other processes' unindexed tails.

@@ -13,7 +13,8 @@ import PosternCore
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Pending {
         let events: [EncodedAuditEvent]
-        /// Where each event is in the journal, for a journaled store (which acknowledged them already).
+        /// A journaled store's index rows, and where each event is in the journal (acknowledged already).
+        var rows: [AuditIndexRow] = []
         var positions: [AuditJournal.Position]?
         let waiter: Waiter?
     }
@@ -48,6 +49,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var queuedJournaled = 0
     private var overflowed = false
     private let maxQueuedJournaled: Int
+    /// Someone waits on a queued batch (a `submit` or `sync`): no reason to gather more.
+    private var waiterQueued = false
+    /// The index gathers journaled events for up to this long (or `gatherEvents`): each SQLite commit
+    /// rewrites the pages it touched, so a few events per commit would cost nearly as much as many.
+    static let gatherDelay: TimeInterval = 0.01
+    static let gatherEvents = 1000
     private var closing = false
     private var finished = false
     // `subscribersLock` guards `subscribers` and `nextSubscriberID`.
@@ -81,16 +88,19 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Journaled events, to be indexed (called in journal order).
-    func index(_ events: [EncodedAuditEvent], at positions: [AuditJournal.Position]) {
+    func index(_ events: [EncodedAuditEvent], rows: [AuditIndexRow], at positions: [AuditJournal.Position]) {
         condition.lock()
         defer { condition.unlock() }
+        // Woken only from idle or once enough is gathered: a wake-up per loop tick costs the loop a
+        // futex call and the writer a context switch.
+        let idle = queue.isEmpty && !overflowed
         if closing || queuedJournaled + events.count > maxQueuedJournaled {
             overflowed = true
         } else {
             queuedJournaled += events.count
-            queue.append(Pending(events: events, positions: positions, waiter: nil))
+            queue.append(Pending(events: events, rows: rows, positions: positions, waiter: nil))
         }
-        condition.signal()
+        if idle || overflowed || queuedJournaled >= Self.gatherEvents { condition.signal() }
     }
 
     /// Returns once everything queued before the call is committed (or failed).
@@ -108,6 +118,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         queue.append(pending)
+        if pending.waiter != nil { waiterQueued = true }
         condition.signal()
         condition.unlock()
     }
@@ -116,6 +127,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty, !overflowed, !closing { condition.wait() }
+            if journal != nil {
+                let deadline = Date(timeIntervalSinceNow: Self.gatherDelay)
+                while !closing, !overflowed, !waiterQueued, queuedJournaled < Self.gatherEvents,
+                      condition.wait(until: deadline) {}
+            }
             if queue.isEmpty, !overflowed {
                 finished = true
                 condition.broadcast()
@@ -127,6 +143,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             queue.removeAll(keepingCapacity: true)
             queuedJournaled = 0
             overflowed = false
+            waiterQueued = false
             condition.unlock()
             commit(batch, reindex: reindex)
         }
@@ -136,7 +153,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         let events = batch.count == 1 ? batch[0].events : batch.flatMap(\.events)
         do {
             if let journal {
-                try indexJournaled(events, positions: batch.flatMap { $0.positions ?? [] }, reindex: reindex, journal)
+                try indexJournaled(events, rows: batch.count == 1 ? batch[0].rows : batch.flatMap(\.rows),
+                                   positions: batch.flatMap { $0.positions ?? [] }, reindex: reindex, journal)
             } else {
                 try append(events)
             }
@@ -146,7 +164,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    private func indexJournaled(_ events: [EncodedAuditEvent], positions: [AuditJournal.Position], reindex: Bool,
+    private func indexJournaled(_ events: [EncodedAuditEvent], rows: [AuditIndexRow], positions: [AuditJournal.Position], reindex: Bool,
                                 _ journal: (journal: AuditJournal, index: SQLiteAuditBackend)) throws {
         appendLock.lock()
         defer { appendLock.unlock() }
@@ -157,7 +175,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 indexBehind = false
             }
             // Events the file pass above already indexed are skipped by their positions.
-            publish(try journal.index.append(events, positions: positions))
+            publish(try journal.index.append(events, rows: rows, positions: positions))
         } catch {
             indexBehind = true
             logger.error("audit indexing failed; the events are kept in the journal and indexed from it later",

@@ -53,13 +53,12 @@ extension SQLiteAuditBackend {
             var count = 0
             try db.inTransaction(.immediate) {
                 let done = try Self.indexedTo(name, db)
-                var events: [EncodedAuditEvent] = []
+                var rows: [AuditIndexRow] = []
                 var positions: [AuditJournal.Position] = []
                 var reached = done
                 for (line, end) in try reader.lines(from: done) {
-                    let json = String(decoding: line, as: UTF8.self)
-                    if let event = try? decodeStored(json, at: end) {
-                        events.append(EncodedAuditEvent(event: event, json: json))
+                    if let row = AuditJournalLine.parse(line) {
+                        rows.append(row)
                         positions.append(AuditJournal.Position(segment: name, end: end))
                     } else if !reader.dead {
                         break // still being written: read again next time
@@ -68,7 +67,7 @@ extension SQLiteAuditBackend {
                     reached = end
                 }
                 guard reached > done else { return .commit }
-                count = try insert(events, positions: positions, db).count
+                count = try insert(rows, positions: positions, db).count { $0 != nil }
                 if reached > (positions.last?.end ?? done) { try Self.setIndexed(name, to: reached, db) }
                 more = true
                 return .commit

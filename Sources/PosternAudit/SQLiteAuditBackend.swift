@@ -100,17 +100,19 @@ final class SQLiteAuditBackend: AuditBackend {
     }
 
     func append(_ events: [EncodedAuditEvent]) throws -> [StoredAuditEvent] {
-        try append(events, positions: nil)
+        try append(events, rows: events.map(AuditIndexRow.init), positions: nil)
     }
 
-    /// Inserts the events in one transaction. With journal `positions` (one per event), events another
-    /// process already indexed from the journal are skipped, and the segments' marks move past them.
-    func append(_ events: [EncodedAuditEvent], positions: [AuditJournal.Position]?) throws -> [StoredAuditEvent] {
-        guard !events.isEmpty else { return [] }
+    /// Inserts the events (as `rows`) in one transaction. With journal `positions` (one per event),
+    /// events another process already indexed from the journal are skipped, and the segments' marks
+    /// move past them.
+    func append(_ events: [EncodedAuditEvent], rows: [AuditIndexRow], positions: [AuditJournal.Position]?) throws -> [StoredAuditEvent] {
+        guard !rows.isEmpty else { return [] }
         return try pool.writeWithoutTransaction { db in
             var stored: [StoredAuditEvent] = []
             try db.inTransaction(.immediate) {
-                stored = try insert(events, positions: positions, db)
+                let ids = try insert(rows, positions: positions, db)
+                stored = zip(ids, events).compactMap { id, e in id.map { StoredAuditEvent(previous: $0 - 1, position: $0, event: e.event) } }
                 return .commit
             }
             checkpointer.committed(stored.count)
@@ -118,33 +120,33 @@ final class SQLiteAuditBackend: AuditBackend {
         }
     }
 
-    /// The rows, in a transaction the caller holds.
-    func insert(_ events: [EncodedAuditEvent], positions: [AuditJournal.Position]?, _ db: GRDB.Database) throws -> [StoredAuditEvent] {
-        var stored: [StoredAuditEvent] = []
-        stored.reserveCapacity(events.count)
-        let insert = try db.cachedStatement(sql: Self.insertSQL)
+    /// The rows, in a transaction the caller holds; each one's rowid, nil for one skipped.
+    func insert(_ rows: [AuditIndexRow], positions: [AuditJournal.Position]?, _ db: GRDB.Database) throws -> [Int64?] {
+        var ids: [Int64?] = []
+        ids.reserveCapacity(rows.count)
+        let insert = SQLiteRowInsert(try db.cachedStatement(sql: Self.insertSQL), db)
         let session = try db.cachedStatement(sql: Self.sessionSQL)
         let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
         var marks: [String: (done: Int64, to: Int64)] = [:]
         // A session's first row in each batch is noted (ids only grow, so the oldest note
         // stands): events may be committed out of `ei` order.
         var noted = Set<String>()
-        for (i, e) in events.enumerated() {
+        for (i, row) in rows.enumerated() {
             if let at = positions?[i] {
                 let done = try marks[at.segment]?.done ?? Self.indexedTo(at.segment, db)
                 marks[at.segment] = (done, max(marks[at.segment]?.to ?? done, at.end))
-                if at.end <= done { continue }
+                if at.end <= done {
+                    ids.append(nil)
+                    continue
+                }
             }
-            let ev = e.event
-            try insert.execute(arguments: [ev.time.nanoseconds, ev.type.rawValue, ev.code, ev.user,
-                                           ev.database.service, ev.sessionID, ev.index, ev.id, e.json])
-            let id = db.lastInsertedRowID
-            if noted.insert(ev.sessionID).inserted { try session.execute(arguments: [ev.sessionID, id]) }
-            if Self.endsSession(ev) { try sessionEnd.execute(arguments: [id, ev.sessionID]) }
-            stored.append(StoredAuditEvent(previous: id - 1, position: id, event: ev))
+            let id = try insert.run(row)
+            if noted.insert(row.sessionID).inserted { try session.execute(arguments: [row.sessionID, id]) }
+            if row.endsSession { try sessionEnd.execute(arguments: [id, row.sessionID]) }
+            ids.append(id)
         }
         for (segment, mark) in marks where mark.to > mark.done { try Self.setIndexed(segment, to: mark.to, db) }
-        return stored
+        return ids
     }
 
     func search(_ q: AuditSearch) throws -> [AuditEvent] {

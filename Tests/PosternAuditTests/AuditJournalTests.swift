@@ -36,9 +36,10 @@ final class AuditJournalTests: XCTestCase {
         try AuditStore(backend: .sqlite, path: path).close() // creates the directory and schema
         var s = Fixture.session()
         let events = (0..<20).map { Fixture.query(&s, "select \($0)") }
-        var bytes = Data()
-        for e in events { bytes += Data((try e.jsonString() + "\n").utf8) }
-        bytes += Data(#"{"ei":20,"event":"db.session.qu"#.utf8)
+        var lines: [UInt8] = []
+        for e in events { AuditJournalLine.append(AuditIndexRow(try EncodedAuditEvent(e)), to: &lines) }
+        var bytes = Data(lines)
+        bytes += Data("1764400000000000000\tdb.session.query\tTDB02I\talice\torders-prod\t".utf8)
         let segment = AuditJournal.directory(of: path) + "/4242-dead.jsonl"
         XCTAssertTrue(FileManager.default.createFile(atPath: segment, contents: bytes, attributes: [.posixPermissions: 0o600]))
 
@@ -87,6 +88,26 @@ final class AuditJournalTests: XCTestCase {
         XCTAssertEqual(try store.session(s.sessionID), events)
         try store.close()
         XCTAssertEqual(try journalFiles(path), [])
+    }
+}
+
+final class AuditJournalLineTests: XCTestCase {
+    func testColumnsRoundTripWhateverTheyHold() throws {
+        var s = Fixture.session(user: "tab\tnew\nline\r%41%")
+        let start = s.make(.sessionStart(.init()))
+        for event in [start, Fixture.query(&s, "select '\t'"), s.make(.sessionEnd(.init()))] {
+            let row = AuditIndexRow(try EncodedAuditEvent(event))
+            var line: [UInt8] = []
+            AuditJournalLine.append(row, to: &line)
+            XCTAssertEqual(line.filter { $0 == 10 }.count, 1, "one line per event")
+            let parsed = try XCTUnwrap(AuditJournalLine.parse(line.dropLast()))
+            XCTAssertEqual([parsed.user, parsed.event, parsed.code, parsed.sessionID, parsed.uid, parsed.dbService, parsed.json],
+                           [row.user, row.event, row.code, row.sessionID, row.uid, row.dbService, row.json])
+            XCTAssertEqual([parsed.time, parsed.index], [row.time, row.index])
+            XCTAssertEqual(parsed.endsSession, event.type == .sessionEnd)
+            XCTAssertNil(AuditJournalLine.parse(line.dropLast(2)), "a torn line is not a row")
+        }
+        XCTAssertNil(AuditJournalLine.parse(Array("1\ta\tb\tc\td\te\t1\tf\t0\t{}".utf8).dropFirst(0).prefix(5)))
     }
 }
 

@@ -1,0 +1,125 @@
+import PosternCore
+
+/// What the SQLite index stores of an event: the searchable columns and the event's JSON.
+struct AuditIndexRow: Sendable {
+    var time: Int64
+    var event: String
+    var code: String
+    var user: String
+    var dbService: String
+    var sessionID: String
+    var index: Int64
+    var uid: String
+    /// The event after which its session writes nothing more (its end, or a refused start).
+    var endsSession: Bool
+    var json: String
+
+    init(_ e: EncodedAuditEvent) {
+        let ev = e.event
+        time = ev.time.nanoseconds
+        event = ev.type.rawValue
+        code = ev.code
+        user = ev.user
+        dbService = ev.database.service
+        sessionID = ev.sessionID
+        index = ev.index
+        uid = ev.id
+        endsSession = SQLiteAuditBackend.endsSession(ev)
+        json = e.json
+    }
+
+    init(time: Int64, event: String, code: String, user: String, dbService: String, sessionID: String, index: Int64,
+         uid: String, endsSession: Bool, json: String) {
+        self.time = time
+        self.event = event
+        self.code = code
+        self.user = user
+        self.dbService = dbService
+        self.sessionID = sessionID
+        self.index = index
+        self.uid = uid
+        self.endsSession = endsSession
+        self.json = json
+    }
+}
+
+/// A journal line: the index columns, tab-separated, then the event's JSON, then a newline. Indexing
+/// a journal from its file (a dead process's, or after the index fell behind) then needs no JSON
+/// decoding. Column text escapes `%`, tab, newline and carriage return as `%25`, `%09`, `%0A`, `%0D`;
+/// JSON never holds a raw control character.
+enum AuditJournalLine {
+    static let columns = 9
+
+    static func append(_ row: AuditIndexRow, to out: inout [UInt8]) {
+        out += String(row.time).utf8
+        for text in [row.event, row.code, row.user, row.dbService, row.sessionID] {
+            out.append(9)
+            escape(text, into: &out)
+        }
+        out.append(9)
+        out += String(row.index).utf8
+        out.append(9)
+        escape(row.uid, into: &out)
+        out.append(9)
+        out.append(row.endsSession ? 0x31 : 0x30)
+        out.append(9)
+        out += row.json.utf8
+        out.append(10)
+    }
+
+    /// The row a line (without its newline) holds, or nil if it is not a whole line of this format.
+    static func parse(_ line: ArraySlice<UInt8>) -> AuditIndexRow? {
+        var fields: [ArraySlice<UInt8>] = []
+        fields.reserveCapacity(columns)
+        var start = line.startIndex
+        var i = line.startIndex
+        while fields.count < columns, i < line.endIndex {
+            if line[i] == 9 {
+                fields.append(line[start..<i])
+                start = i + 1
+            }
+            i += 1
+        }
+        guard fields.count == columns, start < line.endIndex, line[start] == 0x7b, line.last == 0x7d,
+              let time = Int64(String(decoding: fields[0], as: UTF8.self)),
+              let index = Int64(String(decoding: fields[6], as: UTF8.self)),
+              let event = unescape(fields[1]), let code = unescape(fields[2]), let user = unescape(fields[3]),
+              let service = unescape(fields[4]), let sid = unescape(fields[5]), let uid = unescape(fields[7]),
+              fields[8].count == 1
+        else { return nil }
+        return AuditIndexRow(time: time, event: event, code: code, user: user, dbService: service, sessionID: sid,
+                             index: index, uid: uid, endsSession: fields[8].first == 0x31,
+                             json: String(decoding: line[start...], as: UTF8.self))
+    }
+
+    private static func escape(_ text: String, into out: inout [UInt8]) {
+        for b in text.utf8 {
+            switch b {
+            case 0x25: out += [0x25, 0x32, 0x35]
+            case 9: out += [0x25, 0x30, 0x39]
+            case 10: out += [0x25, 0x30, 0x41]
+            case 13: out += [0x25, 0x30, 0x44]
+            default: out.append(b)
+            }
+        }
+    }
+
+    private static func unescape(_ field: ArraySlice<UInt8>) -> String? {
+        guard field.contains(0x25) else { return String(decoding: field, as: UTF8.self) }
+        var out: [UInt8] = []
+        var i = field.startIndex
+        while i < field.endIndex {
+            guard field[i] == 0x25 else {
+                out.append(field[i])
+                i += 1
+                continue
+            }
+            guard i + 3 <= field.endIndex,
+                  let byte = UInt8(String(decoding: field[(i + 1)..<(i + 3)], as: UTF8.self), radix: 16)
+            else { return nil }
+            out.append(byte)
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

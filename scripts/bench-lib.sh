@@ -1,0 +1,24 @@
+# Shared by scripts/bench and scripts/bench-redis (sourced).
+
+# wait_idle PID: returns once the process has used no CPU for 100 ms (Postern's audit index has
+# caught up with what its journal holds) and prints how long that took, in seconds.
+wait_idle() {
+  python3 - "$1" <<'PY'
+import os, sys, time
+pid = sys.argv[1]
+tick = os.sysconf("SC_CLK_TCK")
+def cpu():
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+start = time.monotonic()
+prev = cpu()
+while True:
+    time.sleep(0.1)
+    cur = cpu()
+    if cur == prev:
+        break
+    prev = cur
+print(f"{max(time.monotonic() - start - 0.1, 0):.2f}")
+PY
+}
