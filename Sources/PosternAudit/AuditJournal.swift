@@ -9,8 +9,9 @@ import Darwin
 
 /// The SQLite store's write-ahead journal: what makes an event durable before its statement is
 /// forwarded. Each process appends to its own segment files (`<store>.journal/<pid>-<random>.jsonl`,
-/// a line per event: index columns and JSON, one write(2) per commit) and holds an exclusive flock on each for as long
-/// as it lives; the SQLite index is filled from memory, in large batches, off the statement's path.
+/// a line per event: index columns and JSON, one write(2) per commit) and holds an exclusive flock
+/// on each for as long as it lives; the SQLite index is filled from memory, in large batches, off
+/// the statement's path.
 /// A segment whose lock can be taken belongs to a process that died: the next store to open indexes
 /// what is left of it and removes it. A commit costs one write(2) instead of a SQLite transaction.
 final class AuditJournal: @unchecked Sendable {
@@ -39,7 +40,6 @@ final class AuditJournal: @unchecked Sendable {
     private var retired: [String: Segment] = [:]
     private var closed = false
     private var removed = false
-    private var buffer: [UInt8] = []
 
     /// The journal directory of the store at `storePath`.
     static func directory(of storePath: String) -> String { storePath + ".journal" }
@@ -63,28 +63,31 @@ final class AuditJournal: @unchecked Sendable {
     /// nothing was made durable; then the segment is cut back so no partial batch remains.
     func append(_ events: [EncodedAuditEvent],
                 onAppend: ([AuditIndexRow], [Position]) -> Void) throws(AuditStoreError) {
+        // Lines are built before taking the lock: only the write is serialized.
         let rows = events.map(AuditIndexRow.init)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(events.reduce(0) { $0 + $1.json.utf8.count + 192 })
+        var ends: [Int64] = []
+        ends.reserveCapacity(rows.count)
+        for row in rows {
+            AuditJournalLine.append(row, to: &bytes)
+            ends.append(Int64(bytes.count))
+        }
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw .closed }
         if current.size >= Self.segmentBytes { try rotate() }
-        buffer.removeAll(keepingCapacity: true)
-        var positions: [Position] = []
-        positions.reserveCapacity(rows.count)
         let start = current.size
-        for row in rows {
-            AuditJournalLine.append(row, to: &buffer)
-            positions.append(Position(segment: current.name, end: start + Int64(buffer.count)))
-        }
         do {
-            try Self.writeAll(buffer, to: current.fd, name: current.name)
+            try Self.writeAll(bytes, to: current.fd, name: current.name)
             if fullSync, fdatasync(current.fd) != 0 { throw AuditStoreError.io("fdatasync: \(AuditFiles.errnoText())") }
         } catch {
             _ = ftruncate(current.fd, off_t(start))
             throw error as? AuditStoreError ?? .io(String(describing: error))
         }
-        current.size += Int64(buffer.count)
-        onAppend(rows, positions)
+        current.size += Int64(bytes.count)
+        let segment = current.name
+        onAppend(rows, ends.map { Position(segment: segment, end: start + $0) })
     }
 
     /// The index holds `segment` up to `end`: a retired segment indexed to its end is removed.
