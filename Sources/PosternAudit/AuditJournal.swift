@@ -158,6 +158,11 @@ final class AuditJournal: @unchecked Sendable {
         }
     }
 
+    /// Segment files still under their creation name.
+    static func unfinished(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix + ".new") }
+    }
+
     /// Segment files in `directory`, other than `own`.
     static func segments(in directory: String, except own: Set<String>) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

@@ -33,6 +33,12 @@ extension SQLiteAuditBackend {
                 try forget([name])
             }
         }
+        // A segment its process died creating (never renamed, so never written to).
+        for name in AuditJournal.unfinished(in: directory) {
+            guard let reader = JournalSegmentReader(directory: directory, name: name) else { continue }
+            if reader.dead { unlink(reader.path) }
+            reader.close()
+        }
         try dropMarksWithoutFiles(in: directory)
     }
 

@@ -42,10 +42,13 @@ final class AuditJournalTests: XCTestCase {
         bytes += Data("1764400000000000000\tdb.session.query\tTDB02I\talice\torders-prod\t".utf8)
         let segment = AuditJournal.directory(of: path) + "/4242-dead.jsonl"
         XCTAssertTrue(FileManager.default.createFile(atPath: segment, contents: bytes, attributes: [.posixPermissions: 0o600]))
+        let unfinished = AuditJournal.directory(of: path) + "/4243-born.jsonl.new" // died before its rename
+        XCTAssertTrue(FileManager.default.createFile(atPath: unfinished, contents: Data(), attributes: [.posixPermissions: 0o600]))
 
         let first = try AuditStore(backend: .sqlite, path: path)
         XCTAssertEqual(try first.session(s.sessionID), events, "every complete line, the torn one skipped")
         XCTAssertFalse(FileManager.default.fileExists(atPath: segment), "the dead segment is removed once indexed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: unfinished), "an unfinished segment is removed")
         try first.close()
         let second = try AuditStore(backend: .sqlite, path: path)
         defer { try? second.close() }
