@@ -7,20 +7,25 @@ import XCTest
 /// gates; a denied FLUSHALL (alone and inside MULTI) is answered NOPERM, never reaches the server,
 /// and is audited with its error.
 final class RedisPolicyTunnelTests: XCTestCase {
-    func testDeniedCommandsGetNOPERMAndAreAudited() async throws {
+    /// A tunnel as the services' Redis `user` (ADMIN, APP) whose role "guardrails" denies `commands`.
+    func policyTunnel(denying commands: [String], as user: String) async throws
+        -> (ProxyHarness, ProxyServer, ProxyHarness.Tunnel) {
         let guardrails = Role(name: "guardrails", allow: RoleConditions(dbLabels: .everything, dbUsers: ["*"]),
-                              deny: RoleConditions(redisCommands: ["FLUSHALL", "@dangerous"]))
+                              deny: RoleConditions(redisCommands: commands))
         let h = try ProxyHarness(roles: [guardrails])
         let engine = RedisEngine(logins: RedisSignIn(), gates: RedisCommandPolicies(login: RedisSignIn(), group: h.group))
         let server = ProxyServer(group: h.group, services: h.services, registry: EngineRegistry([engine]))
-        let db = try h.redisDatabase(user: "ADMIN")
-        let route = Route(user: h.user, database: db, dbUser: try h.env.redis("ADMIN").user)
+        let route = Route(user: h.user, database: try h.redisDatabase(user: user), dbUser: try h.env.redis(user).user)
         let secret = "test-" + UUID().uuidString
         let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),
                                           authorizer: AccessCheckerAuthorizer(try AccessChecker(user: h.user, roles: [guardrails])),
                                           services: h.services)
         let listener = try await server.listenTCP(port: 0, context: context)
-        let tunnel = ProxyHarness.Tunnel(port: try XCTUnwrap(listener.port), password: secret, route: route)
+        return (h, server, ProxyHarness.Tunnel(port: try XCTUnwrap(listener.port), password: secret, route: route))
+    }
+
+    func testDeniedCommandsGetNOPERMAndAreAudited() async throws {
+        let (h, server, tunnel) = try await policyTunnel(denying: ["FLUSHALL", "@dangerous"], as: "ADMIN")
         let key = "postern:policy:\(UUID().uuidString)"
 
         let flush = try h.redisCLI(tunnel, [], stdin: Data("SET \(key) kept\nFLUSHALL\nconfig set maxmemory 1\nGET \(key)\n".utf8))
@@ -59,19 +64,7 @@ final class RedisPolicyTunnelTests: XCTestCase {
     /// once, a denied one changes nothing, and EXEC gets what Redis answers that EXEC (its refusal), not
     /// the EXECABORT of a spoiled transaction.
     func testAServerRefusedMULTIWithADeniedCommandGetsEXECsOwnError() async throws {
-        let guardrails = Role(name: "guardrails", allow: RoleConditions(dbLabels: .everything, dbUsers: ["*"]),
-                              deny: RoleConditions(redisCommands: ["FLUSHALL"]))
-        let h = try ProxyHarness(roles: [guardrails])
-        let engine = RedisEngine(logins: RedisSignIn(), gates: RedisCommandPolicies(login: RedisSignIn(), group: h.group))
-        let server = ProxyServer(group: h.group, services: h.services, registry: EngineRegistry([engine]))
-        let db = try h.redisDatabase(user: "APP")
-        let route = Route(user: h.user, database: db, dbUser: try h.env.redis("APP").user)
-        let secret = "test-" + UUID().uuidString
-        let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),
-                                          authorizer: AccessCheckerAuthorizer(try AccessChecker(user: h.user, roles: [guardrails])),
-                                          services: h.services)
-        let listener = try await server.listenTCP(port: 0, context: context)
-        let tunnel = ProxyHarness.Tunnel(port: try XCTUnwrap(listener.port), password: secret, route: route)
+        let (h, server, tunnel) = try await policyTunnel(denying: ["FLUSHALL"], as: "APP")
         let key = "app:policy:\(UUID().uuidString)"
 
         let tx = try h.redisCLI(tunnel, [], stdin: Data("MULTI\nSET \(key) ran\nFLUSHALL\nEXEC\nGET \(key)\nDEL \(key)\n".utf8))
