@@ -8,8 +8,9 @@ import PosternCore
 /// Durability comes from the store's journal (`AuditJournal`): an event is acknowledged once its
 /// line is written there, and is indexed here afterwards, in large batches. A `kill -9` of Postern
 /// cannot take back bytes already in the kernel's page cache, so an acknowledged event is in the
-/// journal and the next store to open indexes it. `synchronous: full` fdatasyncs each journal write
-/// (and this file's WAL) to survive an OS crash or power loss too, at the price of an fsync per commit.
+/// journal and the next store to open indexes it. With `synchronous: full` there is no journal: each
+/// group commit goes into this file's WAL and is fsynced before it is acknowledged, to survive an OS
+/// crash or power loss too, at the price of an fsync per commit.
 final class SQLiteAuditBackend: AuditBackend {
     let pool: DatabasePool
     let checkpointer: WALCheckpointer

@@ -55,6 +55,34 @@ final class AuditJournalTests: XCTestCase {
         XCTAssertEqual(try second.session(s.sessionID).count, events.count, "indexed once")
     }
 
+    /// `synchronous: full` commits straight to SQLite (no journal), and still indexes what a process
+    /// using the journal left behind when it died.
+    func testAFullSyncStoreHasNoJournalAndReplaysADeadOne() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        try AuditStore(backend: .sqlite, path: path).close()
+        var s = Fixture.session()
+        let dead = (0..<5).map { Fixture.query(&s, "select \($0)") }
+        var lines: [UInt8] = []
+        for e in dead { AuditJournalLine.append(AuditIndexRow(try EncodedAuditEvent(e)), to: &lines) }
+        let segment = AuditJournal.directory(of: path) + "/4244-dead.jsonl"
+        XCTAssertTrue(FileManager.default.createFile(atPath: segment, contents: Data(lines), attributes: [.posixPermissions: 0o600]))
+
+        let store = try AuditStore(backend: .sqlite, path: path, synchronous: .full)
+        XCTAssertFalse(store.prefersCallerCommits, "commits go through the writer thread")
+        XCTAssertEqual(try journalFiles(path), [], "the dead segment is indexed and removed; no segment of its own")
+        let more = Fixture.query(&s, "select 5")
+        let committed = expectation(description: "committed")
+        store.record(encoded: [try EncodedAuditEvent(more)]) { error in
+            XCTAssertNil(error)
+            committed.fulfill()
+        }
+        wait(for: [committed], timeout: 10)
+        XCTAssertEqual(try store.session(s.sessionID), dead + [more])
+        XCTAssertEqual(try journalFiles(path), [])
+        try store.close()
+    }
+
     /// Another process's events are searchable as soon as it journaled them, and its own index then
     /// skips what the reader indexed: each event is stored once.
     func testAnotherStoresJournaledEventsAreSearchableAtOnceAndStoredOnce() throws {
