@@ -32,7 +32,6 @@ final class AuditJournal: @unchecked Sendable {
     static let segmentBytes: Int64 = 64 << 20
 
     let directory: String
-    let fullSync: Bool
     // `lock` guards everything below; `append` holds it across the write and `onAppend`, so the
     // index receives batches in journal order.
     private let lock = NSLock()
@@ -40,13 +39,16 @@ final class AuditJournal: @unchecked Sendable {
     private var retired: [String: Segment] = [:]
     private var closed = false
     private var removed = false
+    /// A write failed part-way: the segment's offsets past its last good line may have been seen
+    /// (and indexed) by readers, so it is never written again; the next append starts a new one.
+    private var mustRotate = false
 
     /// The journal directory of the store at `storePath`.
     static func directory(of storePath: String) -> String { storePath + ".journal" }
 
-    init(storePath: String, synchronous: AuditConfig.Synchronous) throws(AuditStoreError) {
+    /// For `synchronous: normal` only: with `full`, SQLite's own WAL is the cheaper thing to fsync.
+    init(storePath: String) throws(AuditStoreError) {
         directory = Self.directory(of: storePath)
-        fullSync = synchronous == .full
         try AuditFiles.makeDirectories(directory, path: storePath)
         current = try Self.openSegment(in: directory)
     }
@@ -58,9 +60,9 @@ final class AuditJournal: @unchecked Sendable {
         return Set(retired.keys).union([current.name])
     }
 
-    /// Writes the events' lines in one write(2) (then fdatasync with `synchronous: full`) and, still
-    /// in journal order, hands them with their index rows and positions to `onAppend`. Throws if
-    /// nothing was made durable; then the segment is cut back so no partial batch remains.
+    /// Writes the events' lines in one write(2) and, still in journal order, hands them with their
+    /// index rows and positions to `onAppend`. Throws if the write failed; then no offset of that
+    /// segment is used again (see `mustRotate`).
     func append(_ events: [EncodedAuditEvent],
                 onAppend: ([AuditIndexRow], [Position]) -> Void) throws(AuditStoreError) {
         // Lines are built before taking the lock: only the write is serialized.
@@ -76,14 +78,18 @@ final class AuditJournal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw .closed }
-        if current.size >= Self.segmentBytes { try rotate() }
+        if current.size >= Self.segmentBytes || mustRotate {
+            try rotate()
+            mustRotate = false
+        }
         let start = current.size
         do {
             try Self.writeAll(bytes, to: current.fd, name: current.name)
-            if fullSync, fdatasync(current.fd) != 0 { throw AuditStoreError.io("fdatasync: \(AuditFiles.errnoText())") }
         } catch {
-            _ = ftruncate(current.fd, off_t(start))
-            throw error as? AuditStoreError ?? .io(String(describing: error))
+            // Not cut back: a reader may already have indexed a whole line of the partial batch.
+            // The fragment after it never parses; the segment is retired at its last good size.
+            mustRotate = true
+            throw error
         }
         current.size += Int64(bytes.count)
         let segment = current.name
@@ -132,10 +138,16 @@ final class AuditJournal: @unchecked Sendable {
     }
 
     /// Created and locked under a name no one looks at, then renamed: another process must never
-    /// find the segment unlocked and take it for a dead one.
+    /// find the segment unlocked and take it for a dead one. Names begin with the creation time
+    /// (zero-padded nanoseconds), so segments sort, and are indexed from their files, in the order
+    /// they were written.
     private static func openSegment(in directory: String) throws(AuditStoreError) -> Segment {
         var random = SystemRandomNumberGenerator()
-        let name = "\(getpid())-\(String(random.next() as UInt64, radix: 16))\(suffix)"
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanos = String(Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))
+        let stamp = String(repeating: "0", count: max(0, 20 - nanos.count)) + nanos
+        let name = "\(stamp)-\(getpid())-\(String(random.next() as UInt64, radix: 16))\(suffix)"
         let path = directory + "/" + name
         let fd = open(path + ".new", O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: AuditFiles.errnoText()) }
@@ -158,9 +170,14 @@ final class AuditJournal: @unchecked Sendable {
         }
     }
 
-    /// Segment files still under their creation name.
+    /// Segment files still under their creation name a minute after it (a younger one may be
+    /// between its creation and its lock).
     static func unfinished(in directory: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix + ".new") }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix + ".new") }
+        return names.filter { name in
+            var st = stat()
+            return stat(directory + "/" + name, &st) == 0 && time(nil) - st.st_mtim.tv_sec > 60
+        }
     }
 
     /// Segment files in `directory`, other than `own`.
@@ -185,6 +202,12 @@ struct JournalSegmentReader {
     }
 
     func close() { AuditFiles.closeDescriptor(fd) }
+
+    /// The file is gone from the directory (a segment is unlinked only once wholly indexed).
+    var unlinked: Bool {
+        var st = stat()
+        return fstat(fd, &st) != 0 || st.st_nlink == 0
+    }
 
     /// Complete lines from `offset`, each with the offset it ends at, reading `maxBytes` (more when
     /// one line is longer; a "line" past 1 GiB can only be garbage and is skipped whole).

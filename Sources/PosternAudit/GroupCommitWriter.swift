@@ -103,11 +103,17 @@ final class GroupCommitWriter: @unchecked Sendable {
         if idle || overflowed || queuedJournaled >= Self.gatherEvents { condition.signal() }
     }
 
-    /// Returns once everything queued before the call is committed (or failed).
-    func sync() {
+    /// Returns once everything queued before the call is committed: nil, or why it was not.
+    @discardableResult
+    func sync() -> (any Error)? {
         let done = DispatchSemaphore(value: 0)
-        enqueue(Pending(events: [], positions: nil, waiter: .callback { _ in done.signal() }))
+        let outcome = NIOLockedBox()
+        enqueue(Pending(events: [], positions: nil, waiter: .callback { error in
+            outcome.set(error)
+            done.signal()
+        }))
         done.wait()
+        return outcome.get()
     }
 
     private func enqueue(_ pending: Pending) {
@@ -258,6 +264,14 @@ final class GroupCommitWriter: @unchecked Sendable {
         subscribersLock.unlock()
         for c in all { c.yield(.committed(stored)) }
     }
+}
+
+/// An error handed from the writer thread to the thread waiting in `sync`.
+private final class NIOLockedBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: (any Error)?
+    func set(_ e: (any Error)?) { lock.lock(); error = e; lock.unlock() }
+    func get() -> (any Error)? { lock.lock(); defer { lock.unlock() }; return error }
 }
 
 /// What a subscription's inbox receives: events this process committed, or a prompt to look for

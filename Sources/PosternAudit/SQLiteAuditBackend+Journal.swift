@@ -26,7 +26,7 @@ extension SQLiteAuditBackend {
             defer { reader.close() }
             if deadOnly, !reader.dead { continue }
             while try indexChunk(of: reader, name: name) {}
-            if reader.dead {
+            if reader.dead, !reader.unlinked {
                 // Unlinked before its mark goes: a crash in between leaves a mark without a file
                 // (dropped below), never a file whose events would be indexed twice.
                 unlink(reader.path)
@@ -53,11 +53,15 @@ extension SQLiteAuditBackend {
     }
 
     /// One transaction's worth of the segment's lines; false when there was nothing more.
-    private func indexChunk(of reader: JournalSegmentReader, name: String) throws -> Bool {
+    func indexChunk(of reader: JournalSegmentReader, name: String) throws -> Bool {
         try pool.writeWithoutTransaction { db in
             var more = false
             var count = 0
             try db.inTransaction(.immediate) {
+                // Unlinked while we held it open: its owner (or the process that replayed it) indexed
+                // it all and may have dropped its mark, so reading from a missing mark would index
+                // it again. Checked under the write lock, which dropping the mark needs.
+                if reader.unlinked { return .commit }
                 let done = try Self.indexedTo(name, db)
                 var rows: [AuditIndexRow] = []
                 var positions: [AuditJournal.Position] = []

@@ -19,9 +19,14 @@ final class SQLiteAuditBackend: AuditBackend {
         INSERT INTO audit_events (time, event, code, user, db_service, sid, ei, uid, json)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
-    static let sessionSQL = "INSERT OR IGNORE INTO audit_sessions (sid, first_id) VALUES (?, ?)"
+    /// The lowest row stands: a session's journal segments may be indexed in another order than the
+    /// rows were written (a replayed segment, another process's tail).
+    static let sessionSQL = """
+        INSERT INTO audit_sessions (sid, first_id) VALUES (?, ?)
+          ON CONFLICT (sid) DO UPDATE SET first_id = MIN(first_id, excluded.first_id)
+        """
     /// A session's last row, noted with the event that ends it (once per session, not per commit).
-    static let sessionEndSQL = "UPDATE audit_sessions SET last_id = ? WHERE sid = ?"
+    static let sessionEndSQL = "UPDATE audit_sessions SET last_id = MAX(COALESCE(last_id, 0), ?) WHERE sid = ?"
 
     init(path: String, synchronous: AuditConfig.Synchronous) throws {
         try AuditFiles.prepare(path)

@@ -43,16 +43,68 @@ final class AuditJournalTests: XCTestCase {
         let segment = AuditJournal.directory(of: path) + "/4242-dead.jsonl"
         XCTAssertTrue(FileManager.default.createFile(atPath: segment, contents: bytes, attributes: [.posixPermissions: 0o600]))
         let unfinished = AuditJournal.directory(of: path) + "/4243-born.jsonl.new" // died before its rename
-        XCTAssertTrue(FileManager.default.createFile(atPath: unfinished, contents: Data(), attributes: [.posixPermissions: 0o600]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: unfinished, contents: Data(), attributes: [
+            .posixPermissions: 0o600, .modificationDate: Date(timeIntervalSinceNow: -120),
+        ]))
+        let young = AuditJournal.directory(of: path) + "/4245-born.jsonl.new" // may be about to take its lock
+        XCTAssertTrue(FileManager.default.createFile(atPath: young, contents: Data(), attributes: [.posixPermissions: 0o600]))
 
         let first = try AuditStore(backend: .sqlite, path: path)
         XCTAssertEqual(try first.session(s.sessionID), events, "every complete line, the torn one skipped")
         XCTAssertFalse(FileManager.default.fileExists(atPath: segment), "the dead segment is removed once indexed")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: unfinished), "an unfinished segment is removed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: unfinished), "an old unfinished segment is removed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: young), "a young one is left alone")
         try first.close()
         let second = try AuditStore(backend: .sqlite, path: path)
         defer { try? second.close() }
         XCTAssertEqual(try second.session(s.sessionID).count, events.count, "indexed once")
+        unlink(young)
+    }
+
+    /// A reader that opened a segment before another indexed it all, removed it and dropped its mark
+    /// reads nothing more from it: without the mark it would index it all again.
+    func testASegmentRemovedUnderAnOpenReaderIsNotIndexedAgain() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        let store = try AuditStore(backend: .sqlite, path: path)
+        defer { try? store.close() }
+        let sqlite = try XCTUnwrap(store.storage as? SQLiteAuditBackend)
+        var s = Fixture.session()
+        let events = (0..<10).map { Fixture.query(&s, "select \($0)") }
+        var lines: [UInt8] = []
+        for e in events { AuditJournalLine.append(AuditIndexRow(try EncodedAuditEvent(e)), to: &lines) }
+        let name = "00000000000000000001-4246-dead.jsonl"
+        let directory = AuditJournal.directory(of: path)
+        XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(lines),
+                                                     attributes: [.posixPermissions: 0o600]))
+        // One process replays the dead segment (it got the lock); another opened it just after.
+        let replayer = try XCTUnwrap(JournalSegmentReader(directory: directory, name: name))
+        let late = try XCTUnwrap(JournalSegmentReader(directory: directory, name: name))
+        defer { late.close() }
+        XCTAssertTrue(replayer.dead)
+        XCTAssertFalse(late.dead, "the lock is taken")
+        while try sqlite.indexChunk(of: replayer, name: name) {}
+        unlink(replayer.path)
+        try sqlite.forget([name])
+        replayer.close()
+
+        XCTAssertFalse(try sqlite.indexChunk(of: late, name: name), "nothing read from a removed segment")
+        XCTAssertEqual(try store.session(s.sessionID), events, "each event once")
+        XCTAssertEqual(try store.journalMarks(), [:])
+    }
+
+    /// Segment names begin with their creation time, so they sort (and are replayed) in the order
+    /// they were written.
+    func testSegmentNamesSortInCreationOrder() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        let first = try AuditJournal(storePath: path)
+        let second = try AuditJournal(storePath: path)
+        let names = [first, second].flatMap(\.ownSegments)
+        XCTAssertEqual(names, names.sorted())
+        XCTAssertEqual(AuditJournal.segments(in: first.directory, except: []), names)
+        _ = first.close(indexed: true)
+        _ = second.close(indexed: true)
     }
 
     /// `synchronous: full` commits straight to SQLite (no journal), and still indexes what a process
