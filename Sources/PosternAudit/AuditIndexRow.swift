@@ -13,7 +13,9 @@ struct AuditIndexRow: Sendable {
     /// The event after which its session writes nothing more (its end, or a refused start).
     var endsSession: Bool
     var json: String
+}
 
+extension AuditIndexRow {
     init(_ e: EncodedAuditEvent) {
         let ev = e.event
         time = ev.time.nanoseconds
@@ -26,20 +28,6 @@ struct AuditIndexRow: Sendable {
         uid = ev.id
         endsSession = SQLiteAuditBackend.endsSession(ev)
         json = e.json
-    }
-
-    init(time: Int64, event: String, code: String, user: String, dbService: String, sessionID: String, index: Int64,
-         uid: String, endsSession: Bool, json: String) {
-        self.time = time
-        self.event = event
-        self.code = code
-        self.user = user
-        self.dbService = dbService
-        self.sessionID = sessionID
-        self.index = index
-        self.uid = uid
-        self.endsSession = endsSession
-        self.json = json
     }
 }
 

@@ -36,14 +36,9 @@ public final class AuditStore: ImmediateAuditSink {
             // syncs cheaper than a journal that grows (each of its fdatasyncs also commits the file
             // size), so commits go straight to SQLite through the writer thread, as before the journal
             // (measured with pgbench -S -c 8 on 2 cores: 10.1k TPS that way, 7.4–8.6k journaled).
-            let journal: AuditJournal?
+            var journal: AuditJournal?
             do {
                 journal = synchronous == .full ? nil : try AuditJournal(storePath: path)
-            } catch {
-                try? sqlite.close()
-                throw error
-            }
-            do {
                 // What processes that died left unindexed (under either setting).
                 try sqlite.indexJournal(in: AuditJournal.directory(of: path), except: journal?.ownSegments ?? [], deadOnly: true)
             } catch {

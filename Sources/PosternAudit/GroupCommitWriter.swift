@@ -107,7 +107,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     @discardableResult
     func sync() -> (any Error)? {
         let done = DispatchSemaphore(value: 0)
-        let outcome = NIOLockedBox()
+        let outcome = SyncOutcome()
         enqueue(Pending(events: [], positions: nil, waiter: .callback { error in
             outcome.set(error)
             done.signal()
@@ -267,7 +267,7 @@ final class GroupCommitWriter: @unchecked Sendable {
 }
 
 /// An error handed from the writer thread to the thread waiting in `sync`.
-private final class NIOLockedBox: @unchecked Sendable {
+private final class SyncOutcome: @unchecked Sendable {
     private let lock = NSLock()
     private var error: (any Error)?
     func set(_ e: (any Error)?) { lock.lock(); error = e; lock.unlock() }

@@ -134,8 +134,8 @@ final class SQLiteAuditBackend: AuditBackend {
         let session = try db.cachedStatement(sql: Self.sessionSQL)
         let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
         var marks: [String: (done: Int64, to: Int64)] = [:]
-        // A session's first row in each batch is noted (ids only grow, so the oldest note
-        // stands): events may be committed out of `ei` order.
+        // A session's first row in each batch is noted (the upsert keeps the lowest): events may be
+        // committed out of `ei` order.
         var noted = Set<String>()
         for (i, row) in rows.enumerated() {
             if let at = positions?[i] {

@@ -18,47 +18,33 @@ struct SQLiteRowInsert {
         let s = statement.sqliteStatement
         sqlite3_reset(s)
         sqlite3_bind_int64(s, 1, row.time)
-        sqlite3_bind_int64(s, 7, row.index)
-        // SQLITE_STATIC: the bytes stay valid until the step inside the innermost closure returns,
-        // and the bindings are cleared before leaving.
-        let rc = Self.text(row.event) { event in
-            Self.text(row.code) { code in
-                Self.text(row.user) { user in
-                    Self.text(row.dbService) { service in
-                        Self.text(row.sessionID) { sid in
-                            Self.text(row.uid) { uid in
-                                Self.text(row.json) { json in
-                                    for (column, text) in [(2, event), (3, code), (4, user), (5, service), (6, sid), (8, uid), (9, json)] {
-                                        if let base = text.base, text.count > 0 {
-                                            sqlite3_bind_text(s, Int32(column), base, text.count, nil)
-                                        } else {
-                                            sqlite3_bind_text(s, Int32(column), "", 0, Self.transient) // not NULL
-                                        }
-                                    }
-                                    let rc = sqlite3_step(s)
-                                    sqlite3_reset(s)
-                                    sqlite3_clear_bindings(s)
-                                    return rc
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        for (column, text) in [(Int32(2), row.event), (3, row.code), (4, row.user), (5, row.dbService), (6, row.sessionID)] {
+            bind(text, column)
         }
+        sqlite3_bind_int64(s, 7, row.index)
+        bind(row.uid, 8)
+        bind(row.json, 9)
+        let rc = sqlite3_step(s)
+        sqlite3_reset(s)
         guard rc == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
         return db.lastInsertedRowID
     }
 
-    private static func text<R>(_ string: String, _ body: ((base: UnsafePointer<CChar>?, count: Int32)) -> R) -> R {
-        var copy = string
-        return copy.withUTF8 { utf8 in
-            utf8.withMemoryRebound(to: CChar.self) { body(($0.baseAddress, Int32($0.count))) }
+    /// Bound as a copy (SQLITE_TRANSIENT); an empty string stays "" (a nil pointer would bind NULL).
+    private func bind(_ text: String, _ column: Int32) {
+        var text = text
+        text.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { chars in
+                if let base = chars.baseAddress {
+                    sqlite3_bind_text(statement.sqliteStatement, column, base, Int32(chars.count), Self.transient)
+                } else {
+                    sqlite3_bind_text(statement.sqliteStatement, column, "", 0, Self.transient)
+                }
+            }
         }
     }
 
-    /// SQLITE_TRANSIENT: SQLite copies the bytes.
     private static var transient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
 }

@@ -16,7 +16,6 @@ extension RedisSession {
         case spoiledExec
     }
 
-
     /// `-text\r\n`.
     static func errorReply(_ text: String) -> ByteBuffer {
         var out = ByteBuffer()
