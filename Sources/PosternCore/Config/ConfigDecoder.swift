@@ -2,7 +2,7 @@ import Yams
 
 /// Strict decoding of `postern.yaml`: every unknown key is an error naming file, line and key.
 public enum ConfigDecoder {
-    static let topLevelKeys: Set<String> = ["cluster_name", "users", "roles", "roles_dir", "databases", "discovery", "audit"]
+    static let topLevelKeys: Set<String> = ["cluster_name", "users", "roles", "roles_dir", "databases", "discovery", "audit", "serve"]
 
     /// Decodes the main file; `roles_dir` is returned for the loader to read.
     public static func decode(_ text: String, file: String, baseDir: String)
@@ -21,6 +21,7 @@ public enum ConfigDecoder {
         if let discovery = fields["discovery"] { config.discovery = try DiscoveryDecoder.decode(discovery) }
         if let console = fields["console"] { config.console = try ConsoleSettings.decode(console) }
         if let audit = fields["audit"] { config.audit = try AuditConfigDecoder.decode(audit, baseDir: baseDir) }
+        if let serve = fields["serve"] { config.serve = try ServeConfig.decode(serve, baseDir: baseDir) }
         var rolesDir: String?
         if let dir = fields["roles_dir"] { rolesDir = resolve(try dir.string(), against: baseDir) }
         return (config, rolesDir)

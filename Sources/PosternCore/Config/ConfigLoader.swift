@@ -55,6 +55,7 @@ public struct ConfigLoader: Sendable {
         let baseDir = Self.directory(of: path)
         var (config, rolesDir) = try ConfigDecoder.decode(text, file: path, baseDir: baseDir)
         if let rolesDir { config.roles += try loadRolesDir(rolesDir) }
+        config.rolesDirectory = rolesDir
         try ConfigDecoder.checkUnique(config.roles.map(\.name), what: "role", file: path)
         for user in config.users { _ = try config.accessChecker(for: user) }
         return Loaded(config: config, ownerUID: info.ownerUID)

@@ -10,8 +10,12 @@ public struct PosternConfig: Sendable {
     public var console = ConsoleSettings()
     /// Where audit events are stored (`audit:`).
     public var audit = AuditConfig()
+    /// The bastion service's socket (`serve:`).
+    public var serve = ServeConfig()
     /// The file the config came from, for messages.
     public var path: String
+    /// `roles_dir`, resolved against the config's directory (watched for changes).
+    public var rolesDirectory: String?
 
     public init(clusterName: String = "postern", users: [PosternUser] = [], roles: [Role] = [],
                 databases: [Database] = [], path: String = "postern.yaml") {
@@ -34,6 +38,8 @@ public struct PosternConfig: Sendable {
                 out.append(role)
             } else if name == Role.presetAccess.name {
                 out.append(.presetAccess)
+            } else if name == Role.presetAuditor.name {
+                out.append(.presetAuditor)
             } else {
                 throw ConfigError(file: path, message: "user \(quoted(user.name)) has unknown role \(quoted(name))")
             }

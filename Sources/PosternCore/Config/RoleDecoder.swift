@@ -9,14 +9,14 @@ public enum RoleDecoder {
         "logins", "node_labels", "node_labels_expression", "app_labels", "app_labels_expression",
         "cluster_labels", "cluster_labels_expression", "kubernetes_labels", "kubernetes_labels_expression",
         "kubernetes_groups", "kubernetes_users", "kubernetes_resources", "windows_desktop_labels",
-        "windows_desktop_labels_expression", "windows_desktop_logins", "rules", "request", "review_requests",
+        "windows_desktop_labels_expression", "windows_desktop_logins", "request", "review_requests",
         "impersonate", "join_sessions", "host_groups", "host_sudoers", "desktop_groups", "aws_role_arns",
         "azure_identities", "gcp_service_accounts", "group_labels", "group_labels_expression",
         "github_permissions", "spiffe", "account_assignments", "workload_identity_labels",
         "workload_identity_labels_expression", "saml_idp_service_provider_labels",
         "saml_idp_service_provider_labels_expression", "git_server_labels", "mcp", "namespaces",
     ]
-    static let conditionKeys: Set<String> = ["db_labels", "db_names", "db_users", "db_roles", "redis_commands"]
+    static let conditionKeys: Set<String> = ["db_labels", "db_names", "db_users", "db_roles", "redis_commands", "rules"]
     /// Database fields Teleport defines that Postern does not enforce: ignoring one (in deny above all)
     /// would silently grant more than the role says, so they are refused.
     static let unsupportedDBKeys: Set<String> = ["db_labels_expression", "db_permissions", "db_service_labels"]
@@ -56,9 +56,10 @@ public enum RoleDecoder {
         }
         var role = Role(name: name, version: version, origin: "\(v.file):\(v.line ?? 1)")
         if let specValue = f["spec"] {
-            let spec = try specValue.mapping(known: ["allow", "deny"], ignored: ["options"])
+            let spec = try specValue.mapping(known: ["allow", "deny", "options"])
             if let allow = spec["allow"] { role.allow = try conditions(allow) }
             if let deny = spec["deny"] { role.deny = try conditions(deny, deny: true) }
+            if let options = spec["options"] { role.options = try RoleOptionsDecoder.decode(options) }
         }
         return role
     }
@@ -77,11 +78,28 @@ public enum RoleDecoder {
         c.dbNames = try checkedTemplates(f, "db_names")
         c.dbUsers = try checkedTemplates(f, "db_users")
         c.dbRoles = try checkedTemplates(f, "db_roles")
+        if let rules = f["rules"] { c.auditRead = try auditRule(rules) }
         if let commands = f["redis_commands"] {
             guard deny else { throw commands.error("\(commands.path): Redis commands can only be denied (spec.deny.redis_commands)") }
             c.redisCommands = try RedisOptionsDecoder.entries(commands)
         }
         return c
+    }
+
+    /// Whether `rules` grant (or deny) reading the audit: a rule whose resources hold `event`,
+    /// `session` or `*` and whose verbs hold `list`, `read` or `*`. Other rules concern the
+    /// Teleport API and are accepted as they are.
+    static func auditRule(_ v: YAMLValue) throws(ConfigError) -> Bool {
+        var matched = false
+        for rule in try v.list() {
+            let f = try rule.mapping(known: ["resources", "verbs"], ignored: ["where", "actions"])
+            let resources = Set(try f.strings("resources"))
+            let verbs = Set(try f.strings("verbs"))
+            if !resources.isDisjoint(with: ["event", "session", "*"]), !verbs.isDisjoint(with: ["list", "read", "*"]) {
+                matched = true
+            }
+        }
+        return matched
     }
 
     private static func checkedTemplates(_ f: YAMLFields, _ key: String) throws(ConfigError) -> [String] {

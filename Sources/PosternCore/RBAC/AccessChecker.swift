@@ -2,10 +2,17 @@
 public struct AccessChecker: Sendable {
     public let user: PosternUser
     let roles: [CompiledRole]
+    /// The session controls of the user's roles (`client_idle_timeout`, `max_session_ttl`).
+    public let limits: SessionLimits
+    /// A role's `rules` let this user read every user's audit events (the `auditor` preset does);
+    /// everyone else reads only their own.
+    public let readsAllAudit: Bool
 
     /// `roles` are the user's roles, in the user's order, already resolved from names.
     public init(user: PosternUser, roles: [Role]) throws(PatternError) {
         self.user = user
+        limits = SessionLimits(roles: roles)
+        readsAllAudit = roles.contains { $0.allow.auditRead } && !roles.contains { $0.deny.auditRead }
         var compiled: [CompiledRole] = []
         for role in roles { compiled.append(try CompiledRole(role, traits: user.traits)) }
         self.roles = compiled

@@ -20,4 +20,17 @@ public enum DurationText {
         }
         return .milliseconds(total)
     }
+
+    /// Writes a duration as Go does, to the millisecond: `1h30m`, `90s` → `1m30s`, `500ms`.
+    public static func format(_ d: Duration) -> String {
+        var millis = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        if millis <= 0 { return "0s" }
+        var out = ""
+        for (unit, size) in [("h", Int64(3_600_000)), ("m", 60_000), ("s", 1_000)] where millis >= size {
+            out += "\(millis / size)\(unit)"
+            millis %= size
+        }
+        if millis > 0 { out += "\(millis)ms" }
+        return out
+    }
 }
