@@ -14,10 +14,13 @@ public struct AuditEvent: Sendable, Hashable {
     /// `sid`: the session's UUID.
     public var sessionID: String
     public var database: AuditDatabase
+    /// The operator's OS login, uid and SSH address (bastion mode); empty otherwise.
+    public var origin: AuditOrigin
     public var details: AuditEventDetails
 
     public init(index: Int64, id: String = AuditEvent.newID(), time: AuditTime = .now(), clusterName: String,
-                user: String, sessionID: String, database: AuditDatabase, details: AuditEventDetails) {
+                user: String, sessionID: String, database: AuditDatabase, origin: AuditOrigin = .none,
+                details: AuditEventDetails) {
         self.index = index
         self.id = id
         self.time = time
@@ -25,6 +28,7 @@ public struct AuditEvent: Sendable, Hashable {
         self.user = user
         self.sessionID = sessionID
         self.database = database
+        self.origin = origin
         self.details = details
     }
 
@@ -44,7 +48,7 @@ extension AuditEvent: Codable {
     func write(into c: inout some AuditFieldWriter) throws {
         try writeOwnFields(into: &c)
         try Self.writeSessionFields(clusterName: clusterName, user: user, sessionID: sessionID, database: database,
-                                    into: &c)
+                                    origin: origin, into: &c)
     }
 
     /// The fields that differ from one event of a session to the next.
@@ -59,11 +63,12 @@ extension AuditEvent: Codable {
 
     /// The fields every event of a session shares (what `AuditEventTemplate` writes once).
     static func writeSessionFields(clusterName: String, user: String, sessionID: String, database: AuditDatabase,
-                                   into c: inout some AuditFieldWriter) throws {
+                                   origin: AuditOrigin, into c: inout some AuditFieldWriter) throws {
         try c.putNonEmpty(clusterName, .clusterName)
         try c.putNonEmpty(user, .user)
         try c.put(sessionID, .sessionID)
         try database.encode(into: &c)
+        try origin.encode(into: &c)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,7 +80,8 @@ extension AuditEvent: Codable {
         self.init(index: try c.decode(Int64.self, forKey: .index), id: try c.string(.id),
                   time: try c.decode(AuditTime.self, forKey: .time), clusterName: try c.string(.clusterName),
                   user: try c.string(.user), sessionID: try c.decode(String.self, forKey: .sessionID),
-                  database: try AuditDatabase(from: c), details: try AuditEventDetails(type, from: c))
+                  database: try AuditDatabase(from: c), origin: try AuditOrigin(from: c),
+                  details: try AuditEventDetails(type, from: c))
         let code = try c.decode(String.self, forKey: .code)
         guard code == self.code, self.type == type else {
             throw DecodingError.dataCorruptedError(forKey: .code, in: c,

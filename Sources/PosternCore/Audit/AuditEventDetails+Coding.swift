@@ -18,6 +18,7 @@ extension AuditEventDetails {
             try c.putNonEmpty(e.localAddr, .localAddr)
             try c.putNonEmpty(e.remoteAddr, .remoteAddr)
             try c.putNonEmpty(e.participants, .participants)
+            try c.putNonEmpty(e.reason, .reason)
         case .query(let q):
             try c.put(q.query, .dbQuery)
             try c.putNonEmpty(q.parameters, .dbQueryParameters)
@@ -61,7 +62,7 @@ extension AuditEventDetails {
                 sessionStart: try c.decodeIfPresent(AuditTime.self, forKey: .sessionStart),
                 sessionStop: try c.decodeIfPresent(AuditTime.self, forKey: .sessionStop),
                 localAddr: try c.string(.localAddr), remoteAddr: try c.string(.remoteAddr),
-                participants: try c.strings(.participants)))
+                participants: try c.strings(.participants), reason: try c.string(.reason)))
         case .query, .queryFailed:
             self = .query(Query(query: try c.decode(String.self, forKey: .dbQuery),
                                 parameters: try c.strings(.dbQueryParameters), status: try AuditStatus(from: c)))

@@ -65,14 +65,18 @@ public enum AuditEventDetails: Sendable, Hashable {
         public var localAddr: String
         public var remoteAddr: String
         public var participants: [String]
+        /// Why Postern ended the session (access revoked, `client_idle_timeout`, `max_session_ttl`);
+        /// empty when the client or the server ended it.
+        public var reason: String
 
         public init(sessionStart: AuditTime? = nil, sessionStop: AuditTime? = nil, localAddr: String = "",
-                    remoteAddr: String = "", participants: [String] = []) {
+                    remoteAddr: String = "", participants: [String] = [], reason: String = "") {
             self.sessionStart = sessionStart
             self.sessionStop = sessionStop
             self.localAddr = localAddr
             self.remoteAddr = remoteAddr
             self.participants = participants
+            self.reason = reason
         }
     }
 

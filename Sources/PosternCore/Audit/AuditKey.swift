@@ -5,7 +5,9 @@ public enum AuditKey: String, CodingKey, Sendable, CaseIterable {
     // Metadata
     case index = "ei", type = "event", id = "uid", code, time, clusterName = "cluster_name"
     // UserMetadata, SessionMetadata
-    case user, sessionID = "sid"
+    case user, sessionID = "sid", login
+    // Postern's: the operator's uid and SSH client address in bastion mode (AuditOrigin)
+    case osUID = "os_uid", clientAddr = "client_addr", clientAddrSource = "client_addr_source"
     // Status
     case success, error, message
     // DatabaseMetadata
@@ -19,6 +21,8 @@ public enum AuditKey: String, CodingKey, Sendable, CaseIterable {
     // DatabaseSessionStart, DatabaseSessionEnd
     case postgresPID = "postgres_pid", sessionStart = "session_start", sessionStop = "session_stop"
     case participants
+    /// Postern's: why a session was ended by Postern (access revoked, idle, TTL), on db.session.end.
+    case reason
     // DatabaseSessionQuery
     case dbQuery = "db_query", dbQueryParameters = "db_query_parameters"
     // PostgresParse, PostgresBind, PostgresExecute, PostgresClose, PostgresFunctionCall

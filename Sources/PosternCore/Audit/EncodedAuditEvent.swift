@@ -32,23 +32,26 @@ public struct AuditEventTemplate: Sendable {
     let user: String
     let sessionID: String
     let database: AuditDatabase
+    let origin: AuditOrigin
     let seeded: AuditJSONWriter
     let seededOrder: [Int]
 
-    public init(clusterName: String, user: String, sessionID: String, database: AuditDatabase) throws {
+    public init(clusterName: String, user: String, sessionID: String, database: AuditDatabase,
+                origin: AuditOrigin = .none) throws {
         self.clusterName = clusterName
         self.user = user
         self.sessionID = sessionID
         self.database = database
+        self.origin = origin
         var w = AuditJSONWriter()
         try AuditEvent.writeSessionFields(clusterName: clusterName, user: user, sessionID: sessionID,
-                                          database: database, into: &w)
+                                          database: database, origin: origin, into: &w)
         seeded = w
         seededOrder = w.sortedOrder()
     }
 
     func matches(_ event: AuditEvent) -> Bool {
         event.clusterName == clusterName && event.user == user && event.sessionID == sessionID
-            && event.database == database
+            && event.database == database && event.origin == origin
     }
 }

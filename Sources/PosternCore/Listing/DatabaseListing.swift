@@ -1,5 +1,5 @@
 /// One row of `db ls`: what the user may see of a database and which db users they may use.
-public struct DatabaseListing: Sendable, Equatable, Encodable {
+public struct DatabaseListing: Sendable, Equatable, Codable {
     public var name: String
     public var description: String
     public var `protocol`: String

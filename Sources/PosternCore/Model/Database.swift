@@ -21,13 +21,13 @@ public enum DatabaseType: String, Sendable, Codable, CaseIterable {
 }
 
 /// How Postern signs in upstream. Secrets are referenced, never inlined in config.
-public enum DatabaseAuth: Sendable, Equatable {
+public enum DatabaseAuth: Sendable, Equatable, Codable {
     case iam
     case password(SecretSource)
     case managed
 }
 
-public enum SecretSource: Sendable, Equatable {
+public enum SecretSource: Sendable, Equatable, Codable {
     case file(String)
     case environment(String)
 }
@@ -38,7 +38,7 @@ public enum TLSMode: String, Sendable, Codable {
     case insecure
 }
 
-public struct DatabaseTLS: Sendable, Equatable {
+public struct DatabaseTLS: Sendable, Equatable, Codable {
     public var mode: TLSMode = .verifyFull
     public var caCertFile: String?
     public var serverName: String?
@@ -59,7 +59,7 @@ public enum DatabaseOrigin: String, Sendable, Codable {
     case cloud
 }
 
-public struct Database: Sendable, Equatable {
+public struct Database: Sendable, Equatable, Codable {
     public var name: String
     public var description: String
     public var `protocol`: DatabaseProtocol

@@ -1,41 +1,41 @@
 /// The `aws:` block of a database, in the shape of Teleport's `db_service.databases[].aws`.
-public struct DatabaseAWS: Sendable, Equatable {
-    public struct RDS: Sendable, Equatable {
+public struct DatabaseAWS: Sendable, Equatable, Codable {
+    public struct RDS: Sendable, Equatable, Codable {
         public var instanceID = ""
         public var clusterID = ""
         public var resourceID = ""
         public var iamAuth = false
         public init() {}
     }
-    public struct RDSProxy: Sendable, Equatable {
+    public struct RDSProxy: Sendable, Equatable, Codable {
         public var name = ""
         public var customEndpointName = ""
         public var resourceID = ""
         public init() {}
     }
-    public struct ElastiCache: Sendable, Equatable {
+    public struct ElastiCache: Sendable, Equatable, Codable {
         public var replicationGroupID = ""
         public init() {}
     }
-    public struct ElastiCacheServerless: Sendable, Equatable {
+    public struct ElastiCacheServerless: Sendable, Equatable, Codable {
         public var cacheName = ""
         public init() {}
     }
-    public struct MemoryDB: Sendable, Equatable {
+    public struct MemoryDB: Sendable, Equatable, Codable {
         public var clusterName = ""
         public init() {}
     }
-    public struct Redshift: Sendable, Equatable {
+    public struct Redshift: Sendable, Equatable, Codable {
         public var clusterID = ""
         public init() {}
     }
     /// Teleport's `aws.secret_store`: where managed users' passwords are kept in Secrets Manager.
-    public struct SecretStore: Sendable, Equatable {
+    public struct SecretStore: Sendable, Equatable, Codable {
         public var keyPrefix = "teleport/"
         public var kmsKeyID = ""
         public init() {}
     }
-    public struct RedshiftServerless: Sendable, Equatable {
+    public struct RedshiftServerless: Sendable, Equatable, Codable {
         public var workgroupName = ""
         public var endpointName = ""
         public init() {}

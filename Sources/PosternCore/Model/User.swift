@@ -1,5 +1,5 @@
 /// A Postern user as configured under `users:`; the login of the invoking process picks one.
-public struct PosternUser: Sendable, Equatable {
+public struct PosternUser: Sendable, Equatable, Codable {
     public var name: String
     public var roles: [String]
     public var traits: Traits

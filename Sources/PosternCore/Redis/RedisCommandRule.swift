@@ -1,8 +1,8 @@
 /// One entry of a Redis command deny list, as the operator wrote it: a command (`FLUSHALL`), a
 /// subcommand (`CONFIG|SET`, Redis's own spelling) or an ACL category (`@dangerous`, `@all`),
 /// with where it was configured, so a refusal can say which rule applied.
-public struct RedisCommandRule: Sendable, Equatable, Hashable {
-    public enum Target: Sendable, Equatable, Hashable {
+public struct RedisCommandRule: Sendable, Equatable, Hashable, Codable {
+    public enum Target: Sendable, Equatable, Hashable, Codable {
         /// Lower-cased, as Redis names commands; `container|sub` for a subcommand.
         case command(String)
         /// Without the `@`, lower-cased.

@@ -1,5 +1,5 @@
 /// A Redis database's Postern-specific settings (`redis:` in a database entry).
-public struct RedisDatabaseOptions: Sendable, Equatable {
+public struct RedisDatabaseOptions: Sendable, Equatable, Codable {
     /// Commands and categories refused on this database, for everyone.
     public var deniedCommands: [RedisCommandRule]
     /// The users whose passwords Postern rotates; nil when another party keeps the secrets.
@@ -13,7 +13,7 @@ public struct RedisDatabaseOptions: Sendable, Equatable {
 
 /// Managed users: Postern sets a new random password on the server (`ACL SETUSER`, through an
 /// admin login) every `rotationInterval`, stores it in Secrets Manager, and signs in with it.
-public struct RedisManagedUsers: Sendable, Equatable {
+public struct RedisManagedUsers: Sendable, Equatable, Codable {
     /// Teleport rotates managed users' passwords every 15 minutes.
     public static let defaultRotationInterval: Duration = .seconds(15 * 60)
 
