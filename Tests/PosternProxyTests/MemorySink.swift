@@ -34,7 +34,7 @@ final class MemorySink: SessionEventSink, @unchecked Sendable {
     func finishedSessions() -> [String] {
         all.compactMap { info, event in
             switch event.kind {
-            case .end: return info.id
+            case .end, .ended: return info.id
             case .start(let error?) where !error.isEmpty: return info.id
             default: return nil
             }

@@ -30,7 +30,8 @@ public struct AuditSessionSink: SessionEventSink {
         let time = AuditTime(nanoseconds: event.timeNanos)
         return AuditEvent(index: Int64(event.index), id: eventID(session: session.id, index: event.index), time: time,
                           clusterName: session.clusterName, user: session.route.user.name, sessionID: session.id,
-                          database: session.auditDatabase, details: details(event.kind, session: session, time: time))
+                          database: session.auditDatabase, origin: session.route.origin,
+                          details: details(event.kind, session: session, time: time))
     }
 
     static func details(_ kind: SessionEvent.Kind, session: SessionInfo, time: AuditTime) -> AuditEventDetails {
@@ -40,6 +41,8 @@ public struct AuditSessionSink: SessionEventSink {
             return .sessionStart(.init(status: status, userAgent: session.clientApplication ?? ""))
         case .end:
             return .sessionEnd(.init(sessionStop: time))
+        case .ended(let reason):
+            return .sessionEnd(.init(sessionStop: time, reason: reason))
         case .query(let text):
             return .query(.init(query: AuditRedaction.sql(text)))
         case .parse(let statement, let query):

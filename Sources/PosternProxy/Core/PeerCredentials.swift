@@ -5,15 +5,15 @@ import Glibc
 #endif
 
 /// The uid of the process at the other end of a Unix socket (SO_PEERCRED).
-enum PeerCredentials {
+public enum PeerCredentials {
     /// Linux's `struct ucred` (pid_t, uid_t, gid_t), which Glibc's module does not export.
-    struct UCred: Sendable {
-        var pid: Int32 = 0
-        var uid: UInt32 = 0
-        var gid: UInt32 = 0
+    public struct UCred: Sendable {
+        public var pid: Int32 = 0
+        public var uid: UInt32 = 0
+        public var gid: UInt32 = 0
     }
 
-    static func uid(of channel: Channel) -> EventLoopFuture<UInt32?> {
+    public static func uid(of channel: Channel) -> EventLoopFuture<UInt32?> {
         #if os(Linux)
         guard let provider = channel as? SocketOptionProvider else {
             return channel.eventLoop.makeSucceededFuture(nil)

@@ -45,6 +45,7 @@ public final class ProxyServer: Sendable {
             engine.accept(channel, context: context)
             return channel.eventLoop.makeSucceededVoidFuture()
         }
+        .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         .bind(to: address).get()
         let listener = ProxyListener(channel: channel, port: channel.localAddress?.port, socketPath: nil)
         listeners.withLockedValue { $0.append(listener) }
@@ -78,6 +79,12 @@ public final class ProxyServer: Sendable {
         return listener
     }
 
+    /// Hands an already accepted connection (the bastion service's, after its request line) to the
+    /// engine of the context's protocol; call on the channel's event loop.
+    public func adopt(_ channel: Channel, context: ProxySessionContext) throws {
+        try engine(for: context).accept(channel, context: context)
+    }
+
     /// Stops accepting, ends every session cleanly (Terminate upstream, db.session.end), and returns.
     public func shutdown() async {
         let open = listeners.withLockedValue { list in
@@ -99,7 +106,6 @@ public final class ProxyServer: Sendable {
         ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer(initialize)
     }
@@ -113,7 +119,7 @@ public final class ProxyServer: Sendable {
     }
 
     /// Creates the socket directory 0700, or checks an existing one is ours and private.
-    static func preparePrivateDirectory(_ directory: String) throws {
+    public static func preparePrivateDirectory(_ directory: String) throws {
         var st = stat()
         if stat(directory, &st) != 0 {
             guard mkdir(directory, 0o700) == 0 else {

@@ -40,6 +40,12 @@ public final class ProxyServices: Sendable {
 
     /// Sessions open now.
     public var openSessions: Int { sessions.count }
+
+    /// Checks every open session against its authorizer again (after a config reload) and ends,
+    /// with the reason audited, those whose access is gone; returns how many were ended.
+    public func endRevokedSessions(on eventLoop: EventLoop) async throws -> Int {
+        try await sessions.stopRevoked(on: eventLoop).get()
+    }
 }
 
 /// What one accepted connection may do: its route, how its client proves itself, and who checks RBAC.

@@ -19,18 +19,28 @@ protocol RelaySession: AnyObject, SendableMetatype {
     /// The client half-closed: it sends no more, but may still wait for replies.
     func clientInputClosed()
     func upstreamClosed()
-    /// A proxy shutdown: the client is told in its protocol, the end is audited.
-    func stop() -> EventLoopFuture<Void>
+    /// Postern ends the session: the client is told in its protocol, the end (and why) is audited.
+    func stop(_ reason: SessionStopReason) -> EventLoopFuture<Void>
+    /// The session's audit trail, whose statements also drive the idle clock.
+    var auditor: SessionAuditor { get }
 }
 
 extension RelaySession {
-    /// Joins the proxy's list of open sessions, so a shutdown stops this one too.
+    /// Joins the proxy's list of open sessions, so a shutdown or a revocation stops this one too,
+    /// and arms the role's `max_session_ttl` and `client_idle_timeout`.
     func registerForShutdown() {
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let loop = eventLoop
-        context.services.sessions.add(ObjectIdentifier(self)) {
-            loop.flatSubmit { bound.value.stop() }
+        let stop: SessionTracker.Stop = { reason in loop.flatSubmit { bound.value.stop(reason) } }
+        let limits = context.authorizer.limits(for: context.route)
+        var cancelTimers: (@Sendable () -> Void)?
+        if limits != .none {
+            let auditor = auditor
+            cancelTimers = SessionWatch(limits: limits, eventLoop: eventLoop,
+                                        lastActivity: { auditor.lastClientActivity },
+                                        stop: { reason in _ = stop(reason) }).arm()
         }
+        context.services.sessions.add(ObjectIdentifier(self), context: context, stop: stop, cancelTimers: cancelTimers)
     }
 
     /// Leaves the list and closes both channels once pending writes are out.
@@ -82,7 +92,11 @@ final class RelayHandler<Session: RelaySession>: ChannelDuplexHandler, Removable
 
     func handlerAdded(context: ChannelHandlerContext) {
         switch side {
-        case .client: session.client = context
+        case .client:
+            session.client = context
+            // A connection handed over after it went active (the bastion service reads a request
+            // line first) gets no channelActive: start the session now.
+            if context.channel.isActive { session.clientActive() }
         case .upstream: session.upstream = context
         }
     }

@@ -9,9 +9,13 @@ public struct Route: Sendable, Equatable {
     public var dbUser: String
     /// The database name inside the server; PostgreSQL's default (the db user) when not given.
     public var dbName: String
+    /// The operator behind the session in bastion mode (OS login, uid, SSH address), for the audit.
+    public var origin: AuditOrigin
 
-    public init(user: PosternUser, database: Database, dbUser: String, dbName: String? = nil) {
+    public init(user: PosternUser, database: Database, dbUser: String, dbName: String? = nil,
+                origin: AuditOrigin = .none) {
         self.user = user
+        self.origin = origin
         self.database = database
         self.dbUser = dbUser
         let name = dbName ?? ""
@@ -23,6 +27,12 @@ public struct Route: Sendable, Equatable {
 /// each upstream connect, so a role change takes effect on the next connection.
 public protocol RouteAuthorizer: Sendable {
     func check(_ route: Route) -> AccessDecision
+    /// The session controls (idle timeout, TTL) of the route's user, read when a session opens.
+    func limits(for route: Route) -> SessionLimits
+}
+
+extension RouteAuthorizer {
+    public func limits(for route: Route) -> SessionLimits { .none }
 }
 
 /// The RBAC of one user, as configured.
@@ -34,4 +44,6 @@ public struct AccessCheckerAuthorizer: RouteAuthorizer {
     public func check(_ route: Route) -> AccessDecision {
         checker.check(route.database, dbUser: route.dbUser, dbName: route.dbName)
     }
+
+    public func limits(for route: Route) -> SessionLimits { checker.limits }
 }

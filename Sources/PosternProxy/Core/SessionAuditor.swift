@@ -37,9 +37,13 @@ final class SessionAuditor {
         set { info.clientApplication = newValue }
     }
 
+    /// When the client last sent a statement or command (wall nanoseconds): the idle clock.
+    private(set) var lastClientActivity = ProxyClock.wallNanos()
+
     /// Adds an event to the next commit and returns its index.
     @discardableResult
     func append(_ kind: SessionEvent.Kind, at time: Int64 = ProxyClock.wallNanos()) -> Int {
+        if kind.isClientStatement { lastClientActivity = time }
         let index = nextIndex
         nextIndex += 1
         pending.append(SessionEvent(index: index, timeNanos: time, kind: kind))
@@ -100,7 +104,8 @@ final class SessionAuditor {
 
     /// The session's shared JSON fields, written once (nil only if they cannot be encoded).
     private lazy var template: AuditEventTemplate? = try? AuditEventTemplate(
-        clusterName: info.clusterName, user: info.route.user.name, sessionID: info.id, database: info.auditDatabase)
+        clusterName: info.clusterName, user: info.route.user.name, sessionID: info.id, database: info.auditDatabase,
+        origin: info.route.origin)
 
     /// Everything pending, encoded here (for the tick committer: events appended since `commit` ride along).
     func drainPending(into events: inout [EncodedAuditEvent]) throws {

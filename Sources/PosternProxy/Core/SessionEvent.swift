@@ -45,6 +45,8 @@ public struct SessionEvent: Sendable, Equatable {
         case start(error: String?)
         /// db.session.end (TDB01I).
         case end
+        /// db.session.end (TDB01I) of a session Postern ended, with the reason.
+        case ended(reason: String)
         /// db.session.query (TDB02I): a simple-protocol Query.
         case query(String)
         /// db.session.postgres.statements.parse (TPG00I).
@@ -61,6 +63,16 @@ public struct SessionEvent: Sendable, Equatable {
         case malformed(reason: String, prefix: [UInt8])
         /// db.session.result (TDB10I): the outcome of the statement event at `statementIndex`.
         case result(StatementResult)
+    }
+}
+
+extension SessionEvent.Kind {
+    /// Something the client sent, as opposed to what the proxy records about the session.
+    var isClientStatement: Bool {
+        switch self {
+        case .query, .parse, .bind, .execute, .close, .function: return true
+        case .start, .end, .ended, .malformed, .result: return false
+        }
     }
 }
 

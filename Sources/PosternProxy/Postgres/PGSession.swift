@@ -142,14 +142,14 @@ final class PGSession {
 
     /// Ends a session that was relaying (or connecting): results still open are recorded as
     /// abandoned, db.session.end is committed, Terminate goes upstream, both sides close.
-    func end(reason: String, sendTerminate: Bool) {
+    func end(reason: String, sendTerminate: Bool, event: SessionEvent.Kind = .end) {
         guard phase != .closed else { return }
         let wasOpen = phase == .relay
         phase = .closed
         if wasOpen {
             ledger.abandon(now: ProxyClock.monotonicNanos(), reason: "session ended: \(reason)", into: &results)
             flushResults()
-            auditor.append(.end)
+            auditor.append(event)
         }
         if sendTerminate { terminateUpstream() }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
@@ -172,12 +172,13 @@ final class PGSession {
         closeBothSides()
     }
 
-    /// A proxy shutdown: the client is told, the upstream gets Terminate, the end is audited.
-    func stop() -> EventLoopFuture<Void> {
+    /// Postern ends the session: the client is told, the upstream gets Terminate, the end is audited.
+    func stop(_ reason: SessionStopReason) -> EventLoopFuture<Void> {
         guard let client else { return eventLoop.makeSucceededVoidFuture() }
         if phase == .relay || phase == .connecting {
-            sendFatal(code: PGWire.SQLState.adminShutdown, message: "terminating connection: the Postern proxy is shutting down")
-            end(reason: "the proxy shut down", sendTerminate: true)
+            let code = if case .idle = reason { PGWire.SQLState.idleSessionTimeout } else { PGWire.SQLState.adminShutdown }
+            sendFatal(code: code, message: "terminating connection: \(reason.message)")
+            end(reason: reason.auditReason ?? "the proxy shut down", sendTerminate: true, event: reason.endEvent)
         } else if phase != .closed {
             phase = .closed
             finish()

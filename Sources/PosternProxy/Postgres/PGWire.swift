@@ -28,6 +28,8 @@ enum PGWire {
         static let connectionFailure = "08006"
         static let cannotConnect = "08001"
         static let adminShutdown = "57P01"
+        /// PostgreSQL 14+'s idle_session_timeout.
+        static let idleSessionTimeout = "57P05"
         static let systemError = "58000"
         static let featureNotSupported = "0A000"
     }
@@ -66,7 +68,7 @@ extension ByteBuffer {
     }
 
     /// An ErrorResponse; FATAL for errors that end the connection.
-    mutating func writePGError(code: String, message: String, fatal: Bool = true, detail: String? = nil) {
+    public mutating func writePGError(code: String, message: String, fatal: Bool = true, detail: String? = nil) {
         writePGMessage(UInt8(ascii: "E")) {
             let severity = fatal ? "FATAL" : "ERROR"
             $0.writeInteger(UInt8(ascii: "S")); $0.writeCString(severity)

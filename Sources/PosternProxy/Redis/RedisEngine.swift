@@ -40,7 +40,7 @@ public struct RedisEngine: ProxyEngine {
 
 extension ByteBuffer {
     /// `-text\r\n`, with CR/LF in the text turned into spaces (an error is one line).
-    mutating func writeRedisError(_ text: String) {
+    public mutating func writeRedisError(_ text: String) {
         writeInteger(UInt8(ascii: "-"))
         for b in text.utf8 { writeInteger(b == 13 || b == 10 ? 32 : b) }
         writeStaticString("\r\n")

@@ -179,14 +179,14 @@ final class RedisSession {
 
     /// Ends a session: commands still waiting are recorded as abandoned, db.session.end is
     /// committed, both sides close.
-    func end(reason: String) {
+    func end(reason: String, event: SessionEvent.Kind = .end) {
         guard phase != .closed else { return }
         let wasOpen = phase == .relay
         phase = .closed
         if wasOpen {
             ledger.abandon(now: ProxyClock.monotonicNanos(), reason: "session ended: \(reason)", into: &results)
             flushResults()
-            auditor.append(.end)
+            auditor.append(event)
         }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         auditor.commit().whenComplete { _ in bound.value.finish() }
@@ -198,12 +198,13 @@ final class RedisSession {
         closeBothSides()
     }
 
-    /// A proxy shutdown: the client is told, the end is audited.
-    func stop() -> EventLoopFuture<Void> {
+    /// Postern ends the session: the client is told, the end (and why) is audited.
+    func stop(_ reason: SessionStopReason) -> EventLoopFuture<Void> {
         guard let client else { return eventLoop.makeSucceededVoidFuture() }
         if phase == .relay || phase == .connecting {
-            sendError("ERR the Postern proxy is shutting down")
-            end(reason: "the proxy shut down")
+            let kind = if case .revoked = reason { "NOPERM" } else { "ERR" }
+            sendError("\(kind) \(reason.message)")
+            end(reason: reason.auditReason ?? "the proxy shut down", event: reason.endEvent)
         } else if phase != .closed {
             phase = .closed
             finish()

@@ -76,7 +76,7 @@ enum RedisUpstreamConnector {
         let hello = RESPEncoder.command(["AUTH", user, login.password]) + RESPEncoder.command(["INFO", "cluster"])
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -24,7 +24,7 @@ public final class RedisAdminClient: Sendable {
                                timeout: Duration = defaultTimeout) async throws -> RedisAdminClient {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(timeout))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let tls = try NIOSSLClientHandler(context: target.context, serverHostname: target.serverHostname)
