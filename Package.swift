@@ -62,6 +62,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "PosternService",
+            dependencies: [
+                "PosternCore", "PosternAWS", "PosternProxy", "PosternAudit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PosternTUI", dependencies: ["PosternCore", "CNCurses", "CLibPQ"]),
@@ -69,8 +79,9 @@ let package = Package(
         .executableTarget(
             name: "postern",
             dependencies: [
-                "PosternCore", "PosternAWS", "PosternProxy", "PosternTUI", "PosternAudit",
+                "PosternCore", "PosternAWS", "PosternProxy", "PosternTUI", "PosternAudit", "PosternService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "PosternCoreTests", dependencies: ["PosternCore"]),
@@ -92,6 +103,8 @@ let package = Package(
         // One loader of scripts/services' env file for every integration test target.
         .target(name: "PosternTestSupport", path: "Tests/PosternTestSupport"),
         .testTarget(name: "PosternServiceTests", dependencies: ["PosternTestSupport"]),
+        // Bastion mode with real Unix users (root only: useradd, runuser) and the built binary.
+        .testTarget(name: "PosternBastionTests", dependencies: ["postern", "PosternTestSupport"]),
         .testTarget(name: "PosternTUITests", dependencies: ["PosternTUI", "PosternCore", "postern", "PosternTestSupport"], exclude: ["Snapshots"]),
         .testTarget(
             name: "PosternProxyTests",

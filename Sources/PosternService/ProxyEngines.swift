@@ -6,12 +6,12 @@ import PosternProxy
 /// The engines a proxy serving `database` runs, for `proxy db` and the console alike: Redis signs
 /// in by IAM token, managed user (Secrets Manager) or password, as configured, and its commands
 /// pass the role's and config's deny lists, checked against Redis's own ACL categories.
-struct ProxyEngines {
-    let registry: EngineRegistry
+public struct ProxyEngines: Sendable {
+    public let registry: EngineRegistry
     /// Rotates the database's managed users when the caller runs it (`proxy db` does).
-    let rotator: ManagedUserRotator?
+    public let rotator: ManagedUserRotator?
 
-    init(for database: Database, chain: AWSSessionChain, transport: any AWSTransport, group: any EventLoopGroup,
+    public init(for database: Database, chain: AWSSessionChain, transport: any AWSTransport, group: any EventLoopGroup,
          environment: [String: String], redisValues: AuditConfig.RedisValues,
          onRotation: @escaping @Sendable (ManagedUserRotator.Event) -> Void = { _ in }) async throws {
         var logins = RedisSignIn(environment: environment)

@@ -1,0 +1,69 @@
+import NIOCore
+import NIOPosix
+import PosternAWS
+import PosternAudit
+import PosternCore
+import PosternProxy
+
+/// The proxy put together (engines, upstream sign-in, audit, event loops), once, for the console,
+/// `proxy db` and the bastion service alike: each asks it for a server for a database and listens
+/// or hands connections to it.
+public final class ProxyAssembly: Sendable {
+    public let clusterName: String
+    public let group: MultiThreadedEventLoopGroup
+    public let sink: AuditSessionSink
+    public let signIn: DatabaseSignIn
+    let transport: AWSHTTPTransport
+    let chain: AWSSessionChain
+    let environment: [String: String]
+    let redisValues: AuditConfig.RedisValues
+
+    /// `threads`: event loops (one per core for tunnels and the service; one for the console).
+    public init(config: PosternConfig, store: AuditStore, environment: [String: String], threads: Int,
+                fallbackRegion: String? = nil) {
+        clusterName = config.clusterName
+        redisValues = config.audit.redisValues
+        self.environment = environment
+        sink = AuditSessionSink(store)
+        transport = AWSHTTPTransport()
+        let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: fallbackRegion)
+        chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
+        signIn = DatabaseSignIn(aws: SessionChainAWSCredentials(chain),
+                                redshift: RedshiftSessionLogins(RedshiftAuth.Session(chain: chain, environment: environment,
+                                                                                     transport: transport)),
+                                environment: environment)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+    }
+
+    /// What every session of one server shares; `credentials` wraps the sign-in (the console
+    /// reports its steps).
+    public func services(credentials: ((any UpstreamCredentialSource) -> any UpstreamCredentialSource)? = nil)
+        -> ProxyServices
+    {
+        ProxyServices(clusterName: clusterName, sink: sink, credentials: credentials?(signIn) ?? signIn)
+    }
+
+    /// The engines for `database` (Redis sign-in and deny lists are per database).
+    public func engines(for database: Database,
+                        onRotation: @escaping @Sendable (ManagedUserRotator.Event) -> Void = { _ in }) async throws
+        -> ProxyEngines
+    {
+        try await ProxyEngines(for: database, chain: chain, transport: transport, group: group,
+                               environment: environment, redisValues: redisValues, onRotation: onRotation)
+    }
+
+    /// A server for `database`, with its engines (whose rotator, if any, the caller runs).
+    public func server(for database: Database, services: ProxyServices,
+                       onRotation: @escaping @Sendable (ManagedUserRotator.Event) -> Void = { _ in }) async throws
+        -> (ProxyServer, ProxyEngines)
+    {
+        let engines = try await engines(for: database, onRotation: onRotation)
+        return (ProxyServer(group: group, services: services, registry: engines.registry), engines)
+    }
+
+    /// Stops the event loops and the AWS client (after the servers are shut down).
+    public func shutdown() async {
+        try? await group.shutdownGracefully()
+        try? await transport.shutdown()
+    }
+}
