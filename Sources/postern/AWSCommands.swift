@@ -39,6 +39,12 @@ struct AWSOptions: ParsableArguments {
     func resolvedRegion(_ chain: AWSCredentialChain) -> String {
         chain.region ?? "us-east-1"
     }
+
+    /// `aws token` and `aws whoami` are not for operators of a bastion: the service holds the
+    /// credentials, and a token minted outside it would skip RBAC and the audit.
+    func validate() throws {
+        try BastionMode.refuseAWS("postern aws (token, whoami)")
+    }
 }
 
 struct AWSWhoami: AsyncParsableCommand {

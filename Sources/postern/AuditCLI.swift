@@ -1,6 +1,7 @@
 import Foundation
 import PosternAudit
 import PosternCore
+import PosternService
 
 #if canImport(Glibc)
 import Glibc

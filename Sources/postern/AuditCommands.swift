@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PosternAudit
 import PosternCore
+import PosternService
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,6 +37,12 @@ struct AuditFilterOptions: ParsableArguments {
         }
         return AuditSearch(since: since, until: until, types: set, user: user, database: database, limit: limit)
     }
+
+    /// The same search as the bastion service takes it.
+    static func query(_ s: AuditSearch) -> AuditQuery {
+        AuditQuery(since: s.since?.nanoseconds, until: s.until?.nanoseconds, types: s.types.map(\.rawValue).sorted(),
+                   user: s.user, db: s.database, sid: s.sessionID, limit: s.limit)
+    }
 }
 
 struct AuditSearchCommand: AsyncParsableCommand {
@@ -65,9 +72,15 @@ struct AuditSearchCommand: AsyncParsableCommand {
             var query = try filter.search(since: try since.map { try AuditCLI.time($0, now: now) },
                                           until: try until.map { try AuditCLI.time($0, now: now) }, limit: limit)
             query.sessionID = sid
-            let store = try AuditCLI.openExisting(options)
-            defer { try? store.close() }
-            let events = try AuditCLI.run { try store.search(query) }
+            let events: [AuditEvent]
+            if let client = try BastionMode.client(options) {
+                let request = BastionRequest(op: .search, audit: AuditFilterOptions.query(query))
+                events = try BastionMode.ask(client, request).events ?? []
+            } else {
+                let store = try AuditCLI.openExisting(options)
+                defer { try? store.close() }
+                events = try AuditCLI.run { try store.search(query) }
+            }
             switch filter.format {
             case .text: for e in events { AuditCLI.writeLine(AuditCLI.line(e)) }
             case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(events))
@@ -91,6 +104,9 @@ struct AuditTail: AsyncParsableCommand {
     func run() async throws {
         do {
             let query = try filter.search()
+            if let client = try BastionMode.client(options) {
+                return try tail(client, query)
+            }
             let store = try AuditCLI.open(options)
             let subscription = try AuditCLI.run { try store.subscribe() }
             for try await e in subscription where query.matches(e) {
@@ -102,6 +118,31 @@ struct AuditTail: AsyncParsableCommand {
         } catch let e as CLIError {
             throw Self.fail(e)
         }
+    }
+}
+
+extension AuditTail {
+    /// The service streams the events this operator may read.
+    private func tail(_ client: BastionClient, _ query: AuditSearch) throws {
+        var failure: CLIError?
+        do {
+            try client.stream(BastionRequest(op: .tail, audit: AuditFilterOptions.query(query))) { line in
+                do {
+                    let e = try AuditEvent.decode(json: line)
+                    switch filter.format {
+                    case .text: AuditCLI.writeLine(AuditCLI.line(e))
+                    case .json: AuditCLI.writeLine(AuditJSON.terminalSafe(try e.jsonString()))
+                    }
+                    return true
+                } catch {
+                    failure = CLIError("an event from the service is unreadable: \(error)")
+                    return false
+                }
+            }
+        } catch {
+            throw CLIError(error.description)
+        }
+        if let failure { throw failure }
     }
 }
 
@@ -121,10 +162,17 @@ struct Play: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let store = try AuditCLI.openExisting(options)
-            defer { try? store.close() }
-            let events = try AuditCLI.run { try store.session(sid) }
-            guard !events.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }
+            let events: [AuditEvent]
+            if let client = try BastionMode.client(options) {
+                let request = BastionRequest(op: .search, audit: AuditQuery(sid: sid, limit: 100_000))
+                events = try BastionMode.ask(client, request).events ?? []
+                guard !events.isEmpty else { throw CLIError("session \(sid) not found among the audit events you may read") }
+            } else {
+                let store = try AuditCLI.openExisting(options)
+                defer { try? store.close() }
+                events = try AuditCLI.run { try store.session(sid) }
+                guard !events.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }
+            }
             switch format {
             case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(events))
             case .text: for e in events { AuditCLI.writeLine(AuditCLI.line(e)) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PosternAudit
 import PosternCore
+import PosternService
 import PosternTUI
 
 /// `postern` with no subcommand: the terminal console on the databases the user's roles permit.
@@ -18,7 +19,15 @@ struct Console: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let session = try options.session()
+            if let client = try BastionMode.client(options) { return try await runOnBastion(client) }
+            let path = ConfigLocation.resolve(flag: options.config, environment: ProcessEnvironment.current)
+            let source: ConfigSource
+            do {
+                source = try ConfigSource(path: path)
+            } catch {
+                throw CLIError(error.description)
+            }
+            let session = try options.session(source.current)
             let environment = ProcessEnvironment.current
             let locator = ThemeLocator.standard(configPath: session.config.path, environment: environment,
                                                 executablePath: Bundle.main.executablePath ?? CommandLine.arguments[0])
@@ -42,7 +51,7 @@ struct Console: AsyncParsableCommand {
             var launch = ConsoleApp.Launch(inventory: inventory, theme: loaded.theme,
                                            noColor: ColorDepth.noColorRequested(environment),
                                            notes: notes, auditFeed: store.map { StoreAuditFeed(store: $0) })
-            let proxy = store.map { ConsoleProxy(session: session, store: $0, environment: environment) }
+            let proxy = store.map { ConsoleProxy(session: session, store: $0, environment: environment, source: source) }
             defer { try? store?.close() }
             launch.opener = proxy
             launch.historyDirectory = ConsoleServices.defaultHistoryDirectory(environment)
@@ -58,5 +67,45 @@ struct Console: AsyncParsableCommand {
         } catch let e as CLIError {
             throw Self.fail(e)
         }
+    }
+}
+
+extension Console {
+    /// The console as a client of the bastion service: what it shows comes from the service, and
+    /// every session goes through it.
+    private func runOnBastion(_ client: BastionClient) async throws {
+        let reply = try BastionMode.ask(client, BastionRequest(op: .console))
+        guard let view = reply.console else { throw CLIError("the Postern service sent no console view") }
+        let checker: AccessChecker
+        do {
+            checker = try AccessChecker(user: view.user, roles: view.roles)
+        } catch {
+            throw CLIError("the service's roles for you do not compile here: \(error)")
+        }
+        let environment = ProcessEnvironment.current
+        let locator = ThemeLocator.standard(configPath: "/etc/postern/postern.yaml", environment: environment,
+                                            executablePath: Bundle.main.executablePath ?? CommandLine.arguments[0])
+        let loaded: (theme: Theme, note: String?)
+        do {
+            loaded = try locator.load(theme)
+        } catch {
+            throw CLIError(error.description)
+        }
+        let inventory = InventorySnapshot(databases: view.databases, checker: checker, clusterName: view.cluster)
+        var launch = ConsoleApp.Launch(inventory: inventory, theme: loaded.theme,
+                                       noColor: ColorDepth.noColorRequested(environment),
+                                       notes: loaded.note.map { [$0] } ?? [], auditFeed: BastionAuditFeed(client: client))
+        let opener = BastionSessionOpener(client: client, directory: try PrivateDirectory.make(prefix: "postern-console"))
+        launch.opener = opener
+        launch.historyDirectory = ConsoleServices.defaultHistoryDirectory(environment)
+        let status: Int32
+        do {
+            status = try await ConsoleApp.run(launch)
+        } catch {
+            await opener.shutdown()
+            throw CLIError(error.description)
+        }
+        await opener.shutdown()
+        if status != 0 { throw ExitCode(status) }
     }
 }

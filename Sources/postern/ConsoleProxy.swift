@@ -6,6 +6,7 @@ import PosternAWS
 import PosternAudit
 import PosternCore
 import PosternProxy
+import PosternService
 import PosternTUI
 
 /// The console's in-process proxy: each session's route gets its own listener on a private Unix
@@ -14,31 +15,27 @@ import PosternTUI
 final class ConsoleProxy: SessionOpener {
     let directory: String
     private let session: CommandSession
-    private let store: AuditStore
-    private let group: MultiThreadedEventLoopGroup
-    private let transport: AWSHTTPTransport
-    private let credentials: DatabaseSignIn
-    private let chain: AWSSessionChain
-    private let environment: [String: String]
+    private let source: ConfigSource?
+    private let assembly: ProxyAssembly
     private let servers = NIOLockedValueBox<[Int: ProxyServer]>([:])
     private let nextPort = NIOLockedValueBox(0)
 
-    /// Sessions are audited to `store` (the console's, shared with its audit pane).
-    init(session: CommandSession, store: AuditStore, environment: [String: String]) {
+    /// Sessions are audited to `store` (the console's, shared with its audit pane). With `source`,
+    /// RBAC follows the config as it changes: a revoked role denies the next session and ends
+    /// the open ones.
+    init(session: CommandSession, store: AuditStore, environment: [String: String], source: ConfigSource? = nil) {
         self.session = session
-        self.store = store
+        self.source = source
         directory = Self.socketDirectory(environment)
-        transport = AWSHTTPTransport()
-        let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: nil)
-        let chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
-        self.chain = chain
-        self.environment = environment
-        credentials = DatabaseSignIn(aws: SessionChainAWSCredentials(chain),
-                                     redshift: RedshiftSessionLogins(RedshiftAuth.Session(chain: chain, environment: environment,
-                                                                                          transport: transport)),
-                                     environment: environment)
         // Interactive sessions: one event loop is plenty and leaves the cores to the terminal.
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        assembly = ProxyAssembly(config: session.config, store: store, environment: environment, threads: 1)
+        source?.watch { [servers, assembly] change in
+            guard case .reloaded = change else { return }
+            let open = servers.withLockedValue { Array($0.values) }
+            Task {
+                for server in open { _ = try? await server.services.endRevokedSessions(on: assembly.group.next()) }
+            }
+        }
     }
 
     /// `$XDG_RUNTIME_DIR/postern-console-<pid>`, else the temp dir: short (socket paths are
@@ -52,26 +49,24 @@ final class ConsoleProxy: SessionOpener {
         -> SessionEndpoint
     {
         let route = Route(user: session.user, database: request.database, dbUser: request.dbUser, dbName: request.dbName)
-        let decision = session.checker.check(route.database, dbUser: route.dbUser,
-                                             dbName: route.database.protocol == .postgres ? route.dbName : nil)
+        let authorizer: any RouteAuthorizer = source.map { LiveAuthorizer(source: $0, userName: session.user.name) }
+            ?? AccessCheckerAuthorizer(session.checker)
+        let decision = authorizer.check(route)
         guard decision.allowed else { throw ConnectError(([decision.reason] + decision.details).joined(separator: "\n")) }
-        let services = ProxyServices(clusterName: session.config.clusterName, sink: AuditSessionSink(store),
-                                     credentials: ProgressCredentials(base: credentials, progress: progress))
+        let services = assembly.services { ProgressCredentials(base: $0, progress: progress) }
         // The same engines as `proxy db`: IAM, managed and password sign-in for Redis, and its deny lists.
-        let engines: ProxyEngines
+        let server: ProxyServer
         do {
-            engines = try await ProxyEngines(for: route.database, chain: chain, transport: transport, group: group,
-                                             environment: environment, redisValues: session.config.audit.redisValues)
+            (server, _) = try await assembly.server(for: route.database, services: services)
         } catch {
             throw ConnectError("cannot prepare the sign-in to \(route.database.name): \(error)")
         }
-        let server = ProxyServer(group: group, services: services, registry: engines.registry)
         let port = nextPort.withLockedValue { n in
             n += 1
             return n
         }
-        let context = ProxySessionContext(route: route, clientAuthentication: .peerCredentials,
-                                          authorizer: AccessCheckerAuthorizer(session.checker), services: services)
+        let context = ProxySessionContext(route: route, clientAuthentication: .peerCredentials, authorizer: authorizer,
+                                          services: services)
         do {
             let listener = try await server.listenUnix(directory: directory, port: port, context: context)
             progress("proxy: private socket \(listener.socketPath ?? directory) (0700, this user only)")
@@ -94,9 +89,9 @@ final class ConsoleProxy: SessionOpener {
             defer { s.removeAll() }
             return Array(s.values)
         }
+        source?.stopWatching()
         for server in all { await server.shutdown() }
-        try? await group.shutdownGracefully()
-        try? await transport.shutdown()
+        await assembly.shutdown()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PosternCore
+import PosternService
 
 struct DBExplain: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,11 +25,18 @@ struct DBExplain: ParsableCommand {
 
     func run() throws {
         do {
-            let session = try options.session()
-            guard let db = session.config.databases.first(where: { $0.name == name }) else {
-                throw CLIError("database \"\(name)\" not found")
+            let decision: AccessDecision
+            if let client = try BastionMode.client(options) {
+                let reply = try BastionMode.ask(client, BastionRequest(op: .explain, db: name, dbUser: dbUser, dbName: dbName))
+                guard let d = reply.decision else { throw CLIError("the Postern service sent no decision") }
+                decision = d
+            } else {
+                let session = try options.session()
+                guard let db = session.config.databases.first(where: { $0.name == name }) else {
+                    throw CLIError("database \"\(name)\" not found")
+                }
+                decision = session.checker.check(db, dbUser: dbUser, dbName: dbName ?? "")
             }
-            let decision = session.checker.check(db, dbUser: dbUser, dbName: dbName ?? "")
             switch format {
             case .json: print(try JSONOutput.encode(decision))
             case .text: print(Self.text(decision))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PosternCore
+import PosternService
 
 struct DBList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,9 +31,14 @@ struct DBList: AsyncParsableCommand {
             } catch {
                 throw CLIError(error.description)
             }
-            let session = try options.session()
-            let databases = await DiscoveryListing.databases(for: session.config)
-            let rows = DatabaseListing.list(databases, checker: session.checker, query: query)
+            let rows: [DatabaseListing]
+            if let client = try BastionMode.client(options) {
+                rows = try BastionMode.ask(client, BastionRequest(op: .list, labels: labels, search: search)).databases ?? []
+            } else {
+                let session = try options.session()
+                let databases = await DiscoveryListing.databases(for: session.config)
+                rows = DatabaseListing.list(databases, checker: session.checker, query: query)
+            }
             switch format {
             case .text:
                 print(DatabaseListing.table(rows, verbose: verbose), terminator: "")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PosternCore
+import PosternService
 
 #if canImport(Glibc)
 import Glibc
@@ -16,13 +17,18 @@ struct ConfigOptions: ParsableArguments {
     var asUser: String?
 
     /// Loads the config and resolves who is asking; prints one clear line and exits on failure.
-    func session() throws -> CommandSession {
-        let path = ConfigLocation.resolve(flag: config, environment: ProcessEnvironment.current)
+    /// `loaded`: a config already read (a tunnel keeps it in a `ConfigSource` to follow changes).
+    func session(_ preloaded: ConfigLoader.Loaded? = nil) throws -> CommandSession {
         let loaded: ConfigLoader.Loaded
-        do {
-            loaded = try ConfigLoader(fs: LocalFileSystem()).load(path)
-        } catch {
-            throw CLIError(error.description)
+        if let preloaded {
+            loaded = preloaded
+        } else {
+            let path = ConfigLocation.resolve(flag: config, environment: ProcessEnvironment.current)
+            do {
+                loaded = try ConfigLoader(fs: LocalFileSystem()).load(path)
+            } catch {
+                throw CLIError(error.description)
+            }
         }
         let request = IdentityRequest(login: LocalIdentity.login(), effectiveUID: geteuid(),
                                       configOwnerUID: loaded.ownerUID, requestedAs: asUser)

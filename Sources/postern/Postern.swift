@@ -5,7 +5,7 @@ struct Postern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postern",
         abstract: "Database access behind AWS IAM: list, explain and connect to the databases your roles permit.",
-        subcommands: [Console.self, DB.self, Audit.self, Play.self, AWS.self, Proxy.self],
+        subcommands: [Console.self, DB.self, Audit.self, Play.self, AWS.self, Proxy.self, Serve.self, Doctor.self],
         defaultSubcommand: Console.self
     )
 }

@@ -7,6 +7,7 @@ import PosternAWS
 import PosternAudit
 import PosternCore
 import PosternProxy
+import PosternService
 
 struct Proxy: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,11 +24,17 @@ struct ProxyDB: AsyncParsableCommand {
         commandName: "db",
         abstract: "Open a local tunnel to a database; runs until interrupted.",
         discussion: """
-            Listens on 127.0.0.1 and prints how to connect: a psql command line, or with --format json \
-            one line {"host","port","user","database","password"}. The password is a one-time secret \
-            for this tunnel; Postern signs in upstream itself. For a Redis database with managed \
-            users, their passwords are rotated while the tunnel runs; each rotation (or failure) is \
-            reported on stderr, never the password.
+            Listens on 127.0.0.1 and prints how to connect: a psql (or redis-cli) command line, or with \
+            --format json one line {"host","port","user","database","password"}. The password is a \
+            secret made for this tunnel, valid for every connection to it until the tunnel ends; it \
+            is passed in the environment (PGPASSWORD, REDISCLI_AUTH), never on a command line, where \
+            other users could read it. Postern signs in upstream itself. The config is re-read when \
+            it changes (or on SIGHUP): a revoked role denies new connections and ends open sessions. \
+            For a Redis database with managed users, their passwords are rotated while the tunnel \
+            runs; each rotation (or failure) is reported on stderr, never the password. On a bastion \
+            (a Postern service on this host) the tunnel relays to the service, which signs in and \
+            audits; it listens on a private Unix socket (--socket) or loopback TCP (--port), and \
+            only you may connect to it.
             """
     )
 
@@ -42,26 +49,44 @@ struct ProxyDB: AsyncParsableCommand {
     @Option(name: .customLong("db-name"), help: "Database name inside the server (defaults to the db user).")
     var dbName: String?
 
-    @Option(help: "Local port (0 picks a free one).")
-    var port: Int = 0
+    @Option(help: "Local port on 127.0.0.1 (0 picks a free one).")
+    var port: Int?
+
+    @Option(help: "Bastion mode: listen on this Unix socket path instead (its directory is created 0700). Default there: a private directory under $XDG_RUNTIME_DIR (or /tmp).")
+    var socket: String?
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
     func run() async throws {
         do {
-            try await serve()
+            if let client = try BastionMode.client(options) {
+                try await relay(client)
+            } else {
+                try await serve()
+            }
         } catch let e as CLIError {
             throw Self.fail(e)
         }
     }
 
     private func serve() async throws {
-        let session = try options.session()
+        guard socket == nil else {
+            throw CLIError("--socket is for bastion mode (a Postern service on this host); here the tunnel listens on loopback TCP (--port)")
+        }
+        let port = self.port ?? 0
+        guard (0...65535).contains(port) else { throw CLIError("--port must be between 0 and 65535") }
+        let path = ConfigLocation.resolve(flag: options.config, environment: ProcessEnvironment.current)
+        let source: ConfigSource
+        do {
+            source = try ConfigSource(path: path)
+        } catch {
+            throw CLIError(error.description)
+        }
+        let session = try options.session(source.current)
         guard let db = session.config.databases.first(where: { $0.name == name }) else {
             throw CLIError("database \"\(name)\" not found")
         }
-        guard (0...65535).contains(port) else { throw CLIError("--port must be between 0 and 65535") }
         let store: AuditStore
         do {
             store = try AuditCLI.open(options)
@@ -73,51 +98,60 @@ struct ProxyDB: AsyncParsableCommand {
         guard decision.allowed else { throw CLIError(decision.reason) }
 
         let environment = ProcessEnvironment.current
-        let transport = AWSHTTPTransport()
-        let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: db.aws.region)
-        let chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
         // One event loop per core by default; POSTERN_PROXY_THREADS overrides (benchmarks on busy hosts).
         let threads = environment["POSTERN_PROXY_THREADS"].flatMap { Int($0) }.map { max(1, min($0, 64)) } ?? System.coreCount
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let services = ProxyServices(clusterName: session.config.clusterName, sink: AuditSessionSink(store),
-                                     credentials: DatabaseSignIn(
-                                        aws: SessionChainAWSCredentials(chain),
-                                        redshift: RedshiftSessionLogins(
-                                            RedshiftAuth.Session(chain: chain, environment: environment, transport: transport)),
-                                        environment: environment))
+        let assembly = ProxyAssembly(config: session.config, store: store, environment: environment, threads: threads,
+                                     fallbackRegion: db.aws.region)
+        let services = assembly.services()
+        let server: ProxyServer
         let engines: ProxyEngines
         do {
-            engines = try await ProxyEngines(for: db, chain: chain, transport: transport, group: group,
-                                             environment: environment, redisValues: session.config.audit.redisValues,
-                                             onRotation: Self.reportRotation)
+            (server, engines) = try await assembly.server(for: db, services: services, onRotation: Self.reportRotation)
         } catch {
             throw CLIError("cannot prepare the sign-in to \(db.name): \(error)")
         }
         let rotation = engines.rotator.map { rotator in Task { await rotator.run([db]) } }
-        let server = ProxyServer(group: group, services: services, registry: engines.registry)
         let secret = TunnelSecret.make()
+        // RBAC against the config as it is now: a role revoked in the files denies the next
+        // connection, and the open sessions it no longer allows are ended.
         let context = ProxySessionContext(route: route, clientAuthentication: .password(secret),
-                                          authorizer: AccessCheckerAuthorizer(session.checker), services: services)
+                                          authorizer: LiveAuthorizer(source: source, userName: session.user.name),
+                                          services: services)
         let listener: ProxyListener
         do {
             listener = try await server.listenTCP(port: port, context: context)
         } catch {
             throw CLIError("cannot listen on 127.0.0.1:\(port): \(error)")
         }
+        source.watch { change in
+            Self.reportReload(change)
+            Task { _ = try? await services.endRevokedSessions(on: assembly.group.next()) }
+        }
         let stop = SignalWaiter([SIGINT, SIGTERM])
         // Written straight to the descriptor, so a script reading the pipe sees it at once.
         FileHandle.standardOutput.write(Data((TunnelBanner(route: route, port: listener.port ?? port, password: secret)
             .render(format) + "\n").utf8))
         await stop.wait()
+        source.stopWatching()
         rotation?.cancel()
         await server.shutdown()
         try? store.close()
-        try? await group.shutdownGracefully()
-        try? await transport.shutdown()
+        await assembly.shutdown()
     }
 }
 
 extension ProxyDB {
+    /// Config reloads, on stderr.
+    @Sendable static func reportReload(_ change: ConfigSource.Change) {
+        let time = AuditTime.now().rfc3339
+        let line: String
+        switch change {
+        case .reloaded(let generation): line = "\(time) config reloaded (generation \(generation)); open sessions re-checked"
+        case .failed(let why): line = "\(time) the config changed but does not load, the previous one stays: \(why)"
+        }
+        FileHandle.standardError.write(Data(("postern: " + TextSanitizer.escape(line) + "\n").utf8))
+    }
+
     /// Managed-user rotations, on stderr (stdout holds only the banner a script reads).
     @Sendable static func reportRotation(_ event: ManagedUserRotator.Event) {
         let time = AuditTime.now().rfc3339
@@ -151,9 +185,10 @@ struct TunnelBanner {
                 Started a tunnel to \(TextSanitizer.escape(route.database.name)) as db user \(TextSanitizer.escape(route.dbUser)) \
                 on 127.0.0.1:\(port). Connect with:
 
-                  redis-cli -h 127.0.0.1 -p \(port) --user \(route.dbUser) -a \(password) --no-auth-warning
+                  REDISCLI_AUTH=\(password) redis-cli -h 127.0.0.1 -p \(port) --user \(route.dbUser)
 
-                The password is a one-time secret for this tunnel. Ctrl-C ends the tunnel and its sessions.
+                The password is this tunnel's secret, good for any number of connections until the tunnel ends. \
+                Ctrl-C ends the tunnel and its sessions.
                 """
         case .text:
             return """
@@ -162,7 +197,8 @@ struct TunnelBanner {
 
                   PGPASSWORD=\(password) psql "host=127.0.0.1 port=\(port) user=\(route.dbUser) dbname=\(route.dbName)"
 
-                The password is a one-time secret for this tunnel. Ctrl-C ends the tunnel and its sessions.
+                The password is this tunnel's secret, good for any number of connections until the tunnel ends. \
+                Ctrl-C ends the tunnel and its sessions.
                 """
         }
     }
