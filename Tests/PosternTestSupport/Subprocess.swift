@@ -4,17 +4,17 @@
 
 import Foundation
 
-struct SubprocessResult: Sendable {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var timedOut: Bool
-    var combined: String { stdout + (stderr.isEmpty ? "" : "\n[stderr] " + stderr) }
+public struct SubprocessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var timedOut: Bool
+    public var combined: String { stdout + (stderr.isEmpty ? "" : "\n[stderr] " + stderr) }
 }
 
-enum SubprocessError: Error, CustomStringConvertible {
+public enum SubprocessError: Error, CustomStringConvertible {
     case notFound(String)
-    var description: String {
+    public var description: String {
         switch self {
         case .notFound(let name): return "\(name) not found on PATH (run scripts/install-deps)"
         }
@@ -22,14 +22,14 @@ enum SubprocessError: Error, CustomStringConvertible {
 }
 
 /// A started child whose output is collected in the background.
-final class Subprocess: @unchecked Sendable {
-    let process = Process()
+public final class Subprocess: @unchecked Sendable {
+    public let process = Process()
     private let lock = NSLock()
     private var out = Data()
     private var err = Data()
     private let readers = DispatchGroup()
 
-    init(_ command: String, _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) throws {
+    public init(_ command: String, _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) throws {
         process.executableURL = URL(fileURLWithPath: try Self.resolve(command))
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { key, _ in !key.hasPrefix("PG") }
@@ -65,16 +65,16 @@ final class Subprocess: @unchecked Sendable {
         }
     }
 
-    var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.processIdentifier }
 
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+    public func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
     /// Output so far.
-    var stdoutSoFar: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
-    var stderrSoFar: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
+    public var stdoutSoFar: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
+    public var stderrSoFar: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
 
     /// Waits for exit; kills the child (SIGKILL) after `timeout` seconds.
-    func wait(timeout: TimeInterval) -> SubprocessResult {
+    public func wait(timeout: TimeInterval) -> SubprocessResult {
         let deadline = Date().addingTimeInterval(timeout)
         var timedOut = false
         while process.isRunning {
@@ -93,12 +93,12 @@ final class Subprocess: @unchecked Sendable {
         }
     }
 
-    static func run(_ command: String, _ arguments: [String], environment: [String: String] = [:],
+    public static func run(_ command: String, _ arguments: [String], environment: [String: String] = [:],
                     stdin: Data? = nil, timeout: TimeInterval = 60) throws -> SubprocessResult {
         try Subprocess(command, arguments, environment: environment, stdin: stdin).wait(timeout: timeout)
     }
 
-    static func resolve(_ command: String) throws -> String {
+    public static func resolve(_ command: String) throws -> String {
         if command.contains("/") { return command }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for dir in path.split(separator: ":") {
@@ -110,7 +110,7 @@ final class Subprocess: @unchecked Sendable {
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
-func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+public func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if try condition() { return true }

@@ -1,0 +1,170 @@
+import Foundation
+import PosternTestSupport
+import XCTest
+
+/// Bastion mode with real Unix users: what each operator sees, reaches and reads, and what they
+/// cannot touch, through a real `postern serve` running as postern.
+final class BastionModeTests: XCTestCase {
+    func testListingFollowsEachOperatorsRoles() throws {
+        let b = try BastionFixture()
+        defer { b.cleanUp() }
+        for user in ["alice", "bob"] {
+            let r = try b.postern(as: user, ["db", "ls", "--format", "json"])
+            XCTAssertEqual(r.status, 0, r.combined)
+            let names = (try BastionFixture.json(r.stdout) as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            XCTAssertEqual(names, ["cache", "pg"], "\(user) sees exactly what the dev role permits")
+        }
+        let carol = try b.postern(as: "carol", ["db", "ls", "--format", "json"])
+        XCTAssertEqual(carol.status, 0, carol.combined)
+        XCTAssertEqual((try BastionFixture.json(carol.stdout) as? [[String: Any]])?.count, 0, "the auditor reaches no database")
+        let mallory = try b.postern(as: "mallory", ["db", "ls", "--format", "json"])
+        XCTAssertEqual(mallory.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "[]", mallory.combined)
+        XCTAssertNotEqual(mallory.status, 0)
+        XCTAssertTrue(mallory.stderr.contains("not in users:"), mallory.stderr)
+
+        let explain = try b.postern(as: "alice", ["db", "explain", "pg", "--db-user", "postgres"])
+        XCTAssertEqual(explain.status, 1, explain.combined)
+        XCTAssertTrue(explain.stdout.hasPrefix("denied"), explain.stdout)
+        let hidden = try b.postern(as: "alice", ["db", "explain", "hidden", "--db-user", "alice"])
+        XCTAssertTrue(hidden.stderr.contains("not found"), "a database the roles hide is not confirmed to exist: \(hidden.combined)")
+    }
+
+    func testOperatorCannotReadSecretsStoreOrChooseConfig() throws {
+        let b = try BastionFixture()
+        defer { b.cleanUp() }
+        // Something in the store and journal first.
+        let ls = try b.postern(as: "alice", ["db", "ls"])
+        XCTAssertEqual(ls.status, 0, ls.combined)
+        let journal = b.storePath + ".journal"
+        for path in [b.secrets + "/pg.password", b.secrets + "/redis.password", b.storePath, journal, b.configPath] {
+            let cat = try b.command(as: "alice", ["cat", path])
+            XCTAssertNotEqual(cat.status, 0, "alice can read \(path)")
+            XCTAssertTrue(cat.stderr.contains("Permission denied"), "\(path): \(cat.combined)")
+        }
+        // A config of her own granting everything is refused outright, and so is --as.
+        let mine = "/home/alice/mine.yaml"
+        _ = try b.command(as: "alice", ["sh", "-c", "printf 'users: [{name: alice, roles: [access], traits: {db_users: [\"*\"]}}]\\n' > \(mine); chmod 600 \(mine)"])
+        let own = try b.postern(as: "alice", ["db", "ls", "--config", mine])
+        XCTAssertNotEqual(own.status, 0)
+        XCTAssertTrue(own.stderr.contains("--config and --as are refused"), own.combined)
+        let impersonate = try b.postern(as: "alice", ["db", "ls", "--as", "bob"])
+        XCTAssertTrue(impersonate.stderr.contains("--config and --as are refused"), impersonate.combined)
+        // No token minting for operators.
+        let token = try b.postern(as: "alice", ["aws", "token", "rds", "--host", "h.example", "--port", "5432", "--db-user", "postgres"])
+        XCTAssertNotEqual(token.status, 0)
+        XCTAssertTrue(token.combined.contains("not offered in bastion mode"), token.combined)
+    }
+
+    func testPtraceOfTheServiceIsRefused() throws {
+        let b = try BastionFixture()
+        defer { b.cleanUp() }
+        let pid = try XCTUnwrap(b.servicePID)
+        let script = """
+            import ctypes, os, sys
+            libc = ctypes.CDLL(None, use_errno=True)
+            r = libc.ptrace(16, \(pid), None, None)
+            print(r, os.strerror(ctypes.get_errno()))
+            """
+        let r = try b.command(as: "alice", ["python3", "-c", script])
+        XCTAssertTrue(r.stdout.hasPrefix("-1 "), "PTRACE_ATTACH by alice: \(r.combined)")
+        let environ = try b.command(as: "alice", ["cat", "/proc/\(pid)/environ"])
+        XCTAssertNotEqual(environ.status, 0, "alice read the service's environment")
+    }
+
+    func testSessionsThroughTheServiceAreAuditedWithTheOperator() throws {
+        let b = try BastionFixture()
+        defer { b.cleanUp() }
+        let marker = "bastion_\(UUID().uuidString.prefix(8))"
+        // PostgreSQL through a tunnel on a private Unix socket.
+        let tunnel = try b.start(as: "alice", [b.binary, "proxy", "db", "pg", "--db-user", "alice", "--db-name",
+                                               try b.env.string("POSTERN_TEST_PG_DATABASE"), "--format", "json"],
+                                 environment: ["SSH_CONNECTION": "192.0.2.7 50022 192.0.2.1 22"])
+        defer { tunnel.signal(SIGTERM); _ = tunnel.wait(timeout: 20) }
+        let banner = try BastionFixture.waitForBanner(tunnel)
+        let host = try XCTUnwrap(banner["host"] as? String)
+        let psql = try b.command(as: "alice", ["psql", "-X", "-At", "host=\(host) port=5432 user=alice dbname=\(try b.env.string("POSTERN_TEST_PG_DATABASE"))",
+                                               "-c", "select '\(marker)'"])
+        XCTAssertEqual(psql.status, 0, psql.combined)
+        XCTAssertEqual(psql.stdout, "\(marker)\n")
+        // bob cannot use alice's tunnel.
+        let intruder = try b.command(as: "bob", ["psql", "-X", "-At", "host=\(host) port=5432 user=alice dbname=x", "-c", "select 1"])
+        XCTAssertNotEqual(intruder.status, 0, "bob used alice's tunnel: \(intruder.combined)")
+
+        // Redis through a loopback TCP tunnel (the relay checks the peer's uid).
+        let redisTunnel = try b.start(as: "bob", [b.binary, "proxy", "db", "cache", "--db-user", "alice", "--port", "0",
+                                                  "--format", "json"])
+        defer { redisTunnel.signal(SIGTERM); _ = redisTunnel.wait(timeout: 20) }
+        let redisBanner = try BastionFixture.waitForBanner(redisTunnel)
+        let port = try XCTUnwrap(redisBanner["port"] as? Int)
+        let set = try b.command(as: "bob", ["redis-cli", "-h", "127.0.0.1", "-p", "\(port)", "SET", marker, "from-bob"])
+        XCTAssertEqual(set.stdout, "OK\n", set.combined)
+        let stolen = try b.command(as: "alice", ["redis-cli", "-h", "127.0.0.1", "-p", "\(port)", "GET", marker])
+        XCTAssertTrue(stolen.stdout.contains("belongs to another user"), "alice used bob's TCP tunnel: \(stolen.combined)")
+
+        // The audit: each operator's own events, with their login and uid; carol (auditor) sees both.
+        let aliceUID = try XCTUnwrap(getpwnam("alice")).pointee.pw_uid
+        var aliceEvents: [[String: Any]] = []
+        XCTAssertTrue(try eventually(timeout: 15) {
+            aliceEvents = try b.auditEvents(as: "alice")
+            return aliceEvents.contains { ($0["db_query"] as? String)?.contains(marker) == true }
+        }, "alice's query is not in her audit")
+        XCTAssertTrue(aliceEvents.allSatisfy { $0["user"] as? String == "alice" }, "alice sees only her own events")
+        let query = try XCTUnwrap(aliceEvents.first { ($0["db_query"] as? String)?.contains(marker) == true })
+        XCTAssertEqual(query["login"] as? String, "alice")
+        XCTAssertEqual((query["os_uid"] as? NSNumber)?.uint32Value, aliceUID)
+        XCTAssertEqual(query["client_addr"] as? String, "192.0.2.7:50022")
+        XCTAssertEqual(query["client_addr_source"] as? String, "SSH_CONNECTION, reported by the client")
+        let others = try b.postern(as: "alice", ["audit", "search", "--user", "bob"])
+        XCTAssertNotEqual(others.status, 0)
+        XCTAssertTrue(others.stderr.contains("only your own audit events"), others.combined)
+
+        var carolEvents: [[String: Any]] = []
+        XCTAssertTrue(try eventually(timeout: 15) {
+            carolEvents = try b.auditEvents(as: "carol")
+            return Set(carolEvents.compactMap { $0["user"] as? String }) == ["alice", "bob"]
+        }, "the auditor sees both operators")
+        XCTAssertTrue(carolEvents.contains { $0["login"] as? String == "bob" && ($0["db_query"] as? String)?.contains(marker) == true })
+        XCTAssertEqual(try b.auditEvents(as: "mallory").count, 0)
+    }
+
+    func testRevokingARoleDeniesNewSessionsAndEndsOpenOnes() throws {
+        let b = try BastionFixture()
+        defer { b.cleanUp() }
+        let database = try b.env.string("POSTERN_TEST_PG_DATABASE")
+        let tunnel = try b.start(as: "alice", [b.binary, "proxy", "db", "pg", "--db-user", "alice", "--db-name", database,
+                                               "--format", "json"])
+        defer { tunnel.signal(SIGTERM); _ = tunnel.wait(timeout: 20) }
+        let host = try XCTUnwrap(try BastionFixture.waitForBanner(tunnel)["host"] as? String)
+        let conninfo = "host=\(host) port=5432 user=alice dbname=\(database)"
+        // An open session, busy for up to 60 s.
+        let long = try b.start(as: "alice", ["psql", "-X", "-At", conninfo, "-c", "select pg_sleep(60)"])
+        XCTAssertTrue(try eventually(timeout: 15) {
+            try b.auditEvents(as: "carol").contains { ($0["db_query"] as? String)?.contains("pg_sleep(60)") == true }
+        })
+        // Take alice's role away and tell the service.
+        try b.writeConfig(users: """
+              - name: alice
+                roles: []
+              - name: bob
+                roles: [dev]
+              - name: carol
+                roles: [auditor]
+            """)
+        let started = Date()
+        if let pid = b.servicePID { kill(pid, SIGHUP) }
+        let ended = long.wait(timeout: 30)
+        XCTAssertFalse(ended.timedOut)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "the open session was not ended")
+        XCTAssertNotEqual(ended.status, 0)
+        XCTAssertTrue(ended.stderr.contains("access revoked"), ended.combined)
+        let again = try b.command(as: "alice", ["psql", "-X", "-At", conninfo, "-c", "select 1"])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("access to db denied"), again.combined)
+        var events: [[String: Any]] = []
+        XCTAssertTrue(try eventually(timeout: 15) {
+            events = try b.auditEvents(as: "carol", ["--user", "alice"])
+            return events.contains { $0["event"] as? String == "db.session.end" && ($0["reason"] as? String)?.contains("revoked") == true }
+                && events.contains { $0["event"] as? String == "db.session.start" && $0["success"] as? Bool == false }
+        }, "the revocation and the refused session are audited: \(events.suffix(4))")
+    }
+}
