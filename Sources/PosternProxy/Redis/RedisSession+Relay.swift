@@ -63,7 +63,8 @@ extension RedisSession {
             if case .forward = classified, case .inline(let args) = command.arguments {
                 disposition = .rewrite(RESPEncoder.command(args))
             }
-            let index = auditor.append(.query(RedisAuditText.query(argv, values: engine.values)))
+            let audited = RedisAuditText.audited(argv, values: engine.values)
+            let index = auditor.append(.query(audited.text))
             switch disposition {
             case .forward:
                 if let r = run, r.start + r.length == at { run = (r.start, r.length + command.length) } else {
@@ -79,7 +80,8 @@ extension RedisSession {
             case .local:
                 endRun()
             }
-            batch.append(RedisReplyLedger.Entry(statement: index, kind: replyKind(argv, disposition), sentAt: 0))
+            batch.append(RedisReplyLedger.Entry(statement: index, kind: replyKind(argv, disposition), sentAt: 0,
+                                                secret: audited.secret))
         }
         endRun()
         if data.readableBytes > 0 { held = data }
