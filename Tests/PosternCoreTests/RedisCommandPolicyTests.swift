@@ -84,3 +84,46 @@ final class RedisCommandPolicyTests: XCTestCase {
         XCTAssertTrue(RedisCategoryTable.builtin.commands(in: "transaction").isSuperset(of: ["multi", "exec", "watch"]))
     }
 }
+
+/// A script runs commands the relay never sees, so any deny rule denies scripting too.
+final class RedisScriptingDenialTests: XCTestCase {
+    func testAnyDenyRuleDeniesScriptingAndModules() throws {
+        let p = RedisCommandPolicy(rules: [RedisCommandRule("FLUSHALL", source: "role guardrails")], table: .builtin)
+        let denied: [([String], String)] = [
+            (["EVAL", "return redis.call('FLUSHALL')", "0"], "eval"),
+            (["evalsha", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"], "evalsha"),
+            (["EVAL_RO", "return 1", "0"], "eval_ro"),
+            (["EVALSHA_RO", "abc", "0"], "evalsha_ro"),
+            (["FCALL", "wipe", "0"], "fcall"),
+            (["fcall_ro", "peek", "0"], "fcall_ro"),
+            (["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('f', function() end)"], "function|load"),
+            (["function", "restore", "payload"], "function|restore"),
+            (["SCRIPT", "LOAD", "return 1"], "script|load"),
+            (["MODULE", "LOAD", "/tmp/evil.so"], "module"),
+            (["module", "list"], "module"),
+        ]
+        for (argv, command) in denied {
+            let denial = try XCTUnwrap(p.check(argv: argv), "\(argv)")
+            XCTAssertEqual(denial.command, command)
+            XCTAssertTrue(denial.scripting)
+        }
+        XCTAssertEqual(p.check(argv: ["EVAL", "return 1", "0"])?.errorText,
+                       "NOPERM this command is not allowed by Postern policy: 'eval' is denied: "
+                       + "scripting is denied while a deny list applies (role guardrails)")
+        // Ordinary commands, and scripting commands that run or load nothing, still pass.
+        for argv in [["GET", "k"], ["SET", "k", "v"], ["FUNCTION", "LIST"], ["SCRIPT", "EXISTS", "abc"],
+                     ["SCRIPT", "FLUSH"], ["CONFIG", "GET", "maxmemory"], ["MULTI"], ["EXEC"]] {
+            XCTAssertNil(p.check(argv: argv), "\(argv)")
+        }
+        XCTAssertEqual(p.check(argv: ["FLUSHALL"])?.scripting, false)
+    }
+
+    func testARuleThatNamesScriptingWinsAndNoRulesAllowScripting() {
+        let p = RedisCommandPolicy(rules: [RedisCommandRule("FLUSHALL", source: "role a"),
+                                           RedisCommandRule("@scripting", source: "database b")], table: .builtin)
+        XCTAssertEqual(p.check(argv: ["EVAL", "return 1", "0"]),
+                       RedisCommandDenial(command: "eval", rule: RedisCommandRule("@scripting", source: "database b")))
+        XCTAssertNil(RedisCommandPolicy.allowAll.check(argv: ["EVAL", "return redis.call('FLUSHALL')", "0"]))
+        XCTAssertNil(RedisCommandPolicy.allowAll.check(argv: ["MODULE", "LOAD", "/x.so"]))
+    }
+}

@@ -83,4 +83,44 @@ final class RedisPolicyTunnelTests: XCTestCase {
         XCTAssertEqual(session.results.compactMap(\.error).last,
                        "EXECABORT Transaction discarded because of: NOPERM this user has no permissions to run the 'exec' command")
     }
+
+    /// A script would run DEL out of the relay's sight: with a deny list in force, EVAL, FCALL,
+    /// FUNCTION LOAD, SCRIPT LOAD and MODULE are refused, and ordinary commands still run.
+    func testScriptingIsDeniedWhileADenyListApplies() async throws {
+        let (h, server, tunnel) = try await policyTunnel(denying: ["FLUSHALL", "DEL"], as: "ADMIN")
+        let key = "postern:script:\(UUID().uuidString)"
+        let commands = """
+            SET \(key) kept EX 60
+            EVAL "return redis.call('DEL', KEYS[1])" 1 \(key)
+            EVAL_RO "return redis.call('GET', KEYS[1])" 1 \(key)
+            SCRIPT LOAD "return redis.call('DEL', KEYS[1])"
+            EVALSHA 0123456789012345678901234567890123456789 1 \(key)
+            FUNCTION LOAD "#!lua name=postern_wipe\\nredis.register_function('wipe', function(k) return redis.call('DEL', k[1]) end)"
+            FCALL wipe 1 \(key)
+            MODULE LIST
+            DEL \(key)
+            GET \(key)
+            UNLINK \(key)
+
+            """
+        let run = try h.redisCLI(tunnel, [], stdin: Data(commands.utf8))
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        func scripting(_ name: String) -> String {
+            "NOPERM this command is not allowed by Postern policy: '\(name)' is denied: "
+                + "scripting is denied while a deny list applies (role guardrails)"
+        }
+        XCTAssertEqual(lines, [
+            "OK",
+            scripting("eval"), scripting("eval_ro"), scripting("script|load"), scripting("evalsha"),
+            scripting("function|load"), scripting("fcall"), scripting("module"),
+            "NOPERM this command is not allowed by Postern policy: 'del' is denied by role guardrails",
+            "kept",
+            "1",
+        ], run.combined)
+        await server.shutdown()
+        XCTAssertTrue(h.waitForAllSessionsFinished(atLeast: 1))
+        let session = try XCTUnwrap(h.sink.sessions().map { h.redisEvents($0.id) }.first { $0.queries.contains { $0.hasPrefix("EVAL ") } })
+        XCTAssertEqual(session.results.compactMap(\.error).first, scripting("eval"))
+        XCTAssertEqual(session.results.compactMap(\.error).count, 8)
+    }
 }

@@ -106,4 +106,25 @@ final class RedisRelayPieceTests: XCTestCase {
         let long = [UInt8](repeating: 120, count: 5000)
         XCTAssertEqual(long.withUnsafeBytes { RedisAuditText.argument($0) }, String(repeating: "x", count: 4096) + "...(5000 bytes)")
     }
+
+    /// The server may quote a masked password back in its error: a result of a command whose audit
+    /// text had a secret masked keeps only the error's code. Postern's own denials are kept whole.
+    func testTheErrorOfACommandWithASecretIsMasked() throws {
+        XCTAssertEqual(RedisAuditText.audited(["ACL", "SETUSER", "u", "(>pw)"], values: .full).secret, true)
+        XCTAssertEqual(RedisAuditText.audited(["SET", "k", "v"], values: .redacted).secret, false)
+        var ledger = RedisReplyLedger()
+        var results: [StatementResult] = []
+        var secret = entry(1, .reply)
+        secret.secret = true
+        ledger.sent(secret)
+        ledger.sent(entry(2, .reply))
+        var denied = entry(3, .local(ByteBuffer(string: "-NOPERM denied\r\n"), type: .error, error: "NOPERM denied"))
+        denied.secret = true
+        ledger.sent(denied)
+        for m in try scan("-ERR Error in ACL SETUSER modifier '(>pw)': Syntax error\r\n-ERR plain\r\n") {
+            ledger.received(m, now: 100, into: &results)
+        }
+        _ = ledger.popLocal(now: 100, into: &results)
+        XCTAssertEqual(results.map(\.error), ["ERR ***", "ERR plain", "NOPERM denied"])
+    }
 }

@@ -33,12 +33,22 @@ public enum AuditRedaction {
     }
 
     /// A Redis command's arguments (command name first) with passwords masked: AUTH, HELLO … AUTH,
-    /// MIGRATE … AUTH/AUTH2, CONFIG SET requirepass/masterauth, ACL SETUSER >pass <pass #hash !hash,
-    /// SENTINEL … auth-pass.
+    /// MIGRATE … AUTH/AUTH2, CONFIG SET requirepass/masterauth (any pair), ACL SETUSER >pass <pass
+    /// #hash !hash (inside parenthesised selectors too), SENTINEL SET <master> auth-pass and
+    /// SENTINEL CONFIG SET sentinel-pass.
     public static func redisCommand(_ args: [String]) -> [String] {
         guard let name = args.first?.lowercased() else { return args }
         var out = args
         func maskArg(_ i: Int) { if i < out.count { out[i] = mask } }
+        /// `name value` pairs from `first` on, as CONFIG SET and SENTINEL SET take them.
+        func maskPairs(from first: Int) {
+            var i = first
+            while i + 1 < out.count {
+                if redisSecretSettings.contains(out[i].lowercased()) { maskArg(i + 1) }
+                i += 2
+            }
+        }
+        let sub = out.count > 1 ? out[1].lowercased() : ""
         switch name {
         case "auth":
             // AUTH password | AUTH username password
@@ -53,18 +63,19 @@ public enum AuditRedaction {
                 default: i += 1
                 }
             }
-        case "config" where out.count > 1 && out[1].lowercased() == "set":
-            var i = 2
-            while i + 1 < out.count {
-                if redisSecretSettings.contains(out[i].lowercased()) { maskArg(i + 1) }
-                i += 2
-            }
-        case "acl" where out.count > 2 && out[1].lowercased() == "setuser":
-            for i in 3..<out.count {
-                if let first = out[i].first, ">#<!".contains(first) { out[i] = String(first) + mask }
-            }
+        case "config" where sub == "set":
+            maskPairs(from: 2)
+        case "acl" where sub == "setuser":
+            maskACLRules(&out, from: 3)
+        case "sentinel" where sub == "set":
+            maskPairs(from: 3)                                               // SENTINEL SET <master> name value …
+        case "sentinel" where sub == "config" && out.count > 2 && out[2].lowercased() == "set":
+            maskPairs(from: 3)                                               // SENTINEL CONFIG SET name value …
         case "sentinel":
-            for i in 1..<out.count where redisSecretSettings.contains(out[i].lowercased()) { maskArg(i + 1) }
+            var i = 1
+            while i < out.count {
+                if redisSecretSettings.contains(out[i].lowercased()) { maskArg(i + 1); i += 2 } else { i += 1 }
+            }
         default:
             break
         }
@@ -72,6 +83,50 @@ public enum AuditRedaction {
     }
 
     static let redisSecretSettings: Set<String> = [
-        "requirepass", "masterauth", "tls-key-file-pass", "tls-client-key-file-pass", "auth-pass",
+        "requirepass", "masterauth", "primaryauth", "tls-key-file-pass", "tls-client-key-file-pass", "auth-pass",
+        "sentinel-pass",
     ]
+
+    /// First characters of ACL SETUSER rules that carry a password or its hash.
+    static let aclSecretMarks: Set<Character> = [">", "<", "#", "!"]
+
+    /// ACL SETUSER rules: a rule that is a password (`>pw`, `<pw`, `#hash`, `!hash`) is masked
+    /// whole. Redis joins the arguments from one starting with `(` to one ending with `)` into a
+    /// selector and splits that on spaces; a password there is refused by Redis, but it was typed,
+    /// so from the first such token the rest of the selector is masked.
+    private static func maskACLRules(_ out: inout [String], from first: Int) {
+        var inSelector = false
+        var masking = false
+        for i in first..<max(out.count, first) {
+            let arg = out[i]
+            let opens = !inSelector && arg.hasPrefix("(")
+            guard inSelector || opens else {
+                if let c = arg.first, aclSecretMarks.contains(c) { out[i] = String(c) + mask }
+                continue
+            }
+            let closes = arg.hasSuffix(")")
+            var body = Substring(arg)
+            if opens { body = body.dropFirst() }
+            if closes { body = body.dropLast() }
+            let tokens = body.split(omittingEmptySubsequences: false, whereSeparator: \.isWhitespace).map { token -> String in
+                let rule = token.drop { $0 == "\"" || $0 == "'" }
+                if !masking, let c = rule.first, aclSecretMarks.contains(c) {
+                    masking = true
+                    return String(c) + mask
+                }
+                return masking && !token.isEmpty ? mask : String(token)
+            }
+            out[i] = (opens ? "(" : "") + tokens.joined(separator: " ") + (closes ? ")" : "")
+            inSelector = !closes
+            if closes { masking = false }
+        }
+    }
+
+    /// A server's error about a command whose secrets were masked, which may quote them back
+    /// (`ERR Error in ACL SETUSER modifier '(>pw)': Syntax error`): its code (`ERR`) and a mask.
+    public static func redisError(_ text: String) -> String {
+        let code = text.prefix { $0 != " " }
+        let isCode = !code.isEmpty && code.allSatisfy { ("A"..."Z").contains($0) || $0 == "_" || $0 == "-" }
+        return isCode ? String(code) + " " + mask : mask
+    }
 }

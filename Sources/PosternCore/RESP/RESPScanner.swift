@@ -20,10 +20,16 @@ public struct RESPScanner: Sendable {
     static let captureLimit = 512
     static let headLimit = 32
 
+    /// An aggregate being read. An attribute's frame also holds the value it annotates (its last
+    /// element), so a chain of attributes nests, and counts against `maxDepth`, as the decoder
+    /// recurses into it.
     private struct Frame: Sendable {
         var count: Int
         var remaining: Int
         var isAttribute: Bool
+
+        /// An attribute whose pairs are read, waiting for (or reading) the value it annotates.
+        var annotating: Bool { isAttribute && remaining == 1 }
     }
 
     private enum Phase: Sendable {
@@ -124,11 +130,11 @@ public struct RESPScanner: Sendable {
         line.removeAll(keepingCapacity: true)
         lineLength = 0
         capture = .none
-        if stack.isEmpty {
+        if atTopLevel(stack.count) {
             if type != .attribute { topType = type }
             if type == .error || type == .blobError { capture = .error }
-        } else if stack.count == 1, let top = stack.first, !top.isAttribute, top.remaining == top.count,
-                  type == .bulkString || type == .simpleString {
+        } else if type == .bulkString || type == .simpleString, let top = stack.last, !top.isAttribute,
+                  top.remaining == top.count, atTopLevel(stack.count - 1) {
             capture = .head
         }
         if capture != .none { captured.removeAll(keepingCapacity: true) }
@@ -187,19 +193,26 @@ public struct RESPScanner: Sendable {
             if count == -1, kind == .array { return nullValue() }
             guard count >= 0 else { throw .invalidMultibulkLength }
             guard count <= limits.maxAggregateLength else { throw .aggregateTooLong(Int(count)) }
-            let elements = kind == .map || kind == .attribute ? count * 2 : count
+            // An attribute's pairs, then the value it annotates.
+            let elements = kind == .map ? count * 2 : kind == .attribute ? count * 2 + 1 : count
             guard elements <= limits.maxAggregateLength else { throw .aggregateTooLong(Int(count)) }
             guard stack.count < limits.maxDepth else { throw .tooDeep(limits.maxDepth) }
-            if elements == 0 { return kind != .attribute }
+            if elements == 0 { return true }
             stack.append(Frame(count: Int(elements), remaining: Int(elements), isAttribute: kind == .attribute))
             return false
         }
     }
 
+    /// True when a value begun inside the first `depth` frames is the message itself (those frames
+    /// being attributes that annotate it).
+    private func atTopLevel(_ depth: Int) -> Bool {
+        stack[0..<depth].allSatisfy(\.annotating)
+    }
+
     /// RESP2's `$-1` and `*-1` are nulls.
     private mutating func nullValue() -> Bool {
         kind = .null
-        if stack.isEmpty { topType = .null }
+        if atTopLevel(stack.count) { topType = .null }
         return true
     }
 
@@ -219,9 +232,7 @@ public struct RESPScanner: Sendable {
         while !stack.isEmpty {
             stack[stack.count - 1].remaining -= 1
             if stack[stack.count - 1].remaining > 0 { return nil }
-            let done = stack.removeLast()
-            // An attribute annotates the value that follows it, which still counts for the parent.
-            if done.isAttribute { return nil }
+            stack.removeLast()
         }
         return finishMessage()
     }

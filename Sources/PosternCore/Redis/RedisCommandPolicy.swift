@@ -1,5 +1,7 @@
 /// A deny list compiled against a category table: every denied command name in one hash map, so
 /// checking a command costs one lookup (two for a subcommand of a container such as CONFIG).
+/// A non-empty list also denies scripting (EVAL, FCALL, FUNCTION LOAD, SCRIPT LOAD, MODULE), which
+/// would otherwise run denied commands out of the relay's sight.
 public struct RedisCommandPolicy: Sendable {
     public let rules: [RedisCommandRule]
     private let denied: [String: RedisCommandRule]
@@ -38,10 +40,23 @@ public struct RedisCommandPolicy: Sendable {
     public func check(command: String, subcommand: String? = nil) -> RedisCommandDenial? {
         let name = command.lowercased()
         if let rule = denyAll ?? denied[name] { return RedisCommandDenial(command: name, rule: rule) }
-        guard let subcommand, containers.contains(name) else { return nil }
-        let full = name + "|" + subcommand.lowercased()
-        return denied[full].map { RedisCommandDenial(command: full, rule: $0) }
+        let full = subcommand.flatMap { sub in
+            containers.contains(name) || Self.codeContainers.contains(name) ? name + "|" + sub.lowercased() : nil
+        }
+        if let full, let rule = denied[full] { return RedisCommandDenial(command: full, rule: rule) }
+        // A script or module runs commands the relay never sees (`EVAL "return redis.call('FLUSHALL')" 0`),
+        // so with any deny rule in force, code may not be run or loaded at all.
+        guard let first = rules.first else { return nil }
+        if Self.codeRunners.contains(name) { return RedisCommandDenial(command: name, rule: first, scripting: true) }
+        if let full, Self.codeLoaders.contains(full) { return RedisCommandDenial(command: full, rule: first, scripting: true) }
+        return nil
     }
+
+    /// Commands that run server-side code, whose own commands no deny rule can check.
+    public static let codeRunners: Set<String> = ["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "module"]
+    /// Subcommands that load such code.
+    public static let codeLoaders: Set<String> = ["function|load", "function|restore", "script|load"]
+    static let codeContainers: Set<String> = ["function", "script"]
 
     /// `check` over a command's argv (its first two elements).
     public func check(argv: [String]) -> RedisCommandDenial? {
@@ -55,11 +70,20 @@ public struct RedisCommandDenial: Sendable, Equatable {
     /// Lower-cased, `container|sub` for a subcommand.
     public var command: String
     public var rule: RedisCommandRule
+    /// Refused as scripting (`codeRunners`, `codeLoaders`) because `rule`'s list applies, not by `rule` itself.
+    public var scripting: Bool
+
+    public init(command: String, rule: RedisCommandRule, scripting: Bool = false) {
+        self.command = command
+        self.rule = rule
+        self.scripting = scripting
+    }
 
     /// The text after `-`, in the form of Redis's own NOPERM errors.
     public var errorText: String {
         let why: String
         switch rule.target {
+        case _ where scripting: why = "denied: scripting is denied while a deny list applies (\(rule.source))"
         case .command: why = "denied by \(rule.source)"
         case .category(let category): why = "in @\(category), denied by \(rule.source)"
         case .all: why = "denied by \(rule.source) (@all)"

@@ -8,14 +8,21 @@ enum RedisAuditText {
     static let maxArgument = 4096
 
     static func query(_ argv: [String], values: AuditConfig.RedisValues) -> String {
+        audited(argv, values: values).text
+    }
+
+    /// The log's text, and whether a secret was masked in it (the server's error about such a
+    /// command is masked too: `AuditRedaction.redisError`).
+    static func audited(_ argv: [String], values: AuditConfig.RedisValues) -> (text: String, secret: Bool) {
         var args = AuditRedaction.redisCommand(argv)
+        let secret = args != argv
         if values == .redacted { redactValues(&args) }
         var out = ""
         for (k, a) in args.enumerated() {
             if k > 0 { out += " " }
             out += quoted(a)
         }
-        return out
+        return (out, secret)
     }
 
     /// Each argument as bytes read for the log: at most `maxArgument` of them, with the size noted.

@@ -26,6 +26,8 @@ struct RedisReplyLedger {
         var statement: Int
         var kind: Kind
         var sentAt: UInt64
+        /// The command's audit text had a secret masked: so has the error text of its result.
+        var secret = false
     }
 
     private(set) var entries = CircularBuffer<Entry>()
@@ -47,8 +49,10 @@ struct RedisReplyLedger {
 
     /// The local reply at the head, once every command before it was answered.
     mutating func popLocal(now: UInt64, into results: inout [StatementResult]) -> ByteBuffer? {
-        guard let head = entries.first, case .local(let bytes, let type, let error) = head.kind else { return nil }
+        guard var head = entries.first, case .local(let bytes, let type, let error) = head.kind else { return nil }
         entries.removeFirst()
+        // Postern's own errors (a denial) quote no argument: they are kept whole.
+        head.secret = false
         results.append(Self.result(head, type: type, error: error, now: now))
         return bytes
     }
@@ -119,7 +123,8 @@ struct RedisReplyLedger {
 
     static func result(_ entry: Entry, type: RESPType, error: String?, now: UInt64) -> StatementResult {
         StatementResult(statementIndex: entry.statement, tag: type.name, rows: nil,
-                        durationNanos: Int64(now >= entry.sentAt ? now - entry.sentAt : 0), error: error, sqlState: nil)
+                        durationNanos: Int64(now >= entry.sentAt ? now - entry.sentAt : 0),
+                        error: entry.secret ? error.map(AuditRedaction.redisError) : error, sqlState: nil)
     }
 }
 

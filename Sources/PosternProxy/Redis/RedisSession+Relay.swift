@@ -2,8 +2,9 @@ import NIOCore
 import PosternCore
 
 /// The relay: client commands framed, audited (one commit per read, however many commands it
-/// held) and forwarded as the original bytes; server bytes passed to the client as they arrive,
-/// with a side scan of reply boundaries that records each command's outcome.
+/// held) and forwarded as the original bytes (inline commands as the arrays Postern split them
+/// into); server bytes passed to the client as they arrive, with a side scan of reply boundaries
+/// that records each command's outcome.
 extension RedisSession {
     /// What the relay does with one command.
     enum Disposition {
@@ -51,12 +52,19 @@ extension RedisSession {
                 endRun()
                 continue
             }
-            let (argv, disposition) = data.withVeryUnsafeBytes { all in
+            let (argv, classified) = data.withVeryUnsafeBytes { all in
                 let input = UnsafeRawBufferPointer(rebasing: all[at..<(at + command.length)])
                 let argv = Self.auditArguments(command, in: input)
                 return (argv, classify(command, argv: argv, in: input))
             }
-            let index = auditor.append(.query(RedisAuditText.query(argv, values: engine.values)))
+            // Redis splits an inline line its own way (a vertical tab or form feed stays inside an
+            // argument there): the server gets the arguments that were checked and audited.
+            var disposition = classified
+            if case .forward = classified, case .inline(let args) = command.arguments {
+                disposition = .rewrite(RESPEncoder.command(args))
+            }
+            let audited = RedisAuditText.audited(argv, values: engine.values)
+            let index = auditor.append(.query(audited.text))
             switch disposition {
             case .forward:
                 if let r = run, r.start + r.length == at { run = (r.start, r.length + command.length) } else {
@@ -72,7 +80,8 @@ extension RedisSession {
             case .local:
                 endRun()
             }
-            batch.append(RedisReplyLedger.Entry(statement: index, kind: replyKind(argv, disposition), sentAt: 0))
+            batch.append(RedisReplyLedger.Entry(statement: index, kind: replyKind(argv, disposition), sentAt: 0,
+                                                secret: audited.secret))
         }
         endRun()
         if data.readableBytes > 0 { held = data }

@@ -15,6 +15,8 @@ cases = {
     "deep-nesting": b"*1\r\n" * 5000 + b":1\r\n",
     "deep-push": b">1\r\n" * 100 + b"+x\r\n",
     "deep-attribute": b"|1\r\n+k\r\n" * 100 + b"+v\r\n",
+    # Over a MiB of attributes, each annotating the next: as deep as it is long once decoded.
+    "chained-attributes": b"|1\r\n:1\r\n:1\r\n" * ((1 << 20) // 12 + 1) + b":1\r\n",
     "unknown-type": b"@hello\r\n",
     "bare-lf": b"+OK\n",
     "cr-without-lf": b"+OK\rX",
