@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import NIOSSL
 import PosternCore
@@ -24,7 +23,7 @@ public struct UpstreamTLS: Sendable {
     /// verify-full: the name the certificate must carry, checked before any byte is sent.
     let requiredName: ServerName?
 
-    public init(for db: Database, systemRoots: SystemRoots = .platform) throws(UpstreamTLSError) {
+    init(for db: Database, systemRoots: SystemRoots = .platform) throws(UpstreamTLSError) {
         guard let endpoint = db.endpoint else {
             throw UpstreamTLSError("database \(quoted(db.name)) has no usable host in its uri")
         }
