@@ -20,7 +20,7 @@ public final class ProxyServices: Sendable {
     public let limits: ProxyLimits
     let sessions = SessionTracker()
     let pgCancels = CancelRegistry<PGCancelTarget>()
-    private let pgTargets = NIOLockedValueBox<[String: PGUpstreamTarget]>([:])
+    private let tlsPolicies = NIOLockedValueBox<[String: (uri: String, tls: DatabaseTLS, policy: UpstreamTLS)]>([:])
 
     public init(clusterName: String, sink: any SessionEventSink, credentials: any UpstreamCredentialSource,
                 limits: ProxyLimits = ProxyLimits()) {
@@ -30,12 +30,18 @@ public final class ProxyServices: Sendable {
         self.limits = limits
     }
 
-    /// The upstream address and TLS context of a database, built once (CA files are read once).
+    /// A database's upstream TLS policy, built once (CA files are read once) for its uri and `tls:`.
+    func upstreamTLS(for db: Database) throws -> UpstreamTLS {
+        if let cached = tlsPolicies.withLockedValue({ $0[db.name] }), cached.uri == db.uri, cached.tls == db.tls {
+            return cached.policy
+        }
+        let policy = try UpstreamTLS(for: db)
+        tlsPolicies.withLockedValue { $0[db.name] = (db.uri, db.tls, policy) }
+        return policy
+    }
+
     func pgTarget(for db: Database) throws -> PGUpstreamTarget {
-        if let cached = pgTargets.withLockedValue({ $0[db.name] }) { return cached }
-        let target = try PGUpstreamTarget.make(for: db)
-        pgTargets.withLockedValue { $0[db.name] = target }
-        return target
+        try PGUpstreamTarget.make(for: db, tls: try upstreamTLS(for: db))
     }
 
     /// Sessions open now.

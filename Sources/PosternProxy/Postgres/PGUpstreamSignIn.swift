@@ -1,5 +1,4 @@
 import NIOCore
-import NIOSSL
 import NIOTLS
 
 /// What a finished upstream sign-in hands to the relay.
@@ -78,8 +77,7 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
     private func startTLS(_ context: ChannelHandlerContext) {
         state = .tlsHandshake
         do {
-            let tls = try NIOSSLClientHandler(context: target.tls, serverHostname: target.serverHostname)
-            try context.pipeline.syncOperations.addHandler(tls, position: .before(self))
+            try context.pipeline.syncOperations.addHandlers(target.tls.clientHandlers(), position: .before(self))
         } catch {
             fail(context, PGUpstreamError(.cannotConnect, "cannot start TLS to the upstream server: \(error)"))
         }
@@ -92,14 +90,6 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
             return fail(context, PGUpstreamError(.cannotConnect, "the upstream server closed the connection during sign-in"))
         }
         if case .handshakeCompleted? = event as? TLSUserEvent, state == .tlsHandshake {
-            if let name = target.requiredName {
-                let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate()
-                guard let certificate, ServerName.certificate(certificate, names: name) else {
-                    return fail(context, PGUpstreamError(.cannotConnect,
-                        "TLS handshake with the upstream server failed (certificate not trusted, or the server name does not match): "
-                            + "the certificate does not name \(name)"))
-                }
-            }
             switch mode {
             case .signIn(let parameters, let login):
                 state = .authenticating
@@ -243,7 +233,7 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         guard state != .done else { return }
         if state == .cancelSent { return finishCancel(context) }
-        fail(context, PGUpstreamError(.cannotConnect, Self.describe(error)))
+        fail(context, PGUpstreamError(.cannotConnect, UpstreamTLS.describe(error)))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -256,23 +246,5 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
         state = .done
         promise.succeed(nil)
         context.close(promise: nil)
-    }
-
-    /// TLS failures in words an operator can act on.
-    static func describe(_ error: Error) -> String {
-        if let ssl = error as? NIOSSLError {
-            switch ssl {
-            case .handshakeFailed(let inner):
-                return "TLS handshake with the upstream server failed (certificate not trusted, or the server name does not match): \(inner)"
-            case .unableToValidateCertificate:
-                return "the upstream server's certificate could not be validated"
-            default:
-                return "TLS with the upstream server failed: \(ssl)"
-            }
-        }
-        if let ssl = error as? NIOSSLExtraError {
-            return "the upstream server's certificate does not match the expected server name: \(ssl)"
-        }
-        return "cannot reach the upstream server: \(error)"
     }
 }

@@ -35,9 +35,9 @@ extension RedisSession {
         guard phase == .connecting else { return }
         let decision = context.authorizer.check(route)
         guard decision.allowed else { return refuse("ERR " + decision.reason) }
-        let target: RedisUpstreamTarget
+        let target: RedisTLSTarget
         do {
-            target = try RedisUpstreamTarget(database: route.database, services: context.services)
+            target = try RedisTLSTarget(database: route.database, services: context.services)
         } catch {
             return refuse("ERR " + "\(error)")
         }

@@ -1,22 +1,11 @@
 import NIOCore
 import NIOPosix
-import NIOSSL
 import PosternCore
 
-/// Where a Redis database is reached: always TLS, with the database's CA and verification mode
-/// (the proxy's cached TLS context for the database, built once).
-struct RedisUpstreamTarget {
-    let host: String
-    let port: Int
-    let tls: NIOSSLContext
-    let serverHostname: String?
-
+extension RedisTLSTarget {
+    /// A session's target: the proxy's cached TLS policy for the database.
     init(database: Database, services: ProxyServices) throws {
-        let cached = try services.pgTarget(for: database)
-        host = cached.host
-        port = database.endpoint?.port ?? 6379
-        tls = cached.tls
-        serverHostname = cached.serverHostname
+        try self.init(database: database, tls: try services.upstreamTLS(for: database))
     }
 }
 
@@ -66,7 +55,7 @@ enum RedisUpstreamConnector {
     static let connectTimeout = TimeAmount.seconds(10)
     static let signInTimeout = TimeAmount.seconds(30)
 
-    static func signIn(to target: RedisUpstreamTarget, on eventLoop: EventLoop, login: RedisLogin,
+    static func signIn(to target: RedisTLSTarget, on eventLoop: EventLoop, login: RedisLogin,
                        database: String) -> EventLoopFuture<Channel> {
         let promise = eventLoop.makePromise(of: Channel.self)
         let address = "\(target.host):\(target.port)"
@@ -80,9 +69,7 @@ enum RedisUpstreamConnector {
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let tls = try NIOSSLClientHandler(context: target.tls, serverHostname: target.serverHostname)
-                    try channel.pipeline.syncOperations.addHandlers([
-                        tls,
+                    try channel.pipeline.syncOperations.addHandlers(try target.tls.clientHandlers() + [
                         RedisUpstreamSignInHandler(request: hello, user: user, database: database, promise: promise),
                     ])
                 }
@@ -150,7 +137,7 @@ final class RedisUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        promise.fail(RedisUpstreamError.cannotConnect("\(database): \(error)"))
+        promise.fail(RedisUpstreamError.cannotConnect("\(database): \(UpstreamTLS.describe(error))"))
         context.close(promise: nil)
     }
 }

@@ -1,6 +1,5 @@
 import NIOCore
 import NIOPosix
-import NIOSSL
 import PosternCore
 
 /// A small request/reply Redis client over TLS, for Postern's own calls (ACL SETUSER for managed
@@ -27,8 +26,7 @@ public final class RedisAdminClient: Sendable {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let tls = try NIOSSLClientHandler(context: target.context, serverHostname: target.serverHostname)
-                    try channel.pipeline.syncOperations.addHandlers([tls, RedisReplyHandler()])
+                    try channel.pipeline.syncOperations.addHandlers(try target.tls.clientHandlers() + [RedisReplyHandler()])
                 }
             }
         let channel: Channel
@@ -136,9 +134,17 @@ final class RedisReplyHandler: ChannelDuplexHandler {
     private var parser = RESPParser()
     private var waiting: [EventLoopPromise<RESPValue>] = []
     private var waitingStart = 0
+    /// The first failure: a request written after it (a TLS refusal can beat the first PING)
+    /// gets that reason, not a later one such as the unclean close it caused.
+    private var failure: RedisAdminError?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
+        if let failure {
+            request.promise.fail(failure)
+            promise?.fail(failure)
+            return
+        }
         waiting.append(request.promise)
         context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: request.bytes)), promise: promise)
     }
@@ -172,11 +178,12 @@ final class RedisReplyHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        failAll(.cannotConnect("TLS or network failure: \(error)"))
+        failAll(.cannotConnect("the server: " + UpstreamTLS.describe(error)))
         context.close(promise: nil)
     }
 
     private func failAll(_ error: RedisAdminError) {
+        if failure == nil { failure = error }
         let pending = waiting[waitingStart...]
         waiting.removeAll()
         waitingStart = 0

@@ -1,24 +1,29 @@
-import NIOSSL
 import PosternCore
 
-/// Where and how Postern's own connections reach a Redis server: always TLS (ElastiCache and
-/// MemoryDB require in-transit encryption; there is no plaintext fallback), verified as the
-/// database's `tls:` says — the same context the proxy builds for every upstream.
+/// Where and how Postern's own connections reach a Redis server — a session's upstream and the
+/// admin client alike: always TLS (ElastiCache and MemoryDB require in-transit encryption; there
+/// is no plaintext fallback), under the database's upstream TLS policy (`UpstreamTLS`).
 public struct RedisTLSTarget: Sendable {
     public let host: String
     public let port: Int
-    public let context: NIOSSLContext
-    /// The name the certificate must carry (and SNI); nil for an IP address.
-    public let serverHostname: String?
+    public let tls: UpstreamTLS
 
-    public static func make(for db: Database) throws -> RedisTLSTarget {
-        let target: PGUpstreamTarget
+    init(database db: Database, tls: UpstreamTLS) throws(UpstreamTLSError) {
+        guard let endpoint = db.endpoint else {
+            throw UpstreamTLSError("database \(quoted(db.name)) has no usable host in its uri")
+        }
+        host = endpoint.host
+        port = endpoint.port ?? 6379
+        self.tls = tls
+    }
+
+    /// A target with a TLS policy of its own (the admin client; sessions share the proxy's cached
+    /// one); a bad `tls:` block is an `UpstreamCredentialError`, as sign-in sources throw.
+    public static func make(for db: Database, systemRoots: UpstreamTLS.SystemRoots = .platform) throws -> RedisTLSTarget {
         do {
-            target = try PGUpstreamTarget.make(for: db)
+            return try RedisTLSTarget(database: db, tls: try UpstreamTLS(for: db, systemRoots: systemRoots))
         } catch {
             throw UpstreamCredentialError("\(error)")
         }
-        return RedisTLSTarget(host: target.host, port: db.endpoint?.port ?? 6379, context: target.tls,
-                              serverHostname: target.serverHostname)
     }
 }
