@@ -19,6 +19,8 @@ public enum AuditKey: String, CodingKey, Sendable, CaseIterable {
     // DatabaseSessionStart, DatabaseSessionEnd
     case postgresPID = "postgres_pid", sessionStart = "session_start", sessionStop = "session_stop"
     case participants
+    // Postern's: the StartupMessage parameters forwarded upstream (db.session.start)
+    case startupParameters = "startup_parameters"
     // DatabaseSessionQuery
     case dbQuery = "db_query", dbQueryParameters = "db_query_parameters"
     // PostgresParse, PostgresBind, PostgresExecute, PostgresClose, PostgresFunctionCall

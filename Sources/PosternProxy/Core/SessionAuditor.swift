@@ -37,6 +37,12 @@ final class SessionAuditor {
         set { info.clientApplication = newValue }
     }
 
+    /// Set before the upstream sign-in, so db.session.start records what was sent.
+    var startupParameters: [String: String] {
+        get { info.startupParameters }
+        set { info.startupParameters = newValue }
+    }
+
     /// Adds an event to the next commit and returns its index.
     @discardableResult
     func append(_ kind: SessionEvent.Kind, at time: Int64 = ProxyClock.wallNanos()) -> Int {
