@@ -36,7 +36,8 @@ extension PGSession {
         // Recorded in db.session.start, whether the server then accepts the sign-in or not.
         auditor.startupParameters = Dictionary(upstreamParameters, uniquingKeysWith: { _, last in last })
         let signIn = PGUpstreamConnector.signIn(to: target, on: eventLoop, login: login,
-                                                parameters: [("database", route.dbName)] + upstreamParameters)
+                                                parameters: [("database", route.dbName)] + upstreamParameters,
+                                                policy: PGSignInPolicy(route.database))
         pendingSignIn = signIn
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         signIn.whenComplete { result in
