@@ -42,6 +42,13 @@ final class AuditEventJSONTests: XCTestCase {
                    #""addr.remote":"127.0.0.1:50000","postgres_pid":4242,"server_id":"host-1","success":true"#, ei: 0)
     }
 
+    func testSessionStartRecordsTheStartupParametersSentUpstream() throws {
+        try expect(.sessionStart(.init(userAgent: "psql", startupParameters: ["client_encoding": "UTF8", "datestyle": "ISO, MDY",
+                                                                              "application_name": "psql"])),
+                   #""server_id":"","startup_parameters":{"application_name":"psql","client_encoding":"UTF8","datestyle":"ISO, MDY"},"success":true,"user_agent":"psql""#,
+                   ei: 0)
+    }
+
     func testSessionStartFailure() throws {
         let denied = AuditStatus.failed("access to db denied",
                                         message: "access to db denied. User does not have permissions. Confirm database user and name.")
@@ -160,7 +167,8 @@ final class AuditJSONWriterTests: XCTestCase {
                                roles: ["r2", "r1"], type: "rds", origin: "cloud")
         let kinds: [AuditEventDetails] = [
             .sessionStart(.init(status: .failed(tricky, message: tricky), serverID: "h", serverHostname: "n",
-                                serverVersion: "v", localAddr: "l", remoteAddr: "r", userAgent: "ua", postgresPID: 4_294_967_295)),
+                                serverVersion: "v", localAddr: "l", remoteAddr: "r", userAgent: "ua", postgresPID: 4_294_967_295,
+                                startupParameters: ["search_path": tricky, tricky: "", "a": "1"])),
             .sessionEnd(.init(sessionStart: AuditTime(nanoseconds: -1), sessionStop: AuditTime(seconds: 1),
                               participants: ["a", tricky])),
             .query(.init(query: tricky, parameters: [tricky, ""])),

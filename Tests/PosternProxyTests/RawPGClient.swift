@@ -81,10 +81,12 @@ final class RawPGClient {
         case error(Message)
     }
 
-    /// StartupMessage, then SCRAM-SHA-256 with `password`, up to ReadyForQuery or an ErrorResponse.
-    func startup(user: String, database: String, password: String) throws -> Outcome {
+    /// StartupMessage (with `parameters` after user and database), then SCRAM-SHA-256 with
+    /// `password`, up to ReadyForQuery or an ErrorResponse.
+    func startup(user: String, database: String, password: String,
+                 parameters: [(String, String)] = [("application_name", "raw-test")]) throws -> Outcome {
         var body = be32(PGWire.protocolVersion3)
-        for (k, v) in [("user", user), ("database", database), ("application_name", "raw-test")] {
+        for (k, v) in [("user", user), ("database", database)] + parameters {
             body += Array(k.utf8) + [0] + Array(v.utf8) + [0]
         }
         body += [0]

@@ -21,9 +21,13 @@ final class UpstreamSignInTests: XCTestCase {
     private func iamDatabase(_ h: ProxyHarness) throws -> Database {
         var aws = DatabaseAWS()
         aws.region = "us-east-1"
-        return try h.database(name: "orders-iam", auth: .iam,
-                              tls: DatabaseTLS(mode: .verifyFull, caCertFile: h.admin.caFile, serverName: "localhost"),
-                              aws: aws)
+        var db = try h.database(name: "orders-iam", auth: .iam,
+                                tls: DatabaseTLS(mode: .verifyFull, caCertFile: h.admin.caFile, serverName: "localhost"),
+                                aws: aws)
+        // RDS asks for the token as a cleartext password (the default for auth: iam); the local
+        // server stands in for it with the token as a SCRAM password.
+        db.requireAuth = [.scramSHA256]
+        return db
     }
 
     func testIAMTokenSignInEndToEndAndAWrongTokenIsRefused() async throws {
@@ -68,7 +72,8 @@ final class UpstreamSignInTests: XCTestCase {
     func testMD5PasswordSignIn() async throws {
         let h = try ProxyHarness()
         let md5 = try h.env.postgres("MD5USER")
-        let db = try h.database(name: "orders-md5", auth: .password(.environment("PROXY_TEST_MD5_PASSWORD")))
+        var db = try h.database(name: "orders-md5", auth: .password(.environment("PROXY_TEST_MD5_PASSWORD")))
+        db.requireAuth = [.md5]
         let credentials = DatabaseSignIn(environment: ["PROXY_TEST_MD5_PASSWORD": md5.password])
         let h2 = try ProxyHarness(credentials: credentials)
         let t = try await h2.tunnel(db, dbUser: md5.user, dbName: md5.database)

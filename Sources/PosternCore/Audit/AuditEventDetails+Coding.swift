@@ -12,6 +12,7 @@ extension AuditEventDetails {
             try c.putNonEmpty(s.remoteAddr, .remoteAddr)
             try c.putNonEmpty(s.userAgent, .userAgent)
             if s.postgresPID != 0 { try c.put(UInt64(s.postgresPID), .postgresPID) }
+            try c.putNonEmpty(s.startupParameters, .startupParameters)
         case .sessionEnd(let e):
             if let t = e.sessionStart { try c.put(t, .sessionStart) }
             if let t = e.sessionStop { try c.put(t, .sessionStop) }
@@ -56,7 +57,8 @@ extension AuditEventDetails {
                 serverHostname: try c.string(.serverHostname), serverVersion: try c.string(.serverVersion),
                 localAddr: try c.string(.localAddr), remoteAddr: try c.string(.remoteAddr),
                 userAgent: try c.string(.userAgent),
-                postgresPID: try c.decodeIfPresent(UInt32.self, forKey: .postgresPID) ?? 0))
+                postgresPID: try c.decodeIfPresent(UInt32.self, forKey: .postgresPID) ?? 0,
+                startupParameters: try c.decodeIfPresent([String: String].self, forKey: .startupParameters) ?? [:]))
         case .sessionEnd:
             self = .sessionEnd(SessionEnd(
                 sessionStart: try c.decodeIfPresent(AuditTime.self, forKey: .sessionStart),

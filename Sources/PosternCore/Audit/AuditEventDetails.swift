@@ -44,10 +44,12 @@ public enum AuditEventDetails: Sendable, Hashable {
         public var userAgent: String
         /// The upstream PostgreSQL backend's pid (from BackendKeyData); 0 when unknown.
         public var postgresPID: UInt32
+        /// Postern's: the StartupMessage parameters sent upstream beside user and database.
+        public var startupParameters: [String: String]
 
         public init(status: AuditStatus = .ok, serverID: String = "", serverHostname: String = "",
                     serverVersion: String = "", localAddr: String = "", remoteAddr: String = "",
-                    userAgent: String = "", postgresPID: UInt32 = 0) {
+                    userAgent: String = "", postgresPID: UInt32 = 0, startupParameters: [String: String] = [:]) {
             self.status = status
             self.serverID = serverID
             self.serverHostname = serverHostname
@@ -56,6 +58,7 @@ public enum AuditEventDetails: Sendable, Hashable {
             self.remoteAddr = remoteAddr
             self.userAgent = userAgent
             self.postgresPID = postgresPID
+            self.startupParameters = startupParameters
         }
     }
 

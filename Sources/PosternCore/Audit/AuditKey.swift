@@ -23,6 +23,8 @@ public enum AuditKey: String, CodingKey, Sendable, CaseIterable {
     case participants
     /// Postern's: why a session was ended by Postern (access revoked, idle, TTL), on db.session.end.
     case reason
+    // Postern's: the StartupMessage parameters forwarded upstream (db.session.start)
+    case startupParameters = "startup_parameters"
     // DatabaseSessionQuery
     case dbQuery = "db_query", dbQueryParameters = "db_query_parameters"
     // PostgresParse, PostgresBind, PostgresExecute, PostgresClose, PostgresFunctionCall

@@ -2,7 +2,7 @@
 enum DatabaseDecoder {
     static let keys: Set<String> = [
         "name", "description", "protocol", "uri", "static_labels", "aws", "tls", "auth", "password_file",
-        "password_env", "redis",
+        "password_env", "redis", "require_auth",
     ]
 
     static func decode(_ v: YAMLValue, baseDir: String) throws(ConfigError) -> Database {
@@ -30,6 +30,10 @@ enum DatabaseDecoder {
         if let parsed = AWSEndpoint(host: endpoint.host) { db.aws.fill(from: parsed) }
         if let tls = f["tls"] { db.tls = try tlsBlock(tls, baseDir: baseDir) }
         db.auth = try auth(f, v, db: db, baseDir: baseDir)
+        if let methods = f["require_auth"] {
+            guard proto == .postgres else { throw methods.error("\(methods.path) is for postgres databases") }
+            db.requireAuth = try requireAuth(methods)
+        }
         if let redis = f["redis"] {
             guard proto == .redis else { throw redis.error("\(redis.path) is for redis databases") }
             db.redis = try RedisOptionsDecoder.decode(redis, database: name, baseDir: baseDir)
@@ -73,6 +77,22 @@ enum DatabaseDecoder {
         tls.serverName = try f["server_name"]?.string()
         if let t = f["trust_system_cert_pool"] { tls.trustSystemCertPool = try t.bool() }
         return tls
+    }
+
+    /// libpq's `require_auth`: a list (or a comma-separated string) of methods, no negation.
+    static func requireAuth(_ v: YAMLValue) throws(ConfigError) -> [UpstreamAuthMethod] {
+        var out: [UpstreamAuthMethod] = []
+        for item in try v.stringOrList() {
+            for name in item.split(separator: ",").map({ String($0.filter { !$0.isWhitespace }) }) {
+                guard let method = UpstreamAuthMethod(rawValue: name) else {
+                    let names = UpstreamAuthMethod.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw v.error("\(v.path): unknown sign-in method \(quoted(name)) (use \(names))")
+                }
+                if !out.contains(method) { out.append(method) }
+            }
+        }
+        guard !out.isEmpty else { throw v.error("\(v.path) needs at least one method") }
+        return out
     }
 
     static func auth(_ f: YAMLFields, _ v: YAMLValue, db: Database, baseDir: String) throws(ConfigError) -> DatabaseAuth {

@@ -71,6 +71,9 @@ public struct Database: Sendable, Equatable, Codable {
     public var origin: DatabaseOrigin
     /// Command policy and managed users (Redis only).
     public var redis = RedisDatabaseOptions()
+    /// `require_auth` (PostgreSQL only): the upstream sign-in methods allowed; nil for the
+    /// default of `auth` (see `allowedAuthMethods`).
+    public var requireAuth: [UpstreamAuthMethod]?
 
     public init(name: String, description: String = "", protocol: DatabaseProtocol, uri: String,
                 staticLabels: Labels = [:], aws: DatabaseAWS = DatabaseAWS(), tls: DatabaseTLS = DatabaseTLS(),

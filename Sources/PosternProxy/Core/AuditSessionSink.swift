@@ -38,7 +38,8 @@ public struct AuditSessionSink: SessionEventSink {
         switch kind {
         case .start(let error):
             let status = error.map { AuditStatus.failed($0, message: $0) } ?? .ok
-            return .sessionStart(.init(status: status, userAgent: session.clientApplication ?? ""))
+            return .sessionStart(.init(status: status, userAgent: session.clientApplication ?? "",
+                                       startupParameters: session.startupParameters))
         case .end:
             return .sessionEnd(.init(sessionStop: time))
         case .ended(let reason):

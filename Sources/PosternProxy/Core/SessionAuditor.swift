@@ -40,6 +40,12 @@ final class SessionAuditor {
     /// When the client last sent a statement or command (wall nanoseconds): the idle clock.
     private(set) var lastClientActivity = ProxyClock.wallNanos()
 
+    /// Set before the upstream sign-in, so db.session.start records what was sent.
+    var startupParameters: [String: String] {
+        get { info.startupParameters }
+        set { info.startupParameters = newValue }
+    }
+
     /// Adds an event to the next commit and returns its index.
     @discardableResult
     func append(_ kind: SessionEvent.Kind, at time: Int64 = ProxyClock.wallNanos()) -> Int {

@@ -8,6 +8,8 @@ public struct SessionInfo: Sendable {
     public var route: Route
     /// The client's own `application_name`, when it sent one.
     public var clientApplication: String?
+    /// The run-time parameters sent upstream in the StartupMessage (PostgreSQL; beside user and database).
+    public var startupParameters: [String: String] = [:]
     /// The events' database fields, worked out once per session rather than per event.
     public let auditDatabase: AuditDatabase
 

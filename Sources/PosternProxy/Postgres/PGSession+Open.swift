@@ -33,10 +33,11 @@ extension PGSession {
         } catch {
             return refuse(code: PGWire.SQLState.cannotConnect, message: "\(error)")
         }
-        var parameters = clientParameters.filter { $0.0 != "application_name" }
-        parameters.append(("database", route.dbName))
-        parameters.append(("application_name", auditor.info.clientApplication ?? "postern"))
-        let signIn = PGUpstreamConnector.signIn(to: target, on: eventLoop, login: login, parameters: parameters)
+        // Recorded in db.session.start, whether the server then accepts the sign-in or not.
+        auditor.startupParameters = Dictionary(upstreamParameters, uniquingKeysWith: { _, last in last })
+        let signIn = PGUpstreamConnector.signIn(to: target, on: eventLoop, login: login,
+                                                parameters: [("database", route.dbName)] + upstreamParameters,
+                                                policy: PGSignInPolicy(route.database))
         pendingSignIn = signIn
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         signIn.whenComplete { result in

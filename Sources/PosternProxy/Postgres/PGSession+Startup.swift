@@ -94,8 +94,12 @@ extension PGSession {
                                message: "this connection is for database user \(quoted(route.dbUser)) and database \(quoted(route.dbName)); "
                                    + "connect with user=\(route.dbUser) dbname=\(route.dbName)")
         }
-        auditor.clientApplication = value("application_name")
-        clientParameters = parameters.filter { !["user", "database", "replication"].contains($0.0) }
+        let sent = parameters.filter { !["user", "database", "replication"].contains($0.0) }
+        switch PGStartupParameters.upstream(from: sent) {
+        case .success(let upstream): upstreamParameters = upstream
+        case .failure(let refusal): return refuse(code: refusal.sqlState, message: refusal.message)
+        }
+        auditor.clientApplication = sent.last { $0.0.lowercased() == "application_name" }?.1
         if minor > 0 || !unsupported.isEmpty, let client {
             // NegotiateProtocolVersion: we speak 3.0 and none of the _pq_ options.
             var out = client.channel.allocator.buffer(capacity: 32)

@@ -18,7 +18,8 @@ final class PGSession {
     // Startup and client authentication.
     var inbound: ByteBuffer?
     var scram: SCRAMServerExchange?
-    var clientParameters: [(String, String)] = []
+    /// What goes upstream after `user` and `database` (`PGStartupParameters`).
+    var upstreamParameters: [(String, String)] = []
 
     // Relay.
     var framer: PGFrontendFramer

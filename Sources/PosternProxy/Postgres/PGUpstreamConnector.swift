@@ -8,8 +8,8 @@ enum PGUpstreamConnector {
     static let signInTimeout = TimeAmount.seconds(30)
 
     static func signIn(to target: PGUpstreamTarget, on eventLoop: EventLoop, login: UpstreamLogin,
-                       parameters: [(String, String)]) -> EventLoopFuture<PGUpstreamReady> {
-        run(.signIn(parameters: parameters, login: login), target: target, on: eventLoop).flatMapThrowing { ready in
+                       parameters: [(String, String)], policy: PGSignInPolicy) -> EventLoopFuture<PGUpstreamReady> {
+        run(.signIn(parameters: parameters, login: login, policy: policy), target: target, on: eventLoop).flatMapThrowing { ready in
             guard let ready else { throw PGUpstreamError(.protocolViolation, "upstream sign-in ended without a session") }
             return ready
         }

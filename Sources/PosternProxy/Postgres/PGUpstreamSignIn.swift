@@ -1,5 +1,6 @@
 import NIOCore
 import NIOTLS
+import PosternCore
 
 /// What a finished upstream sign-in hands to the relay.
 struct PGUpstreamReady {
@@ -11,14 +12,15 @@ struct PGUpstreamReady {
 }
 
 /// Drives one upstream connection from TCP connect to ReadyForQuery: SSLRequest (an `N` is an
-/// error, never a fallback), TLS, StartupMessage, then cleartext / MD5 / SCRAM-SHA-256 sign-in.
+/// error, never a fallback), TLS, StartupMessage, then the one sign-in method the server asks for,
+/// if the database's `PGSignInPolicy` allows it (cleartext, MD5, SCRAM-SHA-256 or none).
 /// In `cancel` mode it sends a CancelRequest over TLS instead and waits for the server to close.
 final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     enum Mode: Sendable {
-        case signIn(parameters: [(String, String)], login: UpstreamLogin)
+        case signIn(parameters: [(String, String)], login: UpstreamLogin, policy: PGSignInPolicy)
         case cancel(pid: Int32, key: Int32)
     }
 
@@ -31,7 +33,12 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
     private let promise: EventLoopPromise<PGUpstreamReady?>
     private var state = State.sslResponse
     private var buffer: ByteBuffer?
+    /// The method the server asked for; a server asks once (SCRAM then continues it).
+    private var method: UpstreamAuthMethod?
     private var scram: SCRAMClientExchange?
+    /// How far SCRAM got: AuthenticationOk counts only after the server's signature checked out.
+    private var scramStep = SCRAMStep.notStarted
+    private enum SCRAMStep { case notStarted, clientFirstSent, clientFinalSent, serverVerified }
     private var parameterStatus = ByteBuffer()
     private var backendPID: Int32 = 0
     private var backendKey: Int32 = 0
@@ -91,7 +98,7 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
         }
         if case .handshakeCompleted? = event as? TLSUserEvent, state == .tlsHandshake {
             switch mode {
-            case .signIn(let parameters, let login):
+            case .signIn(let parameters, let login, _):
                 state = .authenticating
                 var startup = context.channel.allocator.buffer(capacity: 256)
                 startup.writeInteger(Int32(0))
@@ -160,18 +167,29 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
 
     private func authentication(_ context: ChannelHandlerContext, _ body: ByteBuffer) {
         var b = body
-        guard state == .authenticating, case .signIn(_, let login) = mode,
+        guard state == .authenticating, case .signIn(_, let login, let policy) = mode,
               let code = b.readInteger(as: Int32.self)
         else { return unexpected(context) }
         switch PGWire.Auth(rawValue: code) {
         case .ok:
+            // A SCRAM exchange must end with the server's verified signature: an AuthenticationOk
+            // before it comes from a server that never proved it knows the password.
+            if method == .scramSHA256, scramStep != .serverVerified {
+                return fail(context, PGUpstreamError(sqlState: PGWire.SQLState.invalidAuthorization,
+                    "the upstream server ended SCRAM-SHA-256 sign-in without proving it knows the password "
+                        + "(no verified server signature)"))
+            }
+            if method == nil, let refusal = policy.refusal(.trust) { return fail(context, refusal) }
             state = .awaitingReady
         case .cleartextPassword:
+            guard begin(context, .password, policy) else { return }
             sendPassword(context, login.password)
         case .md5Password:
             guard let salt = b.readBytes(length: 4) else { return unexpected(context) }
+            guard begin(context, .md5, policy) else { return }
             sendPassword(context, MD5Password.response(user: login.user, password: login.password, salt: salt))
         case .sasl:
+            guard begin(context, .scramSHA256, policy) else { return }
             var mechanisms: [String] = []
             while let m = b.readCString(), !m.isEmpty { mechanisms.append(m) }
             guard mechanisms.contains(SCRAM.mechanism) else {
@@ -180,6 +198,7 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
             }
             let exchange = SCRAMClientExchange(password: login.password)
             scram = exchange
+            scramStep = .clientFirstSent
             let first = Array(exchange.clientFirst.utf8)
             var out = context.channel.allocator.buffer(capacity: 64 + first.count)
             out.writePGMessage(UInt8(ascii: "p")) {
@@ -189,11 +208,12 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
             }
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         case .saslContinue:
-            guard var exchange = scram else { return unexpected(context) }
+            guard scramStep == .clientFirstSent, var exchange = scram else { return unexpected(context) }
             let serverFirst = b.readString(length: b.readableBytes) ?? ""
             do {
                 let final = try exchange.respond(serverFirst: serverFirst)
                 scram = exchange
+                scramStep = .clientFinalSent
                 var out = context.channel.allocator.buffer(capacity: 16 + final.utf8.count)
                 out.writePGMessage(UInt8(ascii: "p")) { $0.writeString(final) }
                 context.writeAndFlush(wrapOutboundOut(out), promise: nil)
@@ -201,9 +221,11 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
                 fail(context, PGUpstreamError(.protocolViolation, "the upstream server's SCRAM message is malformed"))
             }
         case .saslFinal:
-            guard let exchange = scram else { return unexpected(context) }
+            // Only after our client-final: before it there is no key to check a signature against.
+            guard scramStep == .clientFinalSent, let exchange = scram else { return unexpected(context) }
             do {
                 try exchange.verify(serverFinal: b.readString(length: b.readableBytes) ?? "")
+                scramStep = .serverVerified
             } catch {
                 fail(context, PGUpstreamError(.authentication, "the upstream server failed SCRAM verification (it does not know the password)"))
             }
@@ -211,6 +233,21 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
             fail(context, PGUpstreamError(.authentication,
                 "the upstream server asks for an authentication method Postern does not support (code \(code))"))
         }
+    }
+
+    /// Starts the sign-in `asked` for, if the policy allows it and no method was asked before;
+    /// otherwise fails the sign-in (nothing is sent) and returns false.
+    private func begin(_ context: ChannelHandlerContext, _ asked: UpstreamAuthMethod, _ policy: PGSignInPolicy) -> Bool {
+        guard method == nil else {
+            unexpected(context)
+            return false
+        }
+        if let refusal = policy.refusal(asked) {
+            fail(context, refusal)
+            return false
+        }
+        method = asked
+        return true
     }
 
     private func sendPassword(_ context: ChannelHandlerContext, _ password: String) {
