@@ -9,10 +9,9 @@ import PosternProxy
 import PosternTUI
 
 /// The console's in-process proxy: each session's route gets its own listener on a private Unix
-/// socket (`<dir>/.s.PGSQL.<n>`, the directory 0700, peers checked by uid), with the same RBAC,
+/// socket (`<dir>/.s.PGSQL.<n>`, the directory 0700 and named at random, peers checked by uid), with the same RBAC,
 /// upstream sign-in and audit as `postern proxy db`. The TUI reaches it through `SessionOpener`.
 final class ConsoleProxy: SessionOpener {
-    let directory: String
     private let session: CommandSession
     private let store: AuditStore
     private let group: MultiThreadedEventLoopGroup
@@ -22,12 +21,13 @@ final class ConsoleProxy: SessionOpener {
     private let environment: [String: String]
     private let servers = NIOLockedValueBox<[Int: ProxyServer]>([:])
     private let nextPort = NIOLockedValueBox(0)
+    /// Made with the first session (`socketDirectory()`).
+    private let directory = NIOLockedValueBox<String?>(nil)
 
     /// Sessions are audited to `store` (the console's, shared with its audit pane).
     init(session: CommandSession, store: AuditStore, environment: [String: String]) {
         self.session = session
         self.store = store
-        directory = Self.socketDirectory(environment)
         transport = AWSHTTPTransport()
         let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: nil)
         let chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
@@ -41,11 +41,19 @@ final class ConsoleProxy: SessionOpener {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
 
-    /// `$XDG_RUNTIME_DIR/postern-console-<pid>`, else the temp dir: short (socket paths are
-    /// limited to 107 bytes) and this process's own.
-    static func socketDirectory(_ environment: [String: String]) -> String {
-        let base = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") && $0.utf8.count < 60 ? $0 : nil } ?? "/tmp"
-        return base + "/postern-console-\(getuid())-\(getpid())"
+    /// `$XDG_RUNTIME_DIR/postern-console-XXXXXX` (else in /tmp), created once with a random name:
+    /// a predictable one could be created first, or pointed elsewhere, by another user.
+    private func socketDirectory() throws(ConnectError) -> String {
+        do {
+            return try directory.withLockedValue { dir in
+                if let dir { return dir }
+                let made = try PrivateDirectory.create(prefix: "postern-console-", environment: environment)
+                dir = made
+                return made
+            }
+        } catch {
+            throw ConnectError("the console's proxy has no socket directory: \(error)")
+        }
     }
 
     func open(_ request: ConnectRequest, progress: @escaping @Sendable (String) -> Void) async throws(ConnectError)
@@ -55,6 +63,7 @@ final class ConsoleProxy: SessionOpener {
         let decision = session.checker.check(route.database, dbUser: route.dbUser,
                                              dbName: route.database.protocol == .postgres ? route.dbName : nil)
         guard decision.allowed else { throw ConnectError(([decision.reason] + decision.details).joined(separator: "\n")) }
+        let directory = try socketDirectory()
         let services = ProxyServices(clusterName: session.config.clusterName, sink: AuditSessionSink(store),
                                      credentials: ProgressCredentials(base: credentials, progress: progress))
         // The same engines as `proxy db`: IAM, managed and password sign-in for Redis, and its deny lists.
@@ -97,7 +106,7 @@ final class ConsoleProxy: SessionOpener {
         for server in all { await server.shutdown() }
         try? await group.shutdownGracefully()
         try? await transport.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        if let made = directory.withLockedValue({ $0 }) { try? FileManager.default.removeItem(atPath: made) }
     }
 }
 
