@@ -69,6 +69,18 @@ final class PrivateDirectoryTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("must be 0700"), "\($0)")
         }
 
+        // Another user's directory: one given away (root may), else / (root's).
+        var theirs = "/"
+        if geteuid() == 0 {
+            theirs = base + "/theirs"
+            try FileManager.default.createDirectory(atPath: theirs, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o700])
+            XCTAssertEqual(chown(theirs, 65534, 65534), 0)
+        }
+        XCTAssertThrowsError(try PrivateDirectory.check(theirs)) {
+            XCTAssertTrue("\($0)".contains("is not a directory owned by this user"), "\($0)")
+        }
+
         let fresh = base + "/fresh"
         XCTAssertNoThrow(try ProxyServer.preparePrivateDirectory(fresh))
         XCTAssertEqual(try mode(fresh), 0o700)
