@@ -32,5 +32,20 @@ enum AuditFiles {
 
     static func closeDescriptor(_ fd: Int32) { close(fd) }
 
+    /// Runs `body` holding an exclusive flock on `<path>.lock` (created 0600, kept): processes
+    /// opening one store together create and migrate it one after the other. SQLite's busy timeout
+    /// is not enough there: a transaction that read before another process wrote fails at once
+    /// with "database is locked" rather than wait.
+    static func whileOpening<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw AuditStoreError.cannotOpen(path: path, reason: "\(lockPath): \(errnoText())") }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw AuditStoreError.cannotOpen(path: path, reason: "flock \(lockPath): \(errnoText())") }
+        }
+        return try body()
+    }
+
     static func errnoText() -> String { String(cString: strerror(errno)) }
 }

@@ -39,11 +39,15 @@ final class SQLiteAuditBackend: AuditBackend {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
-            // After opening: DatabasePool sets NORMAL itself once prepareDatabase has run.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
-            try Self.migrator.migrate(pool)
-            checkpointer = try WALCheckpointer(path: path, configuration: config)
+            (pool, checkpointer) = try AuditFiles.whileOpening(path) {
+                let pool = try DatabasePool(path: path, configuration: config)
+                // After opening: DatabasePool sets NORMAL itself once prepareDatabase has run.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
+                try Self.migrator.migrate(pool)
+                return (pool, try WALCheckpointer(path: path, configuration: config))
+            }
+        } catch let error as AuditStoreError {
+            throw error
         } catch {
             throw AuditStoreError.cannotOpen(path: path, reason: String(describing: error))
         }

@@ -54,14 +54,20 @@ enum AuditCLI {
         }
     }
 
-    /// `90s`, `15m`, `1h`, `7d` ago, or an RFC 3339 time.
+    /// `90s`, `15m`, `1h`, `7d` (or `1d12h`) ago, or an RFC 3339 time.
     static func time(_ text: String, now: AuditTime) throws -> AuditTime {
         if let t = AuditTime(rfc3339: text) { return t }
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard let unit = text.last, let seconds = units[unit], let n = Int64(text.dropLast()), n >= 0 else {
-            throw CLIError("\"\(text)\" is neither a duration (90s, 15m, 1h, 7d) nor an RFC 3339 time")
+        let ago: Int64
+        do {
+            ago = try DurationText.nanoseconds(text, days: true)
+        } catch .tooLong {
+            throw CLIError("\"\(text)\" is too long a duration (at most 106751d, about 292 years)")
+        } catch {
+            throw CLIError("\"\(text)\" is neither a duration (90s, 15m, 1h, 7d) nor an RFC 3339 time (years 1678 to 2261)")
         }
-        return now.adding(nanoseconds: -n * seconds * 1_000_000_000)
+        let (time, overflow) = now.nanoseconds.subtractingReportingOverflow(ago)
+        guard !overflow else { throw CLIError("\"\(text)\" reaches back before 1678") }
+        return AuditTime(nanoseconds: time)
     }
 
     /// `time event user db summary`, sanitised for the terminal.

@@ -54,7 +54,7 @@ struct AuditSearchCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
     @OptionGroup var filter: AuditFilterOptions
 
-    @Option(help: "Only events since: a duration ago (90s, 15m, 1h, 7d) or an RFC 3339 time.")
+    @Option(help: "Only events since: a duration ago (90s, 15m, 1h, 7d, 1d12h) or an RFC 3339 time.")
     var since: String?
 
     @Option(help: "Only events before: a duration ago or an RFC 3339 time.")
@@ -68,6 +68,7 @@ struct AuditSearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
+            guard limit >= 0 else { throw CLIError("--limit must be 0 or more, not \(limit)") }
             let now = AuditTime.now()
             var query = try filter.search(since: try since.map { try AuditCLI.time($0, now: now) },
                                           until: try until.map { try AuditCLI.time($0, now: now) }, limit: limit)

@@ -41,6 +41,7 @@ struct AuditSelftestWrite: AsyncParsableCommand {
               let sync = AuditConfig.Synchronous(rawValue: synchronous) else {
             throw Self.fail(CLIError("--backend must be sqlite or jsonl, --synchronous normal or full"))
         }
+        guard count >= 0, sessions >= 0 else { throw Self.fail(CLIError("--count and --sessions must be 0 or more")) }
         let store = try AuditCLI.run { try AuditStore(backend: backend, path: path, synchronous: sync) }
         let db = AuditDatabase(service: "selftest", protocol: "postgres", uri: "127.0.0.1:5432", name: "app", user: "app")
         let clock = ContinuousClock()

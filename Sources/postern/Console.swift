@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PosternAudit
 import PosternCore
+import PosternProxy
 import PosternService
 import PosternTUI
 
@@ -95,7 +96,13 @@ extension Console {
         var launch = ConsoleApp.Launch(inventory: inventory, theme: loaded.theme,
                                        noColor: ColorDepth.noColorRequested(environment),
                                        notes: loaded.note.map { [$0] } ?? [], auditFeed: BastionAuditFeed(client: client))
-        let opener = BastionSessionOpener(client: client, directory: try PrivateDirectory.make(prefix: "postern-console"))
+        let directory: String
+        do {
+            directory = try PrivateDirectory.create(prefix: "postern-console-", environment: environment)
+        } catch {
+            throw CLIError(error.description)
+        }
+        let opener = BastionSessionOpener(client: client, directory: directory)
         launch.opener = opener
         launch.historyDirectory = ConsoleServices.defaultHistoryDirectory(environment)
         let status: Int32

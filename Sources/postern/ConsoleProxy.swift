@@ -10,15 +10,17 @@ import PosternService
 import PosternTUI
 
 /// The console's in-process proxy: each session's route gets its own listener on a private Unix
-/// socket (`<dir>/.s.PGSQL.<n>`, the directory 0700, peers checked by uid), with the same RBAC,
+/// socket (`<dir>/.s.PGSQL.<n>`, the directory 0700 and named at random, peers checked by uid), with the same RBAC,
 /// upstream sign-in and audit as `postern proxy db`. The TUI reaches it through `SessionOpener`.
 final class ConsoleProxy: SessionOpener {
-    let directory: String
     private let session: CommandSession
     private let source: ConfigSource?
+    private let environment: [String: String]
     private let assembly: ProxyAssembly
     private let servers = NIOLockedValueBox<[Int: ProxyServer]>([:])
     private let nextPort = NIOLockedValueBox(0)
+    /// Made with the first session (`socketDirectory()`).
+    private let directory = NIOLockedValueBox<String?>(nil)
 
     /// Sessions are audited to `store` (the console's, shared with its audit pane). With `source`,
     /// RBAC follows the config as it changes: a revoked role denies the next session and ends
@@ -26,7 +28,7 @@ final class ConsoleProxy: SessionOpener {
     init(session: CommandSession, store: AuditStore, environment: [String: String], source: ConfigSource? = nil) {
         self.session = session
         self.source = source
-        directory = Self.socketDirectory(environment)
+        self.environment = environment
         // Interactive sessions: one event loop is plenty and leaves the cores to the terminal.
         assembly = ProxyAssembly(config: session.config, store: store, environment: environment, threads: 1)
         source?.watch { [servers, assembly] change in
@@ -38,11 +40,19 @@ final class ConsoleProxy: SessionOpener {
         }
     }
 
-    /// `$XDG_RUNTIME_DIR/postern-console-<pid>`, else the temp dir: short (socket paths are
-    /// limited to 107 bytes) and this process's own.
-    static func socketDirectory(_ environment: [String: String]) -> String {
-        let base = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") && $0.utf8.count < 60 ? $0 : nil } ?? "/tmp"
-        return base + "/postern-console-\(getuid())-\(getpid())"
+    /// `$XDG_RUNTIME_DIR/postern-console-XXXXXX` (else in /tmp), created once with a random name:
+    /// a predictable one could be created first, or pointed elsewhere, by another user.
+    private func socketDirectory() throws(ConnectError) -> String {
+        do {
+            return try directory.withLockedValue { dir in
+                if let dir { return dir }
+                let made = try PrivateDirectory.create(prefix: "postern-console-", environment: environment)
+                dir = made
+                return made
+            }
+        } catch {
+            throw ConnectError("the console's proxy has no socket directory: \(error)")
+        }
     }
 
     func open(_ request: ConnectRequest, progress: @escaping @Sendable (String) -> Void) async throws(ConnectError)
@@ -53,6 +63,7 @@ final class ConsoleProxy: SessionOpener {
             ?? AccessCheckerAuthorizer(session.checker)
         let decision = authorizer.check(route)
         guard decision.allowed else { throw ConnectError(([decision.reason] + decision.details).joined(separator: "\n")) }
+        let directory = try socketDirectory()
         let services = assembly.services { ProgressCredentials(base: $0, progress: progress) }
         // The same engines as `proxy db`: IAM, managed and password sign-in for Redis, and its deny lists.
         let server: ProxyServer
@@ -92,7 +103,7 @@ final class ConsoleProxy: SessionOpener {
         source?.stopWatching()
         for server in all { await server.shutdown() }
         await assembly.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        if let made = directory.withLockedValue({ $0 }) { try? FileManager.default.removeItem(atPath: made) }
     }
 }
 

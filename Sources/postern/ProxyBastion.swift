@@ -1,5 +1,6 @@
 import Foundation
 import PosternCore
+import PosternProxy
 import PosternService
 
 /// `proxy db` on a bastion: the tunnel is a relay to the Postern service, which signs in upstream
@@ -52,7 +53,11 @@ extension ProxyDB {
             }
             return (directory, n)
         }
-        return (try PrivateDirectory.make(prefix: "postern-tunnel"), 5432)
+        do {
+            return (try PrivateDirectory.create(prefix: "postern-tunnel-", environment: ProcessEnvironment.current), 5432)
+        } catch {
+            throw CLIError(error.description)
+        }
     }
 }
 
@@ -93,19 +98,5 @@ enum BastionTunnelBanner {
             No password: only your own processes may use this tunnel, and the service signs in and audits. \
             Ctrl-C ends the tunnel and its sessions.
             """
-    }
-}
-
-/// A fresh directory only this user can enter, for sockets: mkdtemp(3) (0700, a name no one can
-/// guess or pre-create) under $XDG_RUNTIME_DIR when it is short enough for socket paths, else /tmp.
-enum PrivateDirectory {
-    static func make(prefix: String) throws -> String {
-        let base = ProcessEnvironment.current["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") && $0.utf8.count < 60 ? $0 : nil }
-            ?? "/tmp"
-        var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap(mkdtemp) }) else {
-            throw CLIError("cannot create a private directory under \(base): \(String(cString: strerror(errno)))")
-        }
-        return String(cString: made)
     }
 }

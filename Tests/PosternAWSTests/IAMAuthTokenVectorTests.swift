@@ -72,7 +72,27 @@ final class IAMAuthTokenVectorTests: XCTestCase {
                 clusterName: vector.host, userId: XCTUnwrap(vector.user), region: vector.region,
                 credentials: credentials, date: vector.date)
         default:
-            throw XCTSkip("unknown token kind \(vector.kind)")
+            // An error, not a skip: a skip would pass over every vector of the file.
+            throw UnknownKind(kind: vector.kind, vector: vector.name)
+        }
+    }
+
+    struct UnknownKind: Error, CustomStringConvertible {
+        let kind: String
+        let vector: String
+        var description: String { "vector \(vector): unknown token kind \(kind)" }
+    }
+
+    /// A vector of a kind this test does not know fails the test run instead of skipping it.
+    func testAnUnknownKindFails() throws {
+        let known = try XCTUnwrap(try FixtureFile<TokenVector>.load("iam-auth-tokens").vectors.first)
+        let unknown = TokenVector(name: "new", kind: "neptune", host: known.host, port: known.port, user: known.user,
+                                  region: known.region, credentials: known.credentials, epochSeconds: known.epochSeconds,
+                                  amzDate: known.amzDate, canonicalRequest: known.canonicalRequest,
+                                  stringToSign: known.stringToSign, token: known.token)
+        XCTAssertThrowsError(try makeToken(unknown)) { error in
+            XCTAssertFalse(error is XCTSkip, "a skip would hide every vector")
+            XCTAssertEqual("\(error)", "vector new: unknown token kind neptune")
         }
     }
 

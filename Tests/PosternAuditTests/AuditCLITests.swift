@@ -66,6 +66,35 @@ final class AuditCLITests: XCTestCase {
         XCTAssertTrue(badSince.stderr.contains("neither a duration"), badSince.stderr)
     }
 
+    /// Durations, times and counts out of range are one clear line and exit 1, never a trap.
+    func testOutOfRangeArgumentsAreClearErrors() throws {
+        try fill(sessions: 1, count: 1)
+        let cases: [([String], Int32, String)] = [
+            (["--since", "99999999999999d"], 1, "\"99999999999999d\" is too long a duration (at most 106751d"),
+            (["--until", "106752d"], 1, "\"106752d\" is too long a duration"),
+            (["--since", "99999999999999999999s"], 1, "is too long a duration"),
+            (["--since", "9999-12-31T23:59:59Z"], 1, "nor an RFC 3339 time (years 1678 to 2261)"),
+            (["--until", "1600-01-01T00:00:00Z"], 1, "nor an RFC 3339 time"),
+            (["--limit=-1"], 1, "--limit must be 0 or more, not -1"),
+            (["--limit", "99999999999999999999"], 64, "--limit"),
+        ]
+        for (args, status, message) in cases {
+            let r = try postern(["audit", "search"] + args)
+            XCTAssertEqual(r.status, status, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)
+        }
+        // The longest durations still work, as do Go-style compound ones with days.
+        for since in ["106751d", "1d12h", "2562047h47m16s"] {
+            let r = try postern(["audit", "search", "--format", "json", "--since", since])
+            XCTAssertEqual(r.status, 0, "\(since): \(r.stderr)")
+            XCTAssertEqual(try events(r.stdout).count, 1, since)
+        }
+        let negative = try PosternBinary.run(["audit", "selftest-write", "--path", store, "--count=-1"])
+        XCTAssertEqual(negative.status, 1, negative.stderr)
+        XCTAssertTrue(negative.stderr.contains("--count and --sessions must be 0 or more"), negative.stderr)
+    }
+
     func testMissingStoreIsAClearError() throws {
         let r = try postern(["audit", "search"])
         XCTAssertEqual(r.status, 1)

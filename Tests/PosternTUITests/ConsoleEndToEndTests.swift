@@ -30,6 +30,49 @@ final class ConsoleEndToEndTests: XCTestCase {
     func testScreen256() throws { try scenario(term: "screen-256color") }
     func testLinuxConsole() throws { try scenario(term: "linux") }
 
+    /// NO_COLOR=1 through the console's own path (environment → curses → renderer): the screen has
+    /// attributes but no colour; the same console without it does draw colours.
+    func testNoColorDrawsAttributesOnly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("postern-tui-nocolor-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let configPath = dir.appendingPathComponent("postern.yaml").path
+        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: configPath))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: configPath)
+
+        func styles(noColor: String) throws -> Set<Int> {
+            let tmux = Tmux()
+            try tmux.start("env TERM=xterm-256color LANG=C.UTF-8 LC_ALL= NO_COLOR=\(noColor) \(Self.binary) --config \(configPath) --as alice",
+                           width: 100, height: 30)
+            try tmux.waitFor("the browser") { $0.contains("postern · e2e · alice") && $0.contains(" 4/4 ") }
+            let screen = try tmux.capture(escapes: true)
+            try tmux.sendText("q")
+            XCTAssertTrue(tmux.waitUntilGone(), "q quits the console")
+            return Self.sgrParameters(screen)
+        }
+        let plain = try styles(noColor: "1")
+        XCTAssertTrue(plain.isDisjoint(with: Self.colourParameters), "NO_COLOR=1 drew colours: SGR \(plain.sorted())")
+        XCTAssertTrue(plain.contains(7), "the selected row is reversed: SGR \(plain.sorted())")
+        XCTAssertTrue(plain.contains(1), "the header is bold: SGR \(plain.sorted())")
+        let coloured = try styles(noColor: "")
+        XCTAssertFalse(coloured.isDisjoint(with: Self.colourParameters), "an empty NO_COLOR keeps colours: SGR \(coloured.sorted())")
+    }
+
+    /// SGR parameters that set a colour (39 and 49 are the terminal's own).
+    static let colourParameters = Set(30...38).union(40...48).union(90...97).union(100...107)
+
+    /// Every parameter of every SGR sequence (`ESC [ … m`) in a `capture-pane -e` screen.
+    static func sgrParameters(_ screen: String) -> Set<Int> {
+        var out = Set<Int>()
+        for part in screen.components(separatedBy: "\u{1B}[").dropFirst() {
+            guard let end = part.firstIndex(where: { !($0.isASCII && ($0.isNumber || $0 == ";" || $0 == ":")) }), part[end] == "m" else { continue }
+            let params = part[..<end].split(separator: ";", omittingEmptySubsequences: false)
+            out.formUnion(params.map { Int($0.split(separator: ":").first ?? "") ?? 0 })
+        }
+        return out
+    }
+
     func scenario(term: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("postern-tui-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,

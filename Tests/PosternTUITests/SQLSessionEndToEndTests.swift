@@ -6,11 +6,12 @@ import XCTest
 /// Enter connects through the in-process proxy (one allowed user and name: no questions), a query
 /// shows its row, Ctrl-C cancels a long one (PQcancel through the proxy), resizing keeps it whole.
 final class SQLSessionEndToEndTests: XCTestCase {
-    func testConnectQueryCancelAndResize() throws {
+    /// A fresh 0700 directory (also the console's XDG_RUNTIME_DIR) with a config for alice on the
+    /// test PostgreSQL (`orders-prod`, env=prod) and an unreachable `analytics-dev`.
+    static func makeConfig() throws -> (dir: URL, config: String) {
         let env = try ServiceEnvironment.load()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("postern-sql-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("postern.yaml").path
         try """
             cluster_name: e2e
@@ -31,6 +32,12 @@ final class SQLSessionEndToEndTests: XCTestCase {
             audit: {backend: sqlite, path: \(dir.path)/audit.sqlite}
 
             """.write(toFile: config, atomically: true, encoding: .utf8)
+        return (dir, config)
+    }
+
+    func testConnectQueryCancelAndResize() throws {
+        let (dir, config) = try Self.makeConfig()
+        defer { try? FileManager.default.removeItem(at: dir) }
 
         let tmux = Tmux()
         try tmux.start("env TERM=xterm-256color LANG=C.UTF-8 LC_ALL= XDG_STATE_HOME=\(dir.path)/state XDG_RUNTIME_DIR=\(dir.path) "
@@ -113,5 +120,55 @@ final class SQLSessionEndToEndTests: XCTestCase {
         XCTAssertTrue(tmux.waitUntilGone(), "q quits once no session is open")
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("postern-console-") }
         XCTAssertEqual(left, [], "the proxy's socket directory is removed on exit")
+    }
+
+    /// What another local user could plant at the console's old, predictable socket directory
+    /// (`postern-console-<uid>-<pid>`): here a symlink to a directory of ours. The console never
+    /// uses it: its sockets go to a new 0700 directory with a random name, removed on exit.
+    func testAPlantedSocketDirectoryIsNotUsed() throws {
+        let (dir, config) = try Self.makeConfig()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tmux = Tmux()
+        try tmux.start("exec env TERM=xterm-256color LANG=C.UTF-8 LC_ALL= XDG_STATE_HOME=\(dir.path)/state XDG_RUNTIME_DIR=\(dir.path) "
+                       + "\(ConsoleEndToEndTests.binary) --config \(config) --as alice", width: 120, height: 40)
+        try tmux.waitFor("the browser") { $0.contains("postern · e2e · alice") && $0.contains(" 2/2 ") }
+        // `exec`: the pane's process is the console itself.
+        let pid = try tmux.run(["display-message", "-p", "-t", tmux.session, "#{pane_pid}"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertNotNil(Int32(pid), pid)
+        let planted = "postern-console-\(getuid())-\(pid)"
+        let trap = dir.appendingPathComponent("trap").path
+        try FileManager.default.createDirectory(atPath: trap, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent(planted).path, withDestinationPath: trap)
+
+        try tmux.sendText("/env=prod")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the kept filter") { $0.contains("filter /env=prod") && $0.contains(" 1/2 ") }
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the SQL session", timeout: 30) { $0.contains("SQL · orders-prod · alice@app") && $0.contains("connected") }
+        try tmux.sendText("select 6 * 7 as answer")
+        try tmux.sendKey("\\;")
+        try tmux.sendKey("Enter")
+        try tmux.waitFor("the row") { $0.contains("answer") && $0.contains("    42") }
+
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: trap), [], "nothing went through the planted symlink")
+        let made = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            .filter { $0.hasPrefix("postern-console-") && $0 != planted }
+        XCTAssertEqual(made.count, 1, "\(made)")
+        if let name = made.first {
+            var st = stat()
+            XCTAssertEqual(lstat(dir.appendingPathComponent(name).path, &st), 0)
+            XCTAssertEqual(st.st_mode & S_IFMT, S_IFDIR, "a directory, not a link")
+            XCTAssertEqual(st.st_mode & 0o777, 0o700)
+            XCTAssertEqual(st.st_uid, geteuid())
+            XCTAssertEqual(name.count, "postern-console-XXXXXX".count, name)
+        }
+
+        try tmux.sendKey("C-d")
+        try tmux.waitFor("the session closed") { !$0.contains("SQL · orders-prod") && $0.contains("orders-prod") }
+        try tmux.sendText("q")
+        XCTAssertTrue(tmux.waitUntilGone(), "q quits once no session is open")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("postern-console-") }
+        XCTAssertEqual(left, [planted], "the console removes its own directory and leaves the planted link alone")
     }
 }

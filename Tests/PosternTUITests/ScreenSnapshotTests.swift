@@ -65,12 +65,16 @@ final class ScreenSnapshotTests: XCTestCase {
         XCTAssertTrue(renderer.render(s).text(row: 23).contains("this console has no proxy"))
     }
 
-    /// NO_COLOR: nothing but attributes, and the selection still stands out.
-    func testNoColorDrawsAttributesOnly() {
+    /// The monochrome theme (what a terminal without colours gets): nothing but attributes, and the
+    /// selection still stands out. NO_COLOR itself is tested end to end (ConsoleEndToEndTests).
+    func testMonochromeDrawsAttributesOnly() {
         let screen = renderer.render(Fixtures.state())
         XCTAssertTrue(screen.cells.allSatisfy { $0.style.fg == .default && $0.style.bg == .default })
         XCTAssertTrue(screen.row(2).allSatisfy { $0.style.attributes.contains(.reverse) }, "selected row reversed")
         XCTAssertTrue(screen.row(1).allSatisfy { $0.style.attributes.contains(.bold) }, "header bold")
+    }
+
+    func testNoColorRequestedWhenSetAndNotEmpty() {
         XCTAssertEqual(ColorDepth(colors: 256, noColor: true), .none)
         XCTAssertTrue(ColorDepth.noColorRequested(["NO_COLOR": "1"]))
         XCTAssertFalse(ColorDepth.noColorRequested(["NO_COLOR": ""]))

@@ -65,7 +65,8 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         out.append(UInt8(ascii: "Z"))
     }
 
-    /// Parses RFC 3339 (`2023-10-06T10:58:32.88Z`, `…+02:00`); fractions beyond nanoseconds are refused.
+    /// Parses RFC 3339 (`2023-10-06T10:58:32.88Z`, `…+02:00`); fractions beyond nanoseconds, and
+    /// times outside 1677–2262, are refused.
     public init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         func num(_ from: Int, _ count: Int) -> Int64? {
@@ -108,7 +109,11 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
         guard i == b.count else { return nil }
         let secs = CivilDate.days(year: y, month: mo, day: d) * 86_400 + h * 3600 + mi * 60 + s - offset
-        self.init(seconds: secs, nanos: nanos)
+        // Nanoseconds in Int64 reach from 1677 to 2262: a time outside is not one (never a trap).
+        let (scaled, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflow2) = scaled.addingReportingOverflow(nanos)
+        guard !overflow, !overflow2 else { return nil }
+        self.init(nanoseconds: total)
     }
 
     public init(from decoder: any Decoder) throws {

@@ -118,20 +118,12 @@ public final class ProxyServer: Sendable {
         }
     }
 
-    /// Creates the socket directory 0700, or checks an existing one is ours and private.
+    /// Creates the socket directory 0700, or checks an existing one is ours, private and not a
+    /// symlink (`PrivateDirectory.check`).
     public static func preparePrivateDirectory(_ directory: String) throws {
-        var st = stat()
-        if stat(directory, &st) != 0 {
-            guard mkdir(directory, 0o700) == 0 else {
-                throw ProxyListenerError("cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
-            }
-            return
+        guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+            throw ProxyListenerError("cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
         }
-        guard (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid() else {
-            throw ProxyListenerError("the socket directory \(directory) is not a directory owned by this user")
-        }
-        guard st.st_mode & 0o077 == 0 else {
-            throw ProxyListenerError("the socket directory \(directory) is open to others (mode \(String(st.st_mode & 0o777, radix: 8))); it must be 0700")
-        }
+        try PrivateDirectory.check(directory)
     }
 }
