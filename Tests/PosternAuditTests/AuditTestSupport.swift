@@ -1,4 +1,5 @@
 import Foundation
+import PosternTestSupport
 import PosternAudit
 import PosternCore
 import XCTest

@@ -1,4 +1,5 @@
 import Foundation
+import PosternTestSupport
 import PosternCore
 import XCTest
 @testable import PosternProxy

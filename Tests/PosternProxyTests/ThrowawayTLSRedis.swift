@@ -1,4 +1,5 @@
 import Foundation
+import PosternTestSupport
 import NIOCore
 import NIOPosix
 @testable import PosternProxy

@@ -1,5 +1,5 @@
 /// An upstream PostgreSQL sign-in method, named as libpq's `require_auth` names it.
-public enum UpstreamAuthMethod: String, Sendable, CaseIterable {
+public enum UpstreamAuthMethod: String, Sendable, CaseIterable, Codable {
     /// The password in cleartext (always inside TLS here): what RDS IAM and DSQL tokens need.
     case password
     case md5

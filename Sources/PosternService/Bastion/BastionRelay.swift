@@ -35,9 +35,8 @@ public final class BastionRelay: Sendable {
     public func listenUnix(directory: String, port: Int) async throws -> String {
         try ProxyServer.preparePrivateDirectory(directory)
         let path = directory + "/.s.PGSQL.\(port)"
-        let channel = try await bootstrap { channel in
-            PeerCredentials.uid(of: channel).map { uid in uid }
-        }.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        let channel = try await bootstrap { channel in PeerCredentials.uid(of: channel) }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         chmod(path, 0o600)
         channels.withLockedValue { $0.append(channel) }
         return path
@@ -72,14 +71,19 @@ public final class BastionRelay: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { [self] channel in
-                peer(channel).flatMap { uid in
-                    guard uid == self.owner else {
-                        return self.refuse(channel, "this tunnel belongs to another user")
-                    }
-                    self.relay(channel)
-                    return channel.eventLoop.makeSucceededVoidFuture()
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(PeerGate(relay: self, peer: peer))
                 }
             }
+    }
+
+    /// Once a local connection is up: relay it if its peer is the operator, else refuse it.
+    fileprivate func admit(_ channel: Channel, peerUID: UInt32?) {
+        guard peerUID == owner else {
+            _ = refuse(channel, "this tunnel belongs to another user")
+            return
+        }
+        relay(channel)
     }
 
     /// Connects to the service, sends the request, and glues the two channels once it says yes.
@@ -132,6 +136,29 @@ public final class BastionRelay: Sendable {
         case .redis: out.writeRedisError("ERR " + message)
         }
         return channel.writeAndFlush(out).flatMap { channel.close() }.recover { _ in }
+    }
+}
+
+/// Asks who the peer is once the connection is active (so a refusal can be written), then lets
+/// the relay decide, and leaves the pipeline.
+private final class PeerGate: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    private let relay: BastionRelay
+    private let peer: @Sendable (Channel) -> EventLoopFuture<UInt32?>
+
+    init(relay: BastionRelay, peer: @escaping @Sendable (Channel) -> EventLoopFuture<UInt32?>) {
+        self.relay = relay
+        self.peer = peer
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        let relay = relay
+        context.fireChannelActive()
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        peer(channel).whenComplete { result in
+            relay.admit(channel, peerUID: (try? result.get()) ?? nil)
+        }
     }
 }
 

@@ -24,8 +24,14 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
             b.close(promise: nil)
             return
         }
-        a.read()
-        b.read()
+        // The relay's accepted channel waits with autoRead off until the service has said yes;
+        // from here on reads flow, paced by `read(context:)` below.
+        for channel in [a, b] {
+            if let options = channel.syncOptions {
+                try? options.setOption(.autoRead, value: true)
+            }
+            channel.read()
+        }
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
