@@ -1,7 +1,10 @@
 // swift-tools-version:6.0
 // Targets are the architecture; dependencies point one way:
-// PosternCore ← PosternAWS, PosternAudit ← PosternProxy ← postern (CLI).
-// (PosternAudit and PosternProxy are added with their first sources.)
+// PosternCore (pure model) ← PosternAWS ← PosternProxy (proxy core, engines);
+// PosternCore ← PosternAudit (store); PosternProxy + PosternAudit ← PosternService (composition:
+// the proxy assembly, live config and RBAC, the bastion service and its client);
+// PosternCore ← PosternTUI (console; reaches proxy and audit only through interfaces and sockets);
+// all ← postern (the thin CLI).
 import PackageDescription
 
 let nio = Package.Dependency.package(url: "https://github.com/apple/swift-nio", from: "2.101.2")
