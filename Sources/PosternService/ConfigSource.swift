@@ -42,6 +42,8 @@ public final class ConfigSource: Sendable {
     }
 
     public var current: ConfigLoader.Loaded { state.withLockedValue { $0.loaded } }
+    /// The config and its generation, read together (a reload in between cannot mix them).
+    public var snapshot: (loaded: ConfigLoader.Loaded, generation: Int) { state.withLockedValue { ($0.loaded, $0.generation) } }
     public var config: PosternConfig { current.config }
     public var generation: Int { state.withLockedValue { $0.generation } }
 
@@ -67,23 +69,29 @@ public final class ConfigSource: Sendable {
         }
     }
 
-    /// Reloads on SIGHUP (forced) and when the files change; `onChange` hears every outcome.
-    /// SIGHUP's default action (ending the process) is turned off while watching.
-    public func watch(pollEvery interval: DispatchTimeInterval = .seconds(1), onChange: @escaping @Sendable (Change) -> Void) {
-        signal(SIGHUP, SIG_IGN)
+    /// Reloads when the files change and, with `onHangup` (the service), on SIGHUP too, whose
+    /// default action (ending the process) is then turned off. Interactive commands leave SIGHUP
+    /// alone, so a tunnel still ends with the terminal it was started from. `onChange` hears
+    /// every outcome.
+    public func watch(pollEvery interval: DispatchTimeInterval = .seconds(1), onHangup: Bool = false,
+                      onChange: @escaping @Sendable (Change) -> Void) {
         let queue = DispatchQueue(label: "postern.config-watch")
-        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-        hup.setEventHandler { [weak self] in
-            if let change = self?.reload(force: true) { onChange(change) }
+        if onHangup {
+            signal(SIGHUP, SIG_IGN)
+            let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+            hup.setEventHandler { [weak self] in
+                if let change = self?.reload(force: true) { onChange(change) }
+            }
+            hup.resume()
+            watchers.withLockedValue { $0.append(Watcher(source: hup)) }
         }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + interval, repeating: interval)
         timer.setEventHandler { [weak self] in
             if let change = self?.reload() { onChange(change) }
         }
-        hup.resume()
         timer.resume()
-        watchers.withLockedValue { $0 += [Watcher(source: hup), Watcher(source: timer)] }
+        watchers.withLockedValue { $0.append(Watcher(source: timer)) }
     }
 
     public func stopWatching() {

@@ -18,7 +18,8 @@ public struct LiveAuthorizer: RouteAuthorizer {
 
     /// The user's checker under the current config, or why there is none.
     public func checker() -> Result<AccessChecker, ConfigError> {
-        let (config, generation) = (source.config, source.generation)
+        let (loaded, generation) = source.snapshot
+        let config = loaded.config
         if let hit = cache.withLockedValue({ $0 }), hit.generation == generation { return hit.checker }
         let result: Result<AccessChecker, ConfigError>
         if let user = config.user(named: userName) {

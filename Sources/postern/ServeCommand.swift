@@ -82,7 +82,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot listen: \(error)")
         }
-        source.watch { change in Task { await service.configChanged(change) } }
+        source.watch(onHangup: true) { change in service.configChanged(change) }
         let stop = SignalWaiter([SIGINT, SIGTERM])
         logger.notice("ready", metadata: ["socket": "\(socket)", "store": "\(storePath)", "config": "\(path)"])
         await stop.wait()

@@ -87,15 +87,17 @@ public enum RoleDecoder {
     }
 
     /// Whether `rules` grant (or deny) reading the audit: a rule whose resources hold `event`,
-    /// `session` or `*` and whose verbs hold `list`, `read` or `*`. Other rules concern the
-    /// Teleport API and are accepted as they are.
+    /// `session` or `*` and whose verbs hold `list`, `read` or `*`, with no `where` condition
+    /// (Postern cannot evaluate one, such as "own sessions only", so such a rule grants nothing
+    /// beyond one's own events). Other rules concern the Teleport API and are accepted as they are.
     static func auditRule(_ v: YAMLValue) throws(ConfigError) -> Bool {
         var matched = false
         for rule in try v.list() {
             let f = try rule.mapping(known: ["resources", "verbs"], ignored: ["where", "actions"])
             let resources = Set(try f.strings("resources"))
             let verbs = Set(try f.strings("verbs"))
-            if !resources.isDisjoint(with: ["event", "session", "*"]), !verbs.isDisjoint(with: ["list", "read", "*"]) {
+            if f["where"] == nil, !resources.isDisjoint(with: ["event", "session", "*"]),
+               !verbs.isDisjoint(with: ["list", "read", "*"]) {
                 matched = true
             }
         }

@@ -49,6 +49,11 @@ public final class ProxyServices: Sendable {
 
     /// Checks every open session against its authorizer again (after a config reload) and ends,
     /// with the reason audited, those whose access is gone; returns how many were ended.
+    /// Ends every open session cleanly (each audited), as a shutdown does.
+    public func endAllSessions(on eventLoop: EventLoop) async {
+        try? await sessions.stopAll(on: eventLoop).get()
+    }
+
     public func endRevokedSessions(on eventLoop: EventLoop) async throws -> Int {
         try await sessions.stopRevoked(on: eventLoop).get()
     }

@@ -62,6 +62,7 @@ extension PGSession {
         phase = .closed
         context.services.sessions.remove(ObjectIdentifier(self))
         guard let target = context.services.pgCancels.lookup(pid: pid, key: key),
+              target.session.route.user == context.route.user,
               target.session.authorizer.check(target.session.route).allowed
         else {
             client?.close(promise: nil)

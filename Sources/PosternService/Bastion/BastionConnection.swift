@@ -11,7 +11,7 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private enum State { case identifying, waitingForRequest, working, handedOver }
+    private enum State { case identifying, waitingForRequest, working, answered, handedOver }
 
     private let service: BastionService
     private var state = State.identifying
@@ -19,6 +19,11 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var identity: BastionIdentity?
     /// Bytes a client may send after its request before the engine takes over.
     private static let maxEarlyBytes = 1 << 20
+    /// A client that has not sent its request line by then is dropped (no slow-loris holding).
+    static let requestTimeout = TimeAmount.seconds(10)
+    private var timeout: Scheduled<Void>?
+    /// How far the request buffer has been searched for its newline.
+    private var scanned = 0
 
     init(service: BastionService) {
         self.service = service
@@ -26,6 +31,12 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timeout = context.eventLoop.scheduleTask(in: Self.requestTimeout) {
+            let (handler, context) = bound.value
+            if handler.state == .identifying || handler.state == .waitingForRequest {
+                handler.fail("no request within \(Self.requestTimeout.nanoseconds / 1_000_000_000) s", context: context)
+            }
+        }
         PeerCredentials.uid(of: context.channel).whenComplete { result in
             let (handler, context) = bound.value
             guard case .success(let uid?) = result else {
@@ -40,6 +51,8 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Once answered (or streaming a tail), nothing more is read from the client.
+        guard state != .answered, state != .handedOver else { return }
         var bytes = unwrapInboundIn(data)
         if pending == nil { pending = bytes } else { pending?.writeBuffer(&bytes) }
         if state == .waitingForRequest {
@@ -51,10 +64,13 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     private func processRequest(context: ChannelHandlerContext) {
         guard state == .waitingForRequest, let identity, var buffer = pending else { return }
-        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+        let view = buffer.readableBytesView
+        guard let newline = view.dropFirst(scanned).firstIndex(of: UInt8(ascii: "\n")) else {
+            scanned = view.count
             if buffer.readableBytes > BastionWire.maxLine { fail("the request line is too long", context: context) }
             return
         }
+        timeout?.cancel()
         let length = newline - buffer.readerIndex
         guard let line = buffer.readSlice(length: length) else { return }
         buffer.moveReaderIndex(forwardBy: 1)
@@ -67,7 +83,7 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
         }
         state = .working
         service.logger.info("request", metadata: ["login": "\(identity.login)", "uid": "\(identity.uid)",
-                                                  "op": "\(request.op.rawValue)", "db": "\(request.db ?? "")"])
+                                                  "op": "\(request.op.rawValue)", "db": "\(TextSanitizer.escape(request.db ?? ""))"])
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let channel = context.channel
         switch request.op {
@@ -84,6 +100,8 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
         case .tail:
             do {
                 let events = try service.tailStream(request, identity: identity)
+                state = .answered
+                pending = nil
                 write(BastionReply(ok: true), context: context, close: false)
                 let task = Task {
                     do {
@@ -128,6 +146,7 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func fail(_ message: String, context: ChannelHandlerContext) {
+        guard state != .answered, state != .handedOver else { return }
         service.logger.notice("refused", metadata: ["login": "\(identity?.login ?? "?")", "reason": "\(message)"])
         write(.failure(message), context: context, close: true)
     }
@@ -136,7 +155,8 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
         let data = (try? BastionWire.encode(reply)) ?? Data(#"{"ok":false,"error":"the reply could not be encoded"}"#.utf8 + [10])
         let written = context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: data)))
         if close {
-            state = .handedOver
+            state = .answered
+            pending = nil
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
         }

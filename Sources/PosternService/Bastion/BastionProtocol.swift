@@ -176,6 +176,9 @@ public struct ConsoleView: Codable, Sendable {
             var shown = db
             shown.auth = .iam
             shown.redis.managedUsers = nil
+            shown.aws.assumeRoleARN = ""
+            shown.aws.externalID = ""
+            shown.aws.secretStore = DatabaseAWS.SecretStore()
             return shown
         }
     }

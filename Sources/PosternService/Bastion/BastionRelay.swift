@@ -46,9 +46,7 @@ public final class BastionRelay: Sendable {
     public func listenTCP(port: Int) async throws -> Int {
         let address = try SocketAddress(ipAddress: "127.0.0.1", port: port)
         let channel = try await bootstrap { channel in
-            let peer = channel.remoteAddress?.port ?? -1
-            let local = channel.localAddress?.port ?? -1
-            return channel.eventLoop.makeSucceededFuture(LoopbackPeer.uid(localPort: local, remotePort: peer))
+            channel.eventLoop.makeSucceededFuture(LoopbackPeer.uid(local: channel.localAddress, remote: channel.remoteAddress))
         }.childChannelOption(.tcpOption(.tcp_nodelay), value: 1).bind(to: address).get()
         channels.withLockedValue { $0.append(channel) }
         return channel.localAddress?.port ?? port
@@ -105,11 +103,15 @@ public final class BastionRelay: Sendable {
                 guard let line = try? BastionWire.encode(sent) else {
                     return service.eventLoop.makeFailedFuture(BastionClientError("cannot encode the request"))
                 }
-                return service.writeAndFlush(ByteBuffer(bytes: line)).map { service }
+                return service.writeAndFlush(ByteBuffer(bytes: line)).map { service }.flatMapError { error in
+                    service.close(promise: nil)
+                    return service.eventLoop.makeFailedFuture(error)
+                }
             }
             .whenComplete { [self] result in
                 switch result {
                 case .failure(let error):
+                    reply.fail(error)
                     _ = refuse(local, "the Postern service does not answer at \(path): \(error)")
                 case .success(let service):
                     reply.futureResult.whenComplete { [self] outcome in

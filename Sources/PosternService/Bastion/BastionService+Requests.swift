@@ -125,13 +125,25 @@ extension BastionService {
         return reply
     }
 
+    /// A live tail, bounded (a client that stops reading loses the oldest unsent events rather
+    /// than growing the service) and re-scoped when the config changes (a revoked auditor
+    /// stops seeing others' events; a user removed from `users:` is cut off).
     func tailStream(_ request: BastionRequest, identity: BastionIdentity) throws -> AsyncThrowingStream<AuditEvent, any Error> {
-        let query = try scopedSearch(request.audit, identity: identity)
+        let firstQuery = try scopedSearch(request.audit, identity: identity)
+        let firstGeneration = source.generation
         let subscription = try store.subscribe()
-        return AsyncThrowingStream { continuation in
+        return AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
             let task = Task {
+                var query = firstQuery
+                var generation = firstGeneration
                 do {
-                    for try await event in subscription where query.matches(event) { continuation.yield(event) }
+                    for try await event in subscription {
+                        if source.generation != generation {
+                            generation = source.generation
+                            query = try scopedSearch(request.audit, identity: BastionIdentity(uid: identity.uid, config: source.config))
+                        }
+                        if query.matches(event) { continuation.yield(event) }
+                    }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)

@@ -27,9 +27,12 @@ public final class BastionService: Sendable {
     let logger: Logger
     /// One server per database (its engines: Redis sign-in and deny lists), rebuilt when the
     /// database's definition changes.
-    private let servers = NIOLockedValueBox<[String: (database: Database, server: ProxyServer)]>([:])
+    private let servers = NIOLockedValueBox<[String: (database: Database, server: ProxyServer, engines: ProxyEngines)]>([:])
     private let listener = NIOLockedValueBox<Channel?>(nil)
-    private let rotations = NIOLockedValueBox<[String: Task<Void, Never>]>([:])
+    /// Managed-user rotators by database, with the definition each was started for.
+    private let rotations = NIOLockedValueBox<[String: (database: Database, task: Task<Void, Never>)]>([:])
+    /// Config changes are handled one after another (a file change and a SIGHUP can coincide).
+    private let lastChange = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     public init(source: ConfigSource, store: AuditStore, environment: [String: String], threads: Int, logger: Logger) {
         self.source = source
@@ -86,7 +89,9 @@ public final class BastionService: Sendable {
             return c
         }
         try? await channel?.close()
-        for task in rotations.withLockedValue({ Array($0.values) }) { task.cancel() }
+        for rotation in rotations.withLockedValue({ Array($0.values) }) { rotation.task.cancel() }
+        // Every session, whichever server (current or dropped by a reload) it came through.
+        await services.endAllSessions(on: assembly.group.next())
         let all = servers.withLockedValue { Array($0.values.map(\.server)) }
         for server in all { await server.shutdown() }
         await assembly.shutdown()
@@ -95,9 +100,19 @@ public final class BastionService: Sendable {
 
     // MARK: - Config changes
 
-    /// After a reload: servers of changed databases are rebuilt on their next use, rotators follow
-    /// the config, and sessions whose access is gone are ended (audited).
-    public func configChanged(_ change: ConfigSource.Change) async {
+    /// After a reload (one change at a time): servers of changed databases are rebuilt on their
+    /// next use, rotators follow the config, and sessions whose access is gone are ended (audited).
+    public func configChanged(_ change: ConfigSource.Change) {
+        lastChange.withLockedValue { last in
+            let previous = last
+            last = Task {
+                await previous?.value
+                await self.apply(change)
+            }
+        }
+    }
+
+    private func apply(_ change: ConfigSource.Change) async {
         switch change {
         case .failed(let why):
             logger.error("the config changed but does not load; the previous one stays in force", metadata: ["error": "\(why)"])
@@ -105,7 +120,15 @@ public final class BastionService: Sendable {
         case .reloaded(let generation):
             logger.notice("config reloaded", metadata: ["generation": "\(generation)"])
         }
+        do {
+            try BastionDeployment.checkFiles(source.config, serviceUID: UInt32(geteuid()))
+        } catch {
+            logger.error("the reloaded config's files are not safe", metadata: ["error": "\(error)"])
+        }
         let current = Dictionary(source.config.databases.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Servers of changed databases take no new sessions; they never listen (the service hands
+        // them connections), and their open sessions belong to the shared services, which end
+        // them at shutdown or when their access is gone.
         servers.withLockedValue { s in s = s.filter { current[$0.key] == $0.value.database } }
         await startRotations()
         do {
@@ -116,22 +139,22 @@ public final class BastionService: Sendable {
         }
     }
 
-    /// One rotator per Redis database with managed users (never one per operator).
+    /// One rotator per Redis database with managed users (never one per operator), restarted when
+    /// the database's definition changes.
     private func startRotations() async {
-        let wanted = source.config.databases.filter { $0.protocol == .redis && $0.redis.managedUsers != nil }
-        let wantedNames = Set(wanted.map(\.name))
+        let wanted = Dictionary(source.config.databases.filter { $0.protocol == .redis && $0.redis.managedUsers != nil }
+            .map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let stale = rotations.withLockedValue { r -> [Task<Void, Never>] in
-            let gone = r.filter { !wantedNames.contains($0.key) }
+            let gone = r.filter { wanted[$0.key] != $0.value.database }
             for key in gone.keys { r.removeValue(forKey: key) }
-            return Array(gone.values)
+            return gone.values.map(\.task)
         }
         for task in stale { task.cancel() }
-        for db in wanted where rotations.withLockedValue({ $0[db.name] == nil }) {
+        for db in wanted.values where rotations.withLockedValue({ $0[db.name] == nil }) {
             do {
-                let (_, engines) = try await server(for: db)
-                guard let rotator = engines?.rotator else { continue }
+                guard let rotator = try await server(for: db).1.rotator else { continue }
                 let task = Task { await rotator.run([db]) }
-                rotations.withLockedValue { $0[db.name] = task }
+                rotations.withLockedValue { $0[db.name] = (db, task) }
             } catch {
                 logger.error("cannot prepare managed-user rotation", metadata: ["database": "\(db.name)", "error": "\(error)"])
             }
@@ -139,8 +162,8 @@ public final class BastionService: Sendable {
     }
 
     /// The server for a database as the config defines it now (built on first use).
-    func server(for database: Database) async throws -> (ProxyServer, ProxyEngines?) {
-        if let hit = servers.withLockedValue({ $0[database.name] }), hit.database == database { return (hit.server, nil) }
+    func server(for database: Database) async throws -> (ProxyServer, ProxyEngines) {
+        if let hit = servers.withLockedValue({ $0[database.name] }), hit.database == database { return (hit.server, hit.engines) }
         let logger = self.logger
         let (server, engines) = try await assembly.server(for: database, services: services) { event in
             switch event {
@@ -151,7 +174,7 @@ public final class BastionService: Sendable {
                              metadata: ["database": "\(db)", "db_user": "\(user)", "reason": "\(reason)"])
             }
         }
-        servers.withLockedValue { $0[database.name] = (database, server) }
+        servers.withLockedValue { $0[database.name] = (database, server, engines) }
         return (server, engines)
     }
 }

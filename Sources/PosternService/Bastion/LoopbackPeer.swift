@@ -1,42 +1,47 @@
 import Foundation
+import NIOCore
 
 /// The owner of the other end of a loopback TCP connection, as identd finds it: the kernel lists
 /// every socket with its uid in /proc/net/tcp and tcp6, and on loopback the client's socket is on
 /// this host. Used where a Unix socket's SO_PEERCRED is not available.
 enum LoopbackPeer {
-    /// `localPort`/`remotePort` are the accepting side's; the client's socket has them swapped.
-    static func uid(localPort: Int, remotePort: Int) -> UInt32? {
-        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
-            if let uid = find(in: text, clientPort: remotePort, serverPort: localPort) { return uid }
+    /// The uid owning the client socket of an accepted connection: the one established row whose
+    /// local address is the connection's remote address and whose remote address is its local
+    /// one (address and port, both sides). No row, or more than one, is no answer.
+    static func uid(local: SocketAddress?, remote: SocketAddress?) -> UInt32? {
+        guard let local, let remote, case .v4(let server) = local, case .v4(let client) = remote else { return nil }
+        let want = (hex(client.address.sin_addr.s_addr, port: client.address.sin_port),
+                    hex(server.address.sin_addr.s_addr, port: server.address.sin_port))
+        var owners: [UInt32] = []
+        if let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) {
+            owners += rows(in: text, local: want.0, remote: want.1)
         }
-        return nil
+        // A client's IPv6 socket reaches an IPv4 listener through IPv4-mapped addresses.
+        if let text = try? String(contentsOfFile: "/proc/net/tcp6", encoding: .utf8) {
+            owners += rows(in: text, local: mapped(want.0), remote: mapped(want.1))
+        }
+        return owners.count == 1 ? owners[0] : nil
     }
 
-    /// Columns: sl, local_address, rem_address, st, tx:rx, tr:when, retrnsmt, uid, …; addresses
-    /// are `HEXADDR:HEXPORT`.
-    static func find(in table: String, clientPort: Int, serverPort: Int) -> UInt32? {
-        for line in table.split(separator: "\n").dropFirst() {
+    /// Owners of the established (`01`) rows with exactly these addresses.
+    static func rows(in table: String, local: String, remote: String) -> [UInt32] {
+        table.split(separator: "\n").dropFirst().compactMap { line -> UInt32? in
             let columns = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard columns.count > 7, port(columns[1]) == clientPort, port(columns[2]) == serverPort,
-                  isLoopback(columns[1])
-            else { continue }
+            guard columns.count > 7, columns[1] == local, columns[2] == remote, columns[3] == "01" else { return nil }
             return UInt32(columns[7])
         }
-        return nil
     }
 
-    private static func port(_ address: Substring) -> Int? {
-        guard let colon = address.lastIndex(of: ":") else { return nil }
-        return Int(address[address.index(after: colon)...], radix: 16)
+    /// The table's form: the address as the kernel's 32-bit word printed in hex (network order
+    /// bytes read little-endian), then the port in hex.
+    static func hex(_ address: UInt32, port: UInt16) -> String {
+        hex8(address) + ":" + String(format: "%04X", UInt16(bigEndian: port))
     }
 
-    /// 127.0.0.0/8 (little-endian hex in the table), ::1, or ::ffff:127.x.
-    private static func isLoopback(_ address: Substring) -> Bool {
-        guard let colon = address.lastIndex(of: ":") else { return false }
-        let hex = address[..<colon]
-        if hex.count == 8 { return hex.hasSuffix("7F") }
-        if hex == "00000000000000000000000001000000" { return true }
-        return hex.hasPrefix("0000000000000000FFFF0000") && hex.hasSuffix("7F")
+    private static func hex8(_ word: UInt32) -> String { String(format: "%08X", word) }
+
+    /// `0100007F:1F90` as it appears in tcp6 for an IPv4-mapped address.
+    static func mapped(_ v4: String) -> String {
+        "0000000000000000FFFF0000" + v4
     }
 }
