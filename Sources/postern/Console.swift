@@ -21,23 +21,11 @@ struct Console: AsyncParsableCommand {
     func run() async throws {
         do {
             if let client = try BastionMode.client(options) { return try await runOnBastion(client) }
-            let path = ConfigLocation.resolve(flag: options.config, environment: ProcessEnvironment.current)
-            let source: ConfigSource
-            do {
-                source = try ConfigSource(path: path)
-            } catch {
-                throw CLIError(error.description)
-            }
+            let source = try options.source()
             let session = try options.session(source.current)
             let environment = ProcessEnvironment.current
-            let locator = ThemeLocator.standard(configPath: session.config.path, environment: environment,
-                                                executablePath: Bundle.main.executablePath ?? CommandLine.arguments[0])
-            let loaded: (theme: Theme, note: String?)
-            do {
-                loaded = try locator.load(theme ?? session.config.console.theme)
-            } catch {
-                throw CLIError(error.description)
-            }
+            let loaded = try loadTheme(configPath: session.config.path, configured: session.config.console.theme,
+                                       environment: environment)
             let inventory = InventorySnapshot(databases: session.config.databases, checker: session.checker,
                                               clusterName: session.config.clusterName)
             var notes = loaded.note.map { [$0] } ?? []
@@ -84,14 +72,7 @@ extension Console {
             throw CLIError("the service's roles for you do not compile here: \(error)")
         }
         let environment = ProcessEnvironment.current
-        let locator = ThemeLocator.standard(configPath: "/etc/postern/postern.yaml", environment: environment,
-                                            executablePath: Bundle.main.executablePath ?? CommandLine.arguments[0])
-        let loaded: (theme: Theme, note: String?)
-        do {
-            loaded = try locator.load(theme)
-        } catch {
-            throw CLIError(error.description)
-        }
+        let loaded = try loadTheme(configPath: ConfigLocation.systemDefault, configured: nil, environment: environment)
         let inventory = InventorySnapshot(databases: view.databases, checker: checker, clusterName: view.cluster)
         var launch = ConsoleApp.Launch(inventory: inventory, theme: loaded.theme,
                                        noColor: ColorDepth.noColorRequested(environment),
@@ -114,5 +95,18 @@ extension Console {
         }
         await opener.shutdown()
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// `--theme`, else the configured one, else the default; a problem is one clear line.
+    private func loadTheme(configPath: String, configured: String?, environment: [String: String]) throws
+        -> (theme: Theme, note: String?)
+    {
+        let locator = ThemeLocator.standard(configPath: configPath, environment: environment,
+                                            executablePath: Bundle.main.executablePath ?? CommandLine.arguments[0])
+        do {
+            return try locator.load(theme ?? configured)
+        } catch {
+            throw CLIError(error.description)
+        }
     }
 }

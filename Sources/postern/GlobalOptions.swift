@@ -17,6 +17,15 @@ struct ConfigOptions: ParsableArguments {
     var asUser: String?
 
     /// Loads the config and resolves who is asking; prints one clear line and exits on failure.
+    /// The config as a source that follows changes to its files (tunnels and the console).
+    func source() throws -> ConfigSource {
+        do {
+            return try ConfigSource(path: ConfigLocation.resolve(flag: config, environment: ProcessEnvironment.current))
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
     /// `loaded`: a config already read (a tunnel keeps it in a `ConfigSource` to follow changes).
     func session(_ preloaded: ConfigLoader.Loaded? = nil) throws -> CommandSession {
         let loaded: ConfigLoader.Loaded

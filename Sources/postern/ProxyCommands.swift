@@ -76,13 +76,7 @@ struct ProxyDB: AsyncParsableCommand {
         }
         let port = self.port ?? 0
         guard (0...65535).contains(port) else { throw CLIError("--port must be between 0 and 65535") }
-        let path = ConfigLocation.resolve(flag: options.config, environment: ProcessEnvironment.current)
-        let source: ConfigSource
-        do {
-            source = try ConfigSource(path: path)
-        } catch {
-            throw CLIError(error.description)
-        }
+        let source = try options.source()
         let session = try options.session(source.current)
         guard let db = session.config.databases.first(where: { $0.name == name }) else {
             throw CLIError("database \"\(name)\" not found")
