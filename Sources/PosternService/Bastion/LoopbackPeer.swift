@@ -12,23 +12,30 @@ enum LoopbackPeer {
         guard let local, let remote, case .v4(let server) = local, case .v4(let client) = remote else { return nil }
         let want = (hex(client.address.sin_addr.s_addr, port: client.address.sin_port),
                     hex(server.address.sin_addr.s_addr, port: server.address.sin_port))
-        var owners: [UInt32] = []
-        if let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) {
-            owners += rows(in: text, local: want.0, remote: want.1)
+        // The kernel writes these tables a page at a time, so a busy host can shift a row between
+        // two reads (missing or repeating it): read again until one socket (by inode) answers.
+        for _ in 0..<5 {
+            var sockets: [String: UInt32] = [:]
+            if let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) {
+                for row in rows(in: text, local: want.0, remote: want.1) { sockets[row.inode] = row.uid }
+            }
+            // A client's IPv6 socket reaches an IPv4 listener through IPv4-mapped addresses.
+            if let text = try? String(contentsOfFile: "/proc/net/tcp6", encoding: .utf8) {
+                for row in rows(in: text, local: mapped(want.0), remote: mapped(want.1)) { sockets[row.inode] = row.uid }
+            }
+            if sockets.count == 1 { return sockets.values.first }
+            if sockets.count > 1 { return nil }
         }
-        // A client's IPv6 socket reaches an IPv4 listener through IPv4-mapped addresses.
-        if let text = try? String(contentsOfFile: "/proc/net/tcp6", encoding: .utf8) {
-            owners += rows(in: text, local: mapped(want.0), remote: mapped(want.1))
-        }
-        return owners.count == 1 ? owners[0] : nil
+        return nil
     }
 
-    /// Owners of the established (`01`) rows with exactly these addresses.
-    static func rows(in table: String, local: String, remote: String) -> [UInt32] {
-        table.split(separator: "\n").dropFirst().compactMap { line -> UInt32? in
+    /// Owners (and inodes) of the established (`01`) rows with exactly these addresses.
+    static func rows(in table: String, local: String, remote: String) -> [(uid: UInt32, inode: String)] {
+        table.split(separator: "\n").dropFirst().compactMap { line -> (uid: UInt32, inode: String)? in
             let columns = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard columns.count > 7, columns[1] == local, columns[2] == remote, columns[3] == "01" else { return nil }
-            return UInt32(columns[7])
+            guard columns.count > 9, columns[1] == local, columns[2] == remote, columns[3] == "01",
+                  let uid = UInt32(columns[7]) else { return nil }
+            return (uid, String(columns[9]))
         }
     }
 
