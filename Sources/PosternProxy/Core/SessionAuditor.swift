@@ -39,6 +39,8 @@ final class SessionAuditor {
 
     /// When the client last sent a statement or command (wall nanoseconds): the idle clock.
     private(set) var lastClientActivity = ProxyClock.wallNanos()
+    /// A successful db.session.start was recorded: whatever ends the session must record its end.
+    private(set) var recordedStart = false
 
     /// Set before the upstream sign-in, so db.session.start records what was sent.
     var startupParameters: [String: String] {
@@ -50,6 +52,7 @@ final class SessionAuditor {
     @discardableResult
     func append(_ kind: SessionEvent.Kind, at time: Int64 = ProxyClock.wallNanos()) -> Int {
         if kind.isClientStatement { lastClientActivity = time }
+        if case .start(nil) = kind { recordedStart = true }
         let index = nextIndex
         nextIndex += 1
         pending.append(SessionEvent(index: index, timeNanos: time, kind: kind))

@@ -145,7 +145,8 @@ final class PGSession {
     /// abandoned, db.session.end is committed, Terminate goes upstream, both sides close.
     func end(reason: String, sendTerminate: Bool, event: SessionEvent.Kind = .end) {
         guard phase != .closed else { return }
-        let wasOpen = phase == .relay
+        // A session stopped while connecting, after its start was recorded, records its end too.
+        let wasOpen = phase == .relay || (phase == .connecting && auditor.recordedStart)
         phase = .closed
         if wasOpen {
             ledger.abandon(now: ProxyClock.monotonicNanos(), reason: "session ended: \(reason)", into: &results)

@@ -181,7 +181,8 @@ final class RedisSession {
     /// committed, both sides close.
     func end(reason: String, event: SessionEvent.Kind = .end) {
         guard phase != .closed else { return }
-        let wasOpen = phase == .relay
+        // A session stopped while connecting, after its start was recorded, records its end too.
+        let wasOpen = phase == .relay || (phase == .connecting && auditor.recordedStart)
         phase = .closed
         if wasOpen {
             ledger.abandon(now: ProxyClock.monotonicNanos(), reason: "session ended: \(reason)", into: &results)
