@@ -107,7 +107,7 @@ let package = Package(
         .target(name: "PosternTestSupport", path: "Tests/PosternTestSupport"),
         .testTarget(name: "PosternServiceTests", dependencies: ["PosternTestSupport"]),
         // Bastion mode with real Unix users (root only: useradd, runuser) and the built binary.
-        .testTarget(name: "PosternBastionTests", dependencies: ["postern", "PosternTestSupport"]),
+        .testTarget(name: "PosternBastionTests", dependencies: ["postern", "PosternService", "PosternTestSupport"]),
         .testTarget(name: "PosternTUITests", dependencies: ["PosternTUI", "PosternCore", "postern", "PosternTestSupport"], exclude: ["Snapshots"]),
         .testTarget(
             name: "PosternProxyTests",
