@@ -111,3 +111,33 @@ final class BastionSessionLimitTests: XCTestCase {
         XCTAssertTrue(owned.stderr.contains("owned by uid \(alice)"), owned.combined)
     }
 }
+
+/// `serve.group`: the socket is 0660 and the group's; a user outside it cannot even connect.
+final class BastionSocketGroupTests: XCTestCase {
+    func testOnlyTheGroupReachesTheSocket() throws {
+        if getgrnam("postern-operators") == nil {
+            let made = try Subprocess.run("groupadd", ["postern-operators"])
+            XCTAssertEqual(made.status, 0, made.combined)
+        }
+        // The service's user joins the group too: only a member may give the socket to it.
+        for user in ["alice", "postern"] {
+            let add = try Subprocess.run("usermod", ["-a", "-G", "postern-operators", user])
+            XCTAssertEqual(add.status, 0, add.combined)
+        }
+        let b = try BastionFixture()
+        defer { b.cleanUp() }
+        b.stop()
+        b.serveGroup = "postern-operators"
+        try b.writeConfig(users: BastionFixture.defaultUsers)
+        try b.startService()
+        var st = stat()
+        XCTAssertEqual(stat(b.socket, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o660)
+        XCTAssertEqual(st.st_gid, try XCTUnwrap(getgrnam("postern-operators")).pointee.gr_gid)
+        let alice = try b.postern(as: "alice", ["db", "ls", "--format", "json"])
+        XCTAssertEqual(alice.status, 0, alice.combined)
+        let bob = try b.postern(as: "bob", ["db", "ls"])
+        XCTAssertNotEqual(bob.status, 0)
+        XCTAssertTrue(bob.stderr.contains("Permission denied"), bob.combined)
+    }
+}

@@ -84,12 +84,16 @@ public final class BastionFixture {
         try Self.write(text + "\n", to: root + "/etc/roles/dev.yaml", owner: "root", group: "postern", mode: 0o640)
     }
 
+    /// `serve.group`, when the socket should be for one group only.
+    public var serveGroup: String?
+
     public func writeConfig(users: String, ca: String? = nil) throws {
         let ca = ca ?? root + "/ca.crt"
+        let group = serveGroup.map { ", group: \($0)" } ?? ""
         let text = """
             cluster_name: bastion-test
             roles_dir: roles
-            serve: {socket: \(socket)}
+            serve: {socket: \(socket)\(group)}
             users:
             \(users)
             databases:
@@ -129,7 +133,9 @@ public final class BastionFixture {
             var st = stat()
             return stat(socket, &st) == 0 || !p.process.isRunning
         }
-        guard up, p.process.isRunning else {
+        // Ready once it says so (the socket file alone may outlive a failed start).
+        let ready = eventually(timeout: 30) { p.stderrSoFar.contains("ready") || !p.process.isRunning }
+        guard up, ready, p.process.isRunning else {
             throw BastionFixtureError("postern serve did not start: \(p.stderrSoFar)")
         }
     }

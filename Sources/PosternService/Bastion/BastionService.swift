@@ -78,7 +78,9 @@ public final class BastionService: Sendable {
         }
         guard let gr = getgrnam(group) else { throw BastionServiceError("serve.group \"\(group)\" is not a group on this host") }
         guard chown(path, uid_t.max, gr.pointee.gr_gid) == 0, chmod(path, 0o660) == 0 else {
-            throw BastionServiceError("cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
+            let why = String(cString: strerror(errno))
+            unlink(path)
+            throw BastionServiceError("cannot give \(path) to group \(group) (\(why)): the service's user must be a member of it (usermod -a -G \(group) postern, or SupplementaryGroups=\(group) in the unit)")
         }
     }
 
