@@ -14,6 +14,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "postern", targets: ["postern"]),
+        // For the fuzz targets' package (Tests/Fuzz), which depends on this one by path.
+        .library(name: "PosternCore", targets: ["PosternCore"]),
+        .library(name: "PosternProxy", targets: ["PosternProxy"]),
+        .library(name: "PosternTUI", targets: ["PosternTUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

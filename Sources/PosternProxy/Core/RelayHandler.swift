@@ -101,6 +101,15 @@ final class RelayHandler<Session: RelaySession>: ChannelDuplexHandler, Removable
         }
     }
 
+    /// A context holds its handler, and the handler its session: the session lets go of the
+    /// context when the pipeline drops it, or the three keep each other alive after the close.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        switch side {
+        case .client: session.client = nil
+        case .upstream: session.upstream = nil
+        }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         if side == .client { session.clientActive() }
         context.fireChannelActive()
