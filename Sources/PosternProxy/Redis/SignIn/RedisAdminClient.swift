@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PosternCore
@@ -11,22 +12,28 @@ public final class RedisAdminClient: Sendable {
 
     private let channel: Channel
     private let timeout: Duration
+    /// The connection's first failure, kept past the handler (which leaves with the closed
+    /// pipeline), so a request written after a TLS refusal gets that reason at once.
+    private let firstFailure: NIOLockedValueBox<RedisAdminError?>
 
-    private init(channel: Channel, timeout: Duration) {
+    private init(channel: Channel, timeout: Duration, firstFailure: NIOLockedValueBox<RedisAdminError?>) {
         self.channel = channel
         self.timeout = timeout
+        self.firstFailure = firstFailure
     }
 
     /// Connects over TLS (`target` from the database's `tls:`); the connect and each reply are
     /// bounded by `timeout`.
     public static func connect(to target: RedisTLSTarget, on group: any EventLoopGroup,
                                timeout: Duration = defaultTimeout) async throws -> RedisAdminClient {
+        let firstFailure = NIOLockedValueBox<RedisAdminError?>(nil)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(timeout))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(try target.tls.clientHandlers() + [RedisReplyHandler()])
+                    try channel.pipeline.syncOperations.addHandlers(
+                        try target.tls.clientHandlers() + [RedisReplyHandler(firstFailure: firstFailure)])
                 }
             }
         let channel: Channel
@@ -37,7 +44,7 @@ public final class RedisAdminClient: Sendable {
         } catch {
             throw RedisAdminError.cannotConnect("\(target.host):\(target.port): \(error)")
         }
-        let client = RedisAdminClient(channel: channel, timeout: timeout)
+        let client = RedisAdminClient(channel: channel, timeout: timeout, firstFailure: firstFailure)
         // TLS problems surface on the first exchange; PING makes them surface here.
         do {
             _ = try await client.send(["PING"])
@@ -68,7 +75,15 @@ public final class RedisAdminClient: Sendable {
             promise.fail(RedisAdminError.timedOut("waiting for a reply"))
         }
         promise.futureResult.whenComplete { _ in deadline.cancel() }
-        channel.writeAndFlush(RedisAdminRequest(bytes: RESPEncoder.command(argv), promise: promise), promise: nil)
+        // A write the closed pipeline refuses never reaches the handler: fail the request here.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        let firstFailure = self.firstFailure
+        written.futureResult.whenFailure { error in
+            let reason = firstFailure.withLockedValue { $0 } ?? error as? RedisAdminError
+                ?? .cannotConnect("the server: " + UpstreamTLS.describe(error))
+            promise.fail(reason)
+        }
+        channel.writeAndFlush(RedisAdminRequest(bytes: RESPEncoder.command(argv), promise: promise), promise: written)
         return try await promise.futureResult.get()
     }
 
@@ -132,6 +147,12 @@ final class RedisReplyHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private var parser = RESPParser()
+    private let firstFailure: NIOLockedValueBox<RedisAdminError?>
+
+    init(firstFailure: NIOLockedValueBox<RedisAdminError?>) {
+        self.firstFailure = firstFailure
+    }
+
     private var waiting: [EventLoopPromise<RESPValue>] = []
     private var waitingStart = 0
     /// The first failure: a request written after it (a TLS refusal can beat the first PING)
@@ -183,7 +204,10 @@ final class RedisReplyHandler: ChannelDuplexHandler {
     }
 
     private func failAll(_ error: RedisAdminError) {
-        if failure == nil { failure = error }
+        if failure == nil {
+            failure = error
+            firstFailure.withLockedValue { if $0 == nil { $0 = error } }
+        }
         let pending = waiting[waitingStart...]
         waiting.removeAll()
         waitingStart = 0
