@@ -16,17 +16,34 @@ enum LoopbackPeer {
         // two reads (missing or repeating it): read again until one socket (by inode) answers.
         for _ in 0..<5 {
             var sockets: [String: UInt32] = [:]
-            if let text = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) {
+            if let text = readAll("/proc/net/tcp") {
                 for row in rows(in: text, local: want.0, remote: want.1) { sockets[row.inode] = row.uid }
             }
             // A client's IPv6 socket reaches an IPv4 listener through IPv4-mapped addresses.
-            if let text = try? String(contentsOfFile: "/proc/net/tcp6", encoding: .utf8) {
+            if let text = readAll("/proc/net/tcp6") {
                 for row in rows(in: text, local: mapped(want.0), remote: mapped(want.1)) { sockets[row.inode] = row.uid }
             }
             if sockets.count == 1 { return sockets.values.first }
             if sockets.count > 1 { return nil }
         }
         return nil
+    }
+
+    /// The whole of a /proc file, read to its end (its size is 0 to stat, so readers that trust
+    /// the size get only a first page: on a busy host, most of the table).
+    static func readAll(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes += chunk[..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Owners (and inodes) of the established (`01`) rows with exactly these addresses.
