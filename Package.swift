@@ -66,6 +66,7 @@ let package = Package(
                 "PosternCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -111,7 +112,10 @@ let package = Package(
         .target(name: "PosternTestSupport", path: "Tests/PosternTestSupport"),
         .testTarget(name: "PosternServiceTests", dependencies: ["PosternTestSupport"]),
         // Bastion mode with real Unix users (root only: useradd, runuser) and the built binary.
-        .testTarget(name: "PosternBastionTests", dependencies: ["postern", "PosternService", "PosternTestSupport"]),
+        .testTarget(
+            name: "PosternBastionTests",
+            dependencies: ["postern", "PosternService", "PosternTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "PosternTUITests", dependencies: ["PosternTUI", "PosternCore", "postern", "PosternTestSupport"], exclude: ["Snapshots"]),
         .testTarget(
             name: "PosternProxyTests",

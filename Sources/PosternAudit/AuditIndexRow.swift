@@ -13,6 +13,8 @@ struct AuditIndexRow: Sendable {
     /// The event after which its session writes nothing more (its end, or a refused start).
     var endsSession: Bool
     var json: String
+    /// Its link in the session's hash chain (nil in rows written before chains).
+    var chain: AuditChainLink? = nil
 }
 
 extension AuditIndexRow {
@@ -31,9 +33,10 @@ extension AuditIndexRow {
     }
 }
 
-/// A journal line: the index columns, tab-separated, then the event's JSON, then a newline. Indexing
-/// a journal from its file (a dead process's, or after the index fell behind) then needs no JSON
-/// decoding. Column text escapes `%`, tab, newline and carriage return as `%25`, `%09`, `%0A`, `%0D`;
+/// A journal line: the index columns, tab-separated, then the chain link (previous and own hash, 128
+/// hex digits; absent in lines written before chains), then the event's JSON, then a newline.
+/// Indexing a journal from its file (a dead process's, or after the index fell behind) then needs
+/// no JSON decoding. Column text escapes `%`, tab, newline and carriage return as `%25`, `%09`, `%0A`, `%0D`;
 /// JSON never holds a raw control character.
 enum AuditJournalLine {
     static let columns = 9
@@ -51,6 +54,11 @@ enum AuditJournalLine {
         out.append(9)
         out.append(row.endsSession ? 0x31 : 0x30)
         out.append(9)
+        if let chain = row.chain {
+            AuditChainLink.hex(chain.previous, into: &out)
+            AuditChainLink.hex(chain.hash, into: &out)
+            out.append(9)
+        }
         out += row.json.utf8
         out.append(10)
     }
@@ -68,6 +76,14 @@ enum AuditJournalLine {
             }
             i += 1
         }
+        var chain: AuditChainLink?
+        if fields.count == columns, start < line.endIndex, line[start] != 0x7b {
+            guard let tab = line[start...].firstIndex(of: 9), let bytes = AuditChainLink.unhex(line[start..<tab]),
+                  let link = AuditChainLink(stored: bytes)
+            else { return nil }
+            chain = link
+            start = tab + 1
+        }
         guard fields.count == columns, start < line.endIndex, line[start] == 0x7b, line.last == 0x7d,
               let time = Int64(String(decoding: fields[0], as: UTF8.self)),
               let index = Int64(String(decoding: fields[6], as: UTF8.self)),
@@ -77,7 +93,7 @@ enum AuditJournalLine {
         else { return nil }
         return AuditIndexRow(time: time, event: event, code: code, user: user, dbService: service, sessionID: sid,
                              index: index, uid: uid, endsSession: fields[8].first == 0x31,
-                             json: String(decoding: line[start...], as: UTF8.self))
+                             json: String(decoding: line[start...], as: UTF8.self), chain: chain)
     }
 
     private static func escape(_ text: String, into out: inout [UInt8]) {

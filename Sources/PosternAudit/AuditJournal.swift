@@ -32,6 +32,8 @@ final class AuditJournal: @unchecked Sendable {
     static let segmentBytes: Int64 = 64 << 20
 
     let directory: String
+    /// Each open session's last hash (shared with the store: the same chain whichever path writes).
+    let tips: AuditChainTips
     // `lock` guards everything below; `append` holds it across the write and `onAppend`, so the
     // index receives batches in journal order.
     private let lock = NSLock()
@@ -47,7 +49,8 @@ final class AuditJournal: @unchecked Sendable {
     static func directory(of storePath: String) -> String { storePath + ".journal" }
 
     /// For `synchronous: normal` only: with `full`, SQLite's own WAL is the cheaper thing to fsync.
-    init(storePath: String) throws(AuditStoreError) {
+    init(storePath: String, tips: AuditChainTips = AuditChainTips()) throws(AuditStoreError) {
+        self.tips = tips
         directory = Self.directory(of: storePath)
         try AuditFiles.makeDirectories(directory, path: storePath)
         current = try Self.openSegment(in: directory)
@@ -66,7 +69,8 @@ final class AuditJournal: @unchecked Sendable {
     func append(_ events: [EncodedAuditEvent],
                 onAppend: ([AuditIndexRow], [Position]) -> Void) throws(AuditStoreError) {
         // Lines are built before taking the lock: only the write is serialized.
-        let rows = events.map(AuditIndexRow.init)
+        var rows = events.map(AuditIndexRow.init)
+        let moves = tips.link(&rows)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(events.reduce(0) { $0 + $1.json.utf8.count + 192 })
         var ends: [Int64] = []
@@ -83,14 +87,18 @@ final class AuditJournal: @unchecked Sendable {
             mustRotate = false
         }
         let start = current.size
+        var written = 0
         do {
-            try Self.writeAll(bytes, to: current.fd, name: current.name)
+            try Self.writeAll(bytes, to: current.fd, name: current.name, written: &written)
         } catch {
             // Not cut back: a reader may already have indexed a whole line of the partial batch.
             // The fragment after it never parses; the segment is retired at its last good size.
+            // The whole lines are records: their sessions' chains go on from them.
             mustRotate = true
+            tips.commit(moves, count: ends.prefix { $0 <= Int64(written) }.count)
             throw error
         }
+        tips.commit(moves)
         current.size += Int64(bytes.count)
         let segment = current.name
         onAppend(rows, ends.map { Position(segment: segment, end: start + $0) })
@@ -160,10 +168,12 @@ final class AuditJournal: @unchecked Sendable {
         return Segment(name: name, fd: fd, size: 0)
     }
 
-    static func writeAll(_ bytes: [UInt8], to fd: Int32, name: String) throws(AuditStoreError) {
-        var offset = 0
+    /// `written`: how many bytes made it, also when the write fails part-way.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, name: String, written offset: inout Int) throws(AuditStoreError) {
+        offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in write(fd, buf.baseAddress.map { $0 + offset }, buf.count - offset) }
+            let at = offset
+            let n = bytes.withUnsafeBytes { buf in write(fd, buf.baseAddress.map { $0 + at }, buf.count - at) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { throw .io("write \(name): \(AuditFiles.errnoText())") }
             offset += n
@@ -194,11 +204,13 @@ struct JournalSegmentReader {
     let fd: Int32
     let dead: Bool
 
-    init?(directory: String, name: String) {
+    /// Without `locking`, only reads (`dead` is then false): for `audit verify`, which must not
+    /// hold a segment another store is about to replay.
+    init?(directory: String, name: String, locking: Bool = true) {
         path = directory + "/" + name
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        dead = flock(fd, LOCK_EX | LOCK_NB) == 0
+        dead = locking && flock(fd, LOCK_EX | LOCK_NB) == 0
     }
 
     func close() { AuditFiles.closeDescriptor(fd) }

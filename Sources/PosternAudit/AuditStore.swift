@@ -31,14 +31,15 @@ public final class AuditStore: ImmediateAuditSink {
         self.backend = backend
         switch backend {
         case .sqlite:
-            let sqlite = try SQLiteAuditBackend(path: path, synchronous: synchronous)
+            let tips = AuditChainTips()
+            let sqlite = try SQLiteAuditBackend(path: path, synchronous: synchronous, tips: tips)
             // With `synchronous: full` every commit is fsynced: SQLite's WAL, overwritten in place,
             // syncs cheaper than a journal that grows (each of its fdatasyncs also commits the file
             // size), so commits go straight to SQLite through the writer thread, as before the journal
             // (measured with pgbench -S -c 8 on 2 cores: 10.1k TPS that way, 7.4–8.6k journaled).
             var journal: AuditJournal?
             do {
-                journal = synchronous == .full ? nil : try AuditJournal(storePath: path)
+                journal = synchronous == .full ? nil : try AuditJournal(storePath: path, tips: tips)
                 // What processes that died left unindexed (under either setting).
                 try sqlite.indexJournal(in: AuditJournal.directory(of: path), except: journal?.ownSegments ?? [], deadOnly: true)
             } catch {

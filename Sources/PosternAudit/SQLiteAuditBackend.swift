@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import PosternCore
 
@@ -16,8 +17,8 @@ final class SQLiteAuditBackend: AuditBackend {
     let checkpointer: WALCheckpointer
 
     static let insertSQL = """
-        INSERT INTO audit_events (time, event, code, user, db_service, sid, ei, uid, json)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO audit_events (time, event, code, user, db_service, sid, ei, uid, json, chain)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     /// The lowest row stands: a session's journal segments may be indexed in another order than the
     /// rows were written (a replayed segment, another process's tail).
@@ -27,8 +28,17 @@ final class SQLiteAuditBackend: AuditBackend {
         """
     /// A session's last row, noted with the event that ends it (once per session, not per commit).
     static let sessionEndSQL = "UPDATE audit_sessions SET last_id = MAX(COALESCE(last_id, 0), ?) WHERE sid = ?"
+    /// A session's chain head: its highest indexed record's hash (once per session and batch), so
+    /// `audit verify` sees a cut tail.
+    static let sessionHeadSQL = """
+        UPDATE audit_sessions SET last_ei = ?1, last_hash = ?2
+          WHERE sid = ?3 AND (last_ei IS NULL OR last_ei < ?1)
+        """
+    /// Links rows written straight here (`synchronous: full`) into their sessions' chains.
+    let tips: AuditChainTips
 
-    init(path: String, synchronous: AuditConfig.Synchronous) throws {
+    init(path: String, synchronous: AuditConfig.Synchronous, tips: AuditChainTips = AuditChainTips()) throws {
+        self.tips = tips
         try AuditFiles.prepare(path)
         var config = Configuration()
         config.busyMode = .timeout(30)
@@ -106,11 +116,26 @@ final class SQLiteAuditBackend: AuditBackend {
         m.registerMigration("v4-journal") { db in
             try db.execute(sql: "CREATE TABLE audit_journal (segment TEXT PRIMARY KEY, indexed_to INTEGER NOT NULL) WITHOUT ROWID")
         }
+        // Tamper evidence (AuditChain): each row's link, and each session's head. Older rows stay
+        // unchained (NULL); `audit verify` counts them apart.
+        m.registerMigration("v5-chain") { db in
+            try db.execute(sql: """
+                ALTER TABLE audit_events ADD COLUMN chain BLOB;
+                ALTER TABLE audit_sessions ADD COLUMN last_ei INTEGER;
+                ALTER TABLE audit_sessions ADD COLUMN last_hash BLOB;
+                """)
+        }
         return m
     }
 
+    /// Events written straight here (no journal): linked into their chains, which move on only
+    /// once the transaction committed.
     func append(_ events: [EncodedAuditEvent]) throws -> [StoredAuditEvent] {
-        try append(events, rows: events.map(AuditIndexRow.init), positions: nil)
+        var rows = events.map(AuditIndexRow.init)
+        let moves = tips.link(&rows)
+        let stored = try append(events, rows: rows, positions: nil)
+        tips.commit(moves)
+        return stored
     }
 
     /// Inserts the events (as `rows`) in one transaction. With journal `positions` (one per event),
@@ -137,6 +162,7 @@ final class SQLiteAuditBackend: AuditBackend {
         let insert = SQLiteRowInsert(try db.cachedStatement(sql: Self.insertSQL), db)
         let session = try db.cachedStatement(sql: Self.sessionSQL)
         let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
+        var heads: [String: (index: Int64, hash: [UInt8])] = [:]
         var marks: [String: (done: Int64, to: Int64)] = [:]
         // A session's first row in each batch is noted (the upsert keeps the lowest): events may be
         // committed out of `ei` order.
@@ -153,7 +179,14 @@ final class SQLiteAuditBackend: AuditBackend {
             let id = try insert.run(row)
             if noted.insert(row.sessionID).inserted { try session.execute(arguments: [row.sessionID, id]) }
             if row.endsSession { try sessionEnd.execute(arguments: [id, row.sessionID]) }
+            if let chain = row.chain, row.index > heads[row.sessionID]?.index ?? -1 {
+                heads[row.sessionID] = (row.index, chain.hash)
+            }
             ids.append(id)
+        }
+        if !heads.isEmpty {
+            let head = try db.cachedStatement(sql: Self.sessionHeadSQL)
+            for (sid, h) in heads { try head.execute(arguments: [h.index, Data(h.hash), sid]) }
         }
         for (segment, mark) in marks where mark.to > mark.done { try Self.setIndexed(segment, to: mark.to, db) }
         return ids

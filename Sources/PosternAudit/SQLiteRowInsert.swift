@@ -24,6 +24,12 @@ struct SQLiteRowInsert {
         sqlite3_bind_int64(s, 7, row.index)
         bind(row.uid, 8)
         bind(row.json, 9)
+        if let chain = row.chain {
+            let bytes = chain.stored
+            bytes.withUnsafeBytes { sqlite3_bind_blob(s, 10, $0.baseAddress, Int32($0.count), Self.transient) }
+        } else {
+            sqlite3_bind_null(s, 10)
+        }
         let rc = sqlite3_step(s)
         sqlite3_reset(s)
         guard rc == SQLITE_DONE else {

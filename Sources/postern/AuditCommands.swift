@@ -8,7 +8,7 @@ struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Search and follow the audit log (Teleport's event JSON).",
-        subcommands: [AuditSearchCommand.self, AuditTail.self, AuditSelftestWrite.self]
+        subcommands: [AuditSearchCommand.self, AuditTail.self, AuditVerifyCommand.self, AuditSelftestWrite.self]
     )
 }
 

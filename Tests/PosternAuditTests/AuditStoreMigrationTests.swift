@@ -23,6 +23,11 @@ final class AuditStoreMigrationTests: XCTestCase {
         XCTAssertEqual(try store.search(AuditSearch(types: [.query])).map(\.sessionID), [s.sessionID, t.sessionID])
         let indexes = try store.indexNames()
         XCTAssertEqual(indexes, ["audit_events_time"], "only the time index is maintained per event")
+        // v5 chains what is written from now on; the old rows are counted as not checkable.
+        let report = try store.verify()
+        XCTAssertTrue(report.intact, "\(report.problems)")
+        XCTAssertEqual(report.unchained, old.count)
+        XCTAssertEqual(report.records, fresh.count)
     }
 
     /// The session table bounds each ended session's rows, for stores migrated and new alike.
@@ -66,7 +71,10 @@ final class AuditStoreMigrationTests: XCTestCase {
                 CREATE INDEX audit_events_sid ON audit_events(sid, ei);
                 """)
             for e in old {
-                try db.execute(sql: SQLiteAuditBackend.insertSQL, arguments: [
+                try db.execute(sql: """
+                    INSERT INTO audit_events (time, event, code, user, db_service, sid, ei, uid, json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [
                     e.time.nanoseconds, e.type.rawValue, e.code, e.user, e.database.service, e.sessionID,
                     e.index, e.id, try e.jsonString()])
             }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PosternTestSupport
 import XCTest
 
@@ -127,6 +128,25 @@ final class BastionModeTests: XCTestCase {
         let mallory = try b.postern(as: "mallory", ["audit", "search", "--format", "json"])
         XCTAssertNotEqual(mallory.status, 0)
         XCTAssertTrue(mallory.stderr.contains("not in users:"), "mallory reads nothing: \(mallory.combined)")
+
+        // The auditor has the service verify the store's chains; an operator may not.
+        let intact = try b.postern(as: "carol", ["audit", "verify"])
+        XCTAssertEqual(intact.status, 0, intact.combined)
+        XCTAssertTrue(intact.stdout.hasSuffix(": intact\n"), intact.combined)
+        let refused = try b.postern(as: "alice", ["audit", "verify"])
+        XCTAssertEqual(refused.status, 2, refused.combined)
+        XCTAssertTrue(refused.stderr.contains("reads every audit event"), refused.combined)
+        let sid = try XCTUnwrap(query["sid"] as? String)
+        let db = try DatabaseQueue(path: b.storePath)
+        try db.write { db in
+            try db.execute(sql: "UPDATE audit_events SET json = replace(json, ?, 'tampered') WHERE sid = ? AND json LIKE ?",
+                           arguments: [marker, sid, "%\(marker)%"])
+        }
+        try db.close()
+        let broken = try b.postern(as: "carol", ["audit", "verify"])
+        XCTAssertEqual(broken.status, 1, broken.combined)
+        XCTAssertTrue(broken.stdout.hasPrefix("session \(sid) record "), broken.combined)
+        XCTAssertTrue(broken.stdout.contains(": changed: "), broken.combined)
     }
 
     func testRevokingARoleDeniesNewSessionsAndEndsOpenOnes() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import PosternAudit
 import PosternCore
 
 /// What an operator's `postern` asks the bastion service, one JSON line per connection. Who asks
@@ -15,6 +16,8 @@ public struct BastionRequest: Codable, Sendable, Equatable {
         case search = "audit.search"
         /// Audit events as they are recorded (`audit tail`, the console's pane), likewise limited.
         case tail = "audit.tail"
+        /// Re-check the store's hash chains (`audit verify`), for those who may read every event.
+        case verify = "audit.verify"
         /// What the console shows: the databases you may see, your user and roles.
         case console
         /// Open a database session: after the service's reply line, the connection carries the
@@ -82,6 +85,7 @@ public struct BastionReply: Codable, Sendable {
     public var databases: [DatabaseListing]?
     public var decision: AccessDecision?
     public var events: [AuditEvent]?
+    public var verify: AuditVerifyReport?
     /// `connect`: the database's protocol (`postgres`, `redis`), so a relay can speak its errors.
     public var `protocol`: String?
     /// `connect`: the db user and db name the session uses (defaults applied).
@@ -89,7 +93,7 @@ public struct BastionReply: Codable, Sendable {
     public var dbName: String?
 
     enum CodingKeys: String, CodingKey {
-        case ok, error, whoami, console, databases, decision, events, `protocol`
+        case ok, error, whoami, console, databases, decision, events, verify, `protocol`
         case dbUser = "db_user", dbName = "db_name"
     }
 

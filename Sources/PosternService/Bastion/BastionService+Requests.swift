@@ -14,6 +14,7 @@ extension BastionService {
             case .list: return try list(request, identity: identity)
             case .explain: return try explain(request, identity: identity)
             case .search: return try search(request, identity: identity)
+            case .verify: return try verify(request, identity: identity)
             case .tail, .connect: return .failure("\(request.op.rawValue) is not answered this way")
             }
         } catch let e as BastionServiceError {
@@ -122,6 +123,18 @@ extension BastionService {
         } else {
             reply.events = try store.search(query)
         }
+        return reply
+    }
+
+    /// The whole store's chains: only for those who may read every event (the report names
+    /// sessions of every user).
+    private func verify(_ request: BastionRequest, identity: BastionIdentity) throws -> BastionReply {
+        let (user, checker) = try checker(identity)
+        guard checker.readsAllAudit else {
+            throw BastionServiceError("audit verify needs a role that reads every audit event, such as the auditor preset (user \(user.name) has none)")
+        }
+        var reply = BastionReply(ok: true)
+        reply.verify = try store.verify(session: request.audit?.sid)
         return reply
     }
 

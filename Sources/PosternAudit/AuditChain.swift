@@ -1,0 +1,136 @@
+import Crypto
+import Foundation
+
+/// Tamper evidence: each session's records form a SHA-256 chain. A record holds the hash of the
+/// record before it in its session (a per-session genesis value for the first) and its own hash,
+/// over that previous hash, its `ei` and its exact JSON bytes. Changing a record breaks its own
+/// hash; removing or moving one breaks the next record's link; cutting a session's tail leaves
+/// the store's head for the session (`audit_sessions.last_hash`) pointing past the end.
+///
+/// This detects edits of the store, not its wholesale rewrite by someone who recomputes every
+/// hash: no key is involved, so the chain is evidence against partial tampering only.
+public struct AuditChainLink: Sendable, Equatable {
+    public static let hashBytes = 32
+    /// The previous record's hash, then this record's.
+    public let previous: [UInt8]
+    public let hash: [UInt8]
+
+    public init(previous: [UInt8], hash: [UInt8]) {
+        self.previous = previous
+        self.hash = hash
+    }
+
+    /// Stored as one 64-byte value: previous, then own.
+    init?(stored: [UInt8]) {
+        guard stored.count == 2 * Self.hashBytes else { return nil }
+        previous = Array(stored[..<Self.hashBytes])
+        hash = Array(stored[Self.hashBytes...])
+    }
+
+    var stored: [UInt8] { previous + hash }
+
+    /// The value a session's first record links to.
+    public static func genesis(session: String) -> [UInt8] {
+        var h = SHA256()
+        h.update(data: Array("postern audit chain v1\n".utf8))
+        h.update(data: Array(session.utf8))
+        return Array(h.finalize())
+    }
+
+    /// The hash of a record with `json` at `index`, following `previous`.
+    public static func hash(previous: [UInt8], index: Int64, json: String) -> [UInt8] {
+        var h = SHA256()
+        h.update(data: previous)
+        withUnsafeBytes(of: index.bigEndian) { h.update(bufferPointer: $0) }
+        var json = json
+        json.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return Array(h.finalize())
+    }
+
+    static func hex(_ bytes: [UInt8], into out: inout [UInt8]) {
+        for b in bytes {
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 0xF)])
+        }
+    }
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        hex(bytes, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func unhex<C: Collection<UInt8>>(_ text: C) -> [UInt8]? {
+        guard text.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count / 2)
+        var high: UInt8?
+        for c in text {
+            guard let v = nibble(c) else { return nil }
+            if let h = high {
+                out.append(h << 4 | v)
+                high = nil
+            } else {
+                high = v
+            }
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x61...0x66: c - 0x61 + 10
+        default: nil
+        }
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
+}
+
+/// The chain's tip for each session this process is writing. A session's records are written by
+/// one writer, in order (its `SessionAuditor` commits one batch at a time), so linking happens
+/// before the write and the tips move only once the write succeeded: a refused commit leaves no
+/// link to a record that does not exist.
+final class AuditChainTips: @unchecked Sendable {
+    // `lock` guards `tips`.
+    private let lock = NSLock()
+    private var tips: [String: [UInt8]] = [:]
+
+    /// What writing a row moves: its session's tip, dropped when the row ends the session.
+    struct Move {
+        let session: String
+        let hash: [UInt8]
+        let ends: Bool
+    }
+
+    /// Links the rows (in order) to their sessions' tips; returns one move per row.
+    func link(_ rows: inout [AuditIndexRow]) -> [Move] {
+        var local: [String: [UInt8]] = [:]
+        let known: [String: [UInt8]] = lock.withLock {
+            var out: [String: [UInt8]] = [:]
+            for row in rows where out[row.sessionID] == nil { out[row.sessionID] = tips[row.sessionID] }
+            return out
+        }
+        var moves: [Move] = []
+        moves.reserveCapacity(rows.count)
+        for i in rows.indices {
+            let sid = rows[i].sessionID
+            let previous = local[sid] ?? known[sid] ?? AuditChainLink.genesis(session: sid)
+            let hash = AuditChainLink.hash(previous: previous, index: rows[i].index, json: rows[i].json)
+            rows[i].chain = AuditChainLink(previous: previous, hash: hash)
+            local[sid] = hash
+            moves.append(Move(session: sid, hash: hash, ends: rows[i].endsSession))
+        }
+        return moves
+    }
+
+    /// The first `count` moves' rows were written.
+    func commit(_ moves: [Move], count: Int? = nil) {
+        lock.withLock {
+            for move in moves.prefix(count ?? moves.count) {
+                tips[move.session] = move.ends ? nil : move.hash
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+
+/// What `audit verify` found: counts, and the first break of each session's chain.
+public struct AuditVerifyReport: Sendable, Codable, Equatable {
+    public var sessions = 0
+    /// Chained records checked, and how many of those were read from the journal (not yet indexed).
+    public var records = 0
+    public var journalRecords = 0
+    /// Rows written before chains (store v4 or older): counted, not checkable.
+    public var unchained = 0
+    public var problems: [AuditChainProblem] = []
+
+    public var intact: Bool { problems.isEmpty }
+
+    public init() {}
+}
+
+/// One break in a session's chain, named by session and record (`ei`).
+public struct AuditChainProblem: Sendable, Codable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        /// A record's contents no longer match its hash.
+        case changed
+        /// A record does not follow the one before it: one between was removed, or they were reordered.
+        case missing
+        /// The session's last records are gone (its head names a record that is not there).
+        case truncated
+        /// A journal line that is whole but not a record.
+        case unreadable
+    }
+
+    public let kind: Kind
+    /// Nil for a journal line that names no session.
+    public let session: String?
+    public let index: Int64?
+    public let detail: String
+
+    public var description: String {
+        let at = index.map { " record \($0)" } ?? ""
+        let what = session.map { "session \($0)\(at)" } ?? "journal"
+        return "\(what): \(kind.rawValue): \(detail)"
+    }
+}
+
+/// Re-checks every chain in a SQLite store and its journal, reading only: nothing is indexed,
+/// replayed or locked, so a tampered journal is seen as it is, and a live store is not disturbed.
+public enum AuditVerifier {
+    public static func verify(storePath: String, session: String? = nil) throws -> AuditVerifyReport {
+        guard FileManager.default.fileExists(atPath: storePath) else {
+            throw AuditStoreError.cannotOpen(path: storePath, reason: "no such file")
+        }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(30)
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: storePath, configuration: config)
+        } catch {
+            throw AuditStoreError.cannotOpen(path: storePath, reason: String(describing: error))
+        }
+        defer { try? queue.close() }
+        var walk = ChainWalk()
+        try queue.read { db in
+            // One snapshot: the rows, the heads and how far each journal segment is indexed agree.
+            guard try db.columns(in: "audit_events").contains(where: { $0.name == "chain" }) else {
+                walk.report.unchained = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events") ?? 0
+                return
+            }
+            try walk.loadHeads(db, session: session)
+            var sql = "SELECT sid, ei, chain, json FROM audit_events"
+            var args: StatementArguments = []
+            if let session {
+                let range = try Row.fetchOne(db, sql: "SELECT first_id, last_id FROM audit_sessions WHERE sid = ?", arguments: [session])
+                sql += " WHERE id BETWEEN ? AND ? AND sid = ?"
+                args = [(range?["first_id"] as Int64?) ?? 0, (range?["last_id"] as Int64?) ?? Int64.max, session]
+            }
+            let rows = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: args)
+            while let row = try rows.next() {
+                let blob: Data? = row["chain"]
+                walk.record(session: row["sid"], index: row["ei"], link: blob.flatMap { AuditChainLink(stored: Array($0)) },
+                            json: row["json"], fromJournal: false)
+            }
+            let marks = try Row.fetchAll(db, sql: "SELECT segment, indexed_to FROM audit_journal")
+            let indexedTo = Dictionary(marks.map { ($0["segment"] as String, $0["indexed_to"] as Int64) }) { a, _ in a }
+            try walk.journal(AuditJournal.directory(of: storePath), indexedTo: indexedTo, session: session)
+        }
+        walk.finish()
+        return walk.report
+    }
+}
+
+/// The walk over each session's records in the order they were written.
+private struct ChainWalk {
+    struct Session {
+        var tip: [UInt8]
+        var last: Int64?
+        var broken = false
+        var headSeen = false
+    }
+
+    var report = AuditVerifyReport()
+    var sessions: [String: Session] = [:]
+    var heads: [String: (index: Int64, hash: [UInt8])] = [:]
+
+    mutating func loadHeads(_ db: GRDB.Database, session: String?) throws {
+        var sql = "SELECT sid, last_ei, last_hash FROM audit_sessions WHERE last_hash IS NOT NULL"
+        var args: StatementArguments = []
+        if let session {
+            sql += " AND sid = ?"
+            args = [session]
+        }
+        for row in try Row.fetchAll(db, sql: sql, arguments: args) {
+            let hash: Data = row["last_hash"]
+            heads[row["sid"]] = (row["last_ei"], Array(hash))
+        }
+    }
+
+    mutating func record(session sid: String, index: Int64, link: AuditChainLink?, json: String, fromJournal: Bool) {
+        guard let link else {
+            report.unchained += 1
+            return
+        }
+        report.records += 1
+        if fromJournal { report.journalRecords += 1 }
+        var s = sessions[sid] ?? Session(tip: AuditChainLink.genesis(session: sid))
+        defer { sessions[sid] = s }
+        guard !s.broken else { return }
+        if AuditChainLink.hash(previous: link.previous, index: index, json: json) != link.hash {
+            fail(&s, .changed, sid, index, "its contents do not match its hash")
+        } else if link.previous != s.tip {
+            let detail = s.last.map { "it does not follow record \($0): a record between was removed, or records were reordered" }
+                ?? "it is not the session's first record, and no record before it is left"
+            fail(&s, .missing, sid, index, detail)
+        } else {
+            s.tip = link.hash
+            s.last = index
+            if let head = heads[sid], head.index == index {
+                s.headSeen = true
+                if head.hash != link.hash { fail(&s, .changed, sid, index, "it differs from the session's head") }
+            }
+        }
+    }
+
+    /// Lines of each segment past what the index holds (in the snapshot read), in file order.
+    mutating func journal(_ directory: String, indexedTo: [String: Int64], session: String?) throws {
+        for name in AuditJournal.segments(in: directory, except: []) {
+            guard let reader = JournalSegmentReader(directory: directory, name: name, locking: false) else { continue }
+            defer { reader.close() }
+            var offset = indexedTo[name] ?? 0
+            while true {
+                let lines = try reader.lines(from: offset)
+                guard let last = lines.last else { break }
+                for (line, end) in lines {
+                    if let row = AuditJournalLine.parse(line) {
+                        if session == nil || row.sessionID == session {
+                            record(session: row.sessionID, index: row.index, link: row.chain, json: row.json, fromJournal: true)
+                        }
+                    } else if !line.isEmpty {
+                        report.problems.append(AuditChainProblem(
+                            kind: .unreadable, session: nil, index: nil,
+                            detail: "journal \(name) has an unreadable line ending at byte \(end)"))
+                    }
+                }
+                offset = last.end
+            }
+        }
+    }
+
+    /// Sessions whose chains stop short of their heads.
+    mutating func finish() {
+        for (sid, head) in heads.sorted(by: { $0.key < $1.key }) {
+            var s = sessions[sid] ?? Session(tip: [])
+            guard !s.broken, !s.headSeen else { continue }
+            let detail = s.last.map { "its last record found is \($0), but it was written up to record \(head.index)" }
+                ?? "none of its records are left (it was written up to record \(head.index))"
+            fail(&s, .truncated, sid, s.last, detail)
+            sessions[sid] = s
+        }
+        report.sessions = sessions.count
+    }
+
+    private mutating func fail(_ s: inout Session, _ kind: AuditChainProblem.Kind, _ sid: String, _ index: Int64?, _ detail: String) {
+        s.broken = true
+        report.problems.append(AuditChainProblem(kind: kind, session: sid, index: index, detail: detail))
+    }
+}
+
+extension AuditStore {
+    /// `AuditVerifier` over this store (read-only; the journal's unindexed lines included).
+    public func verify(session: String? = nil) throws -> AuditVerifyReport {
+        guard backend == .sqlite else { throw AuditStoreError.io("a jsonl store carries no hash chains; audit verify checks the sqlite store") }
+        return try AuditVerifier.verify(storePath: path, session: session)
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import GRDB
+@testable import PosternAudit
+import PosternCore
+import XCTest
+
+/// Tamper evidence: `audit verify` passes an untouched store and names the first session and
+/// record that was changed, removed, reordered or cut off, in the index and in the journal.
+final class AuditChainTests: XCTestCase {
+    var dir: TempDir!
+    var config: String { dir.file("postern.yaml") }
+    var store: String { dir.file("state/audit.sqlite") }
+
+    override func setUpWithError() throws {
+        dir = try TempDir()
+        try "cluster_name: test\naudit:\n  backend: sqlite\n  path: state/audit.sqlite\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
+    override func tearDownWithError() throws {
+        if let dir { try FileManager.default.removeItem(atPath: dir.path) }
+    }
+
+    /// Sessions written by the real binary (journaled, then indexed on close).
+    func fill(sessions: Int = 3, count: Int = 20) throws {
+        let r = try PosternBinary.run(["audit", "selftest-write", "--path", store, "--sessions", "\(sessions)", "--count", "\(count)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    func verify(_ sid: String? = nil) throws -> AuditVerifyReport { try AuditVerifier.verify(storePath: store, session: sid) }
+
+    func cli(_ args: [String] = []) throws -> PosternBinary.Output {
+        try PosternBinary.run(["audit", "verify", "--config", config] + args)
+    }
+
+    func sessionIDs() throws -> [String] {
+        let q = try DatabaseQueue(path: store)
+        defer { try? q.close() }
+        return try q.read { db in try String.fetchAll(db, sql: "SELECT sid FROM audit_sessions ORDER BY sid") }
+    }
+
+    func tamper(_ sql: String, _ arguments: StatementArguments = []) throws {
+        let q = try DatabaseQueue(path: store)
+        defer { try? q.close() }
+        try q.write { db in try db.execute(sql: sql, arguments: arguments) }
+    }
+
+    func assertFirstProblem(_ kind: AuditChainProblem.Kind, session: String, index: Int64?,
+                            file: StaticString = #filePath, line: UInt = #line) throws {
+        let report = try verify()
+        XCTAssertEqual(report.problems.count, 1, "\(report.problems)", file: file, line: line)
+        XCTAssertEqual(report.problems.first?.kind, kind, file: file, line: line)
+        XCTAssertEqual(report.problems.first?.session, session, file: file, line: line)
+        XCTAssertEqual(report.problems.first?.index, index, file: file, line: line)
+        let out = try cli()
+        XCTAssertEqual(out.status, 1, out.stdout + out.stderr, file: file, line: line)
+        let first = out.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        XCTAssertTrue(first.contains(session) && first.contains(kind.rawValue), first, file: file, line: line)
+        if let index { XCTAssertTrue(first.contains("record \(index):"), first, file: file, line: line) }
+    }
+
+    func testAnUntouchedStoreVerifies() throws {
+        try fill()
+        let report = try verify()
+        XCTAssertTrue(report.intact, "\(report.problems)")
+        XCTAssertEqual(report.sessions, 3)
+        XCTAssertEqual(report.records, 60)
+        XCTAssertEqual(report.journalRecords, 0)
+        XCTAssertEqual(report.unchained, 0)
+        let out = try cli()
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(out.stdout, "3 session(s), 60 chained record(s) (0 from the journal): intact\n")
+        let json = try cli(["--format", "json"])
+        XCTAssertEqual(try JSONDecoder().decode(AuditVerifyReport.self, from: Data(json.stdout.utf8)), report)
+    }
+
+    func testAChangedByteIsNamed() throws {
+        try fill()
+        let sid = try sessionIDs()[1]
+        try tamper("UPDATE audit_events SET json = replace(json, 'select 7 ', 'select 8 ') WHERE sid = ? AND ei = 7", [sid])
+        try assertFirstProblem(.changed, session: sid, index: 7)
+    }
+
+    func testARemovedRecordIsNamed() throws {
+        try fill()
+        let sid = try sessionIDs()[0]
+        try tamper("DELETE FROM audit_events WHERE sid = ? AND ei = 7", [sid])
+        try assertFirstProblem(.missing, session: sid, index: 8)
+    }
+
+    /// Two records swap places (each row now holds the other's record, links and all).
+    func testSwappedRecordsAreNamed() throws {
+        try fill()
+        let sid = try sessionIDs()[2]
+        let q = try DatabaseQueue(path: store)
+        try q.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, ei, json, chain, uid FROM audit_events WHERE sid = ? AND ei IN (4, 5) ORDER BY ei",
+                                        arguments: [sid])
+            XCTAssertEqual(rows.count, 2)
+            for (row, other) in [(rows[0], rows[1]), (rows[1], rows[0])] {
+                try db.execute(sql: "UPDATE audit_events SET ei = ?, json = ?, chain = ?, uid = ? WHERE id = ?",
+                               arguments: [other["ei"], other["json"], other["chain"], other["uid"], row["id"]])
+            }
+        }
+        try q.close()
+        try assertFirstProblem(.missing, session: sid, index: 5)
+    }
+
+    func testACutTailIsNamed() throws {
+        try fill()
+        let sid = try sessionIDs()[0]
+        try tamper("DELETE FROM audit_events WHERE sid = ? AND ei >= 17", [sid])
+        try assertFirstProblem(.truncated, session: sid, index: 16)
+        try tamper("DELETE FROM audit_events WHERE sid = ?", [sid])
+        try assertFirstProblem(.truncated, session: sid, index: nil)
+    }
+
+    func testOneSessionIsCheckedAlone() throws {
+        try fill()
+        let ids = try sessionIDs()
+        try tamper("DELETE FROM audit_events WHERE sid = ? AND ei = 3", [ids[0]])
+        let other = try verify(ids[1])
+        XCTAssertTrue(other.intact, "\(other.problems)")
+        XCTAssertEqual(other.records, 20)
+        XCTAssertEqual(try verify(ids[0]).problems.map(\.index), [4])
+        XCTAssertEqual(try cli(["--sid", ids[1]]).status, 0)
+        XCTAssertEqual(try cli(["--sid", ids[0]]).status, 1)
+    }
+
+    /// Rows from before chains (store v4) are counted, not failed.
+    func testRowsWrittenBeforeChainsAreCountedApart() throws {
+        try fill(sessions: 2, count: 5)
+        let sid = try sessionIDs()[0]
+        try tamper("UPDATE audit_events SET chain = NULL WHERE sid = ?", [sid])
+        try tamper("UPDATE audit_sessions SET last_ei = NULL, last_hash = NULL WHERE sid = ?", [sid])
+        let report = try verify()
+        XCTAssertTrue(report.intact, "\(report.problems)")
+        XCTAssertEqual(report.unchained, 5)
+        XCTAssertEqual(report.records, 5)
+        XCTAssertTrue(try cli().stdout.contains("5 written before chains (not checkable)"))
+    }
+
+    func testAJsonlStoreIsNotCheckable() throws {
+        try "cluster_name: test\naudit:\n  backend: jsonl\n  path: state/audit.jsonl\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let out = try cli()
+        XCTAssertEqual(out.status, 2)
+        XCTAssertTrue(out.stderr.contains("carries no hash chains"), out.stderr)
+    }
+
+    func testAMissingStoreCannotBeChecked() throws {
+        let out = try cli()
+        XCTAssertEqual(out.status, 2)
+        XCTAssertTrue(out.stderr.contains("no such file"), out.stderr)
+    }
+
+    // MARK: the journal (records not yet indexed)
+
+    /// A live writer's segment: its lines are checked where they are, without indexing them.
+    func testJournalLinesAreCheckedInPlace() throws {
+        try AuditStore(backend: .sqlite, path: store).close()
+        let (journal, sid) = try journaled(10)
+        defer { _ = journal.close(indexed: false) }
+        let report = try verify()
+        XCTAssertTrue(report.intact, "\(report.problems)")
+        XCTAssertEqual(report.journalRecords, 10)
+        XCTAssertEqual(try segmentLines(journal).count, 10, "verify indexes nothing")
+
+        let original = try segmentLines(journal)
+        var lines = original
+        lines[3] = lines[3].replacingOccurrences(of: "select 3", with: "select 4")
+        try writeSegment(journal, lines)
+        try assertFirstProblem(.changed, session: sid, index: 3)
+
+        lines = original
+        lines.remove(at: 6)
+        try writeSegment(journal, lines)
+        try assertFirstProblem(.missing, session: sid, index: 7)
+
+        lines = original
+        lines.swapAt(1, 2)
+        try writeSegment(journal, lines)
+        try assertFirstProblem(.missing, session: sid, index: 2)
+
+        try writeSegment(journal, original)
+        XCTAssertTrue(try verify().intact)
+    }
+
+    func testAnUnreadableJournalLineIsNamed() throws {
+        try AuditStore(backend: .sqlite, path: store).close()
+        let (journal, _) = try journaled(4)
+        defer { _ = journal.close(indexed: false) }
+        var lines = try segmentLines(journal)
+        lines[1] = "garbage"
+        try writeSegment(journal, lines)
+        let report = try verify()
+        XCTAssertEqual(report.problems.first?.kind, .unreadable)
+        XCTAssertTrue(report.problems.first?.description.contains("journal") == true)
+        XCTAssertEqual(try cli().status, 1)
+    }
+
+    /// A refused write leaves no link to a record that does not exist: the chain goes on from the
+    /// last record written.
+    func testTipsMoveOnlyForWrittenRecords() throws {
+        var s = Fixture.session()
+        var rows = try (0..<3).map { AuditIndexRow(try EncodedAuditEvent(Fixture.query(&s, "select \($0)"))) }
+        let tips = AuditChainTips()
+        let moves = tips.link(&rows)
+        XCTAssertEqual(rows[0].chain?.previous, AuditChainLink.genesis(session: s.sessionID))
+        XCTAssertEqual(rows[1].chain?.previous, rows[0].chain?.hash)
+        tips.commit(moves, count: 1)
+        var next = [AuditIndexRow(try EncodedAuditEvent(Fixture.query(&s, "select 3")))]
+        _ = tips.link(&next)
+        XCTAssertEqual(next[0].chain?.previous, rows[0].chain?.hash)
+        XCTAssertEqual(AuditChainLink.hash(previous: rows[0].chain?.previous ?? [], index: rows[0].index, json: rows[0].json),
+                       rows[0].chain?.hash)
+    }
+
+    // MARK: helpers
+
+    /// A journal holding `count` unindexed records of one session (as a live process holds it).
+    func journaled(_ count: Int) throws -> (AuditJournal, String) {
+        let journal = try AuditJournal(storePath: store)
+        var s = Fixture.session()
+        let events = try (0..<count).map { try EncodedAuditEvent(Fixture.query(&s, "select \($0)")) }
+        try journal.append(events) { _, _ in }
+        return (journal, s.sessionID)
+    }
+
+    func segmentPath(_ journal: AuditJournal) throws -> String {
+        let name = try XCTUnwrap(journal.ownSegments.first)
+        return journal.directory + "/" + name
+    }
+
+    func segmentLines(_ journal: AuditJournal) throws -> [String] {
+        try String(contentsOfFile: segmentPath(journal), encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    /// Rewritten in place (the writer's descriptor stays on the same file).
+    func writeSegment(_ journal: AuditJournal, _ lines: [String]) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: try segmentPath(journal)))
+        defer { try? handle.close() }
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(lines.map { $0 + "\n" }.joined().utf8))
+    }
+
+}
