@@ -67,6 +67,10 @@ final class KillNineTests: XCTestCase {
         let inserted = try rows(h)
         let audit = try AuditStore(backend: .sqlite, path: store)
         defer { try? audit.close() }
+        let all = try audit.search(AuditSearch(limit: 10_000_000))
+        XCTAssertEqual(Set(all.map(\.id)).count, all.count, "an event was stored twice")
+        let report = try audit.verify()
+        XCTAssertTrue(report.intact, "\(report.problems)")
         let queries = try audit.search(AuditSearch(types: [.query], limit: 10_000_000)).compactMap { event -> String? in
             guard case .query(let q) = event.details else { return nil }
             return q.query
