@@ -33,6 +33,10 @@ extension RawPGClient {
     /// Close of a portal ('P').
     static func closePortal(_ name: String) -> [UInt8] { frame("C", [UInt8(ascii: "P")] + cString(name)) }
 
+    static func describePortal(_ name: String) -> [UInt8] { frame("D", [UInt8(ascii: "P")] + cString(name)) }
+
+    static func describeStatement(_ name: String) -> [UInt8] { frame("D", [UInt8(ascii: "S")] + cString(name)) }
+
     static let sync = frame("S", [])
     static let terminate = frame("X", [])
 
@@ -41,17 +45,19 @@ extension RawPGClient {
         frame("F", be32(Int32(bitPattern: oid)) + formatsAndValues(arguments) + be16(resultFormat))
     }
 
-    /// Sends the messages in one write, then reads up to ReadyForQuery.
-    func exchange(_ messages: [[UInt8]]) -> [Message] {
+    /// Sends the messages in one write, then reads up to the `readyCount`th ReadyForQuery (a
+    /// Query or FunctionCall inside a batch has one of its own before the Sync's).
+    func exchange(_ messages: [[UInt8]], readyCount: Int = 1) -> [Message] {
         send(messages.flatMap { $0 })
-        return untilReady()
+        return untilReady(readyCount)
     }
 
-    func untilReady() -> [Message] {
+    func untilReady(_ count: Int = 1) -> [Message] {
         var out: [Message] = []
-        while let m = receive() {
+        var seen = 0
+        while seen < count, let m = receive() {
             out.append(m)
-            if m.type == UInt8(ascii: "Z") { break }
+            if m.type == UInt8(ascii: "Z") { seen += 1 }
         }
         return out
     }
