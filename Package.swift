@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "PosternProxyTests",
             dependencies: [
-                "PosternProxy", "PosternCore", "PosternAWS", "PosternAudit", "postern", "PosternTestSupport",
+                "PosternProxy", "PosternCore", "PosternAWS", "PosternAudit", "postern", "PosternTestSupport", "CLibPQ",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -17,11 +17,13 @@ final class ProxyHarness: @unchecked Sendable {
     let user: PosternUser
     let roles: [Role]
 
+    /// `events`: where sessions record instead of `sink` (a real audit store, read back by the test).
     init(credentials: (any UpstreamCredentialSource)? = nil, roles: [Role] = [.presetAccess],
-         traits: Traits = ["db_users": ["*"], "db_names": ["*"]], limits: ProxyLimits = ProxyLimits()) throws {
+         traits: Traits = ["db_users": ["*"], "db_names": ["*"]], limits: ProxyLimits = ProxyLimits(),
+         events: (any SessionEventSink)? = nil) throws {
         env = try ServiceEnvironment.load()
         admin = try env.postgres("ADMIN")
-        services = ProxyServices(clusterName: "test-cluster", sink: sink,
+        services = ProxyServices(clusterName: "test-cluster", sink: events ?? sink,
                                  credentials: credentials ?? DatabaseSignIn(), limits: limits)
         server = ProxyServer(group: group, services: services)
         user = PosternUser(name: "tester", roles: roles.map(\.name), traits: traits)

@@ -49,7 +49,7 @@ final class RawPGClient {
     }
 
     func sendMessage(_ type: UInt8, _ body: [UInt8]) {
-        send([type] + be32(Int32(body.count + 4)) + body)
+        send(Self.frame(Unicode.Scalar(type), body))
     }
 
     /// The next message, or nil when the server closed the connection.
@@ -125,12 +125,7 @@ final class RawPGClient {
     /// A simple Query, returning messages up to ReadyForQuery.
     func query(_ sql: String) -> [Message] {
         sendMessage(UInt8(ascii: "Q"), Array(sql.utf8) + [0])
-        var out: [Message] = []
-        while let m = receive() {
-            out.append(m)
-            if m.type == UInt8(ascii: "Z") { break }
-        }
-        return out
+        return untilReady()
     }
 }
 

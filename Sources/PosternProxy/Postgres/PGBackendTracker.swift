@@ -2,7 +2,8 @@ import NIOCore
 
 /// Follows message boundaries in the server's byte stream without touching the bytes, and hands
 /// the few messages that end statements (CommandComplete, EmptyQueryResponse, PortalSuspended,
-/// ErrorResponse, ReadyForQuery) to `onMessage`. Rows and COPY data are only skipped over.
+/// ErrorResponse, ReadyForQuery) to `onMessage`, and with `replies` the answers of Parse, Bind,
+/// Close and Describe too. Rows and COPY data are only skipped over.
 struct PGBackendTracker {
     private var header: [UInt8] = []
     private var remaining = 0
@@ -17,7 +18,15 @@ struct PGBackendTracker {
         }
     }
 
-    mutating func scan(_ buffer: ByteBuffer, _ onMessage: (UInt8, ByteBuffer) -> Void) {
+    @inline(__always)
+    static func isReply(_ type: UInt8) -> Bool {
+        switch type {
+        case UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "T"), UInt8(ascii: "n"): return true
+        default: return false
+        }
+    }
+
+    mutating func scan(_ buffer: ByteBuffer, replies: Bool = false, _ onMessage: (UInt8, ByteBuffer) -> Void) {
         var index = buffer.readerIndex
         let end = buffer.writerIndex
         while index < end {
@@ -55,7 +64,7 @@ struct PGBackendTracker {
                 header.removeAll(keepingCapacity: true)
             }
             let bodyLength = max(length - 4, 0)
-            guard Self.isTracked(type) else {
+            guard Self.isTracked(type) || (replies && Self.isReply(type)) else {
                 remaining = bodyLength
                 continue
             }

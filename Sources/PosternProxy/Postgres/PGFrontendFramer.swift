@@ -22,10 +22,11 @@ struct PGFrontendFramer {
         self.maxAuditedMessage = maxAuditedMessage
     }
 
-    /// `onAudited(type, body)` returns false when the body does not parse. `onSync` marks a Sync.
+    /// `onAudited(type, body)` returns false when the body does not parse. `onSync` marks a Sync,
+    /// `onDescribe` a Describe.
     mutating func process(
         _ input: ByteBuffer, forward: inout [ByteBuffer],
-        onAudited: (UInt8, ByteBuffer) -> Bool, onSync: () -> Void
+        onAudited: (UInt8, ByteBuffer) -> Bool, onSync: () -> Void, onDescribe: () -> Void = {}
     ) -> Outcome {
         var data: ByteBuffer
         if var held = partial {
@@ -76,7 +77,11 @@ struct PGFrontendFramer {
                     outcome = .malformed("message of \(length) bytes exceeds the protocol limit", prefix: Self.prefix(data, at))
                     break scan
                 }
-                if type == PGFrontendMessage.sync { onSync() }
+                if type == PGFrontendMessage.sync {
+                    onSync()
+                } else if type == PGFrontendMessage.describe {
+                    onDescribe()
+                }
                 passThroughRemaining = 1 + length
             } else {
                 outcome = .malformed("unknown message type \(type)", prefix: Self.prefix(data, at))

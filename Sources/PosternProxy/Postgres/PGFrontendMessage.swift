@@ -10,6 +10,7 @@ enum PGFrontendMessage {
     static let close = UInt8(ascii: "C")
     static let functionCall = UInt8(ascii: "F")
     static let sync = UInt8(ascii: "S")
+    static let describe = UInt8(ascii: "D")
     static let terminate = UInt8(ascii: "X")
 
     /// Whether a message type must be audited (and so held whole) before it is forwarded.

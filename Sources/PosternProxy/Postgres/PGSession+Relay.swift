@@ -15,12 +15,12 @@ extension PGSession {
                 case PGFrontendMessage.query: sentOps.append(.statement(index, .simple))
                 case PGFrontendMessage.execute: sentOps.append(.statement(index, .execute))
                 case PGFrontendMessage.functionCall: sentOps.append(.statement(index, .function))
-                default: break
+                default: sentOps.append(.untracked)
                 }
                 gate = true
                 return true
             },
-            onSync: { sentOps.append(.sync) })
+            onSync: { sentOps.append(.sync) }, onDescribe: { sentOps.append(.untracked) })
         switch outcome {
         case .more:
             break
@@ -81,6 +81,7 @@ extension PGSession {
             for op in sentOps {
                 switch op {
                 case .statement(let index, let kind): ledger.sent(statement: index, kind: kind, at: now)
+                case .untracked: ledger.sentUntracked()
                 case .sync: ledger.sentSync()
                 }
             }
@@ -98,7 +99,7 @@ extension PGSession {
         guard phase == .relay || phase == .closed, let client else { return }
         if phase == .relay {
             var now: UInt64 = 0
-            tracker.scan(buffer) { type, body in
+            tracker.scan(buffer, replies: ledger.awaitsReplies) { type, body in
                 if now == 0 { now = ProxyClock.monotonicNanos() }
                 ledger.received(type, body: body, now: now, into: &results)
             }

@@ -40,6 +40,8 @@ final class PGSession {
 
     enum PendingOp {
         case statement(Int, PGStatementLedger.Kind)
+        /// Parse, Bind, Close or Describe.
+        case untracked
         case sync
     }
 

@@ -7,10 +7,19 @@ struct PGStatementLedger {
 
     private enum Entry {
         case statement(index: Int, kind: Kind, start: UInt64)
+        /// Parse, Bind, Close and Describe messages sent just before a Query or FunctionCall with no
+        /// Sync between: their replies come first, and an error of theirs is not the statement's.
+        case replies(Int)
         case sync
     }
 
     private var queue = CircularBuffer<Entry>(initialCapacity: 16)
+    /// Parse, Bind, Close and Describe messages sent since the last entry.
+    private var untracked = 0
+    private var repliesQueued = 0
+    /// An extended-protocol message failed: the server skips every message up to the next Sync
+    /// (Queries and FunctionCalls too), so the next ReadyForQuery is that Sync's.
+    private var skipping = false
     // The simple query at the head: several statements may complete before its ReadyForQuery.
     private var rows: Int?
     private var tag: String?
@@ -18,11 +27,28 @@ struct PGStatementLedger {
 
     var isEmpty: Bool { queue.isEmpty }
 
+    /// Whether the backend tracker must report ParseComplete, BindComplete, CloseComplete,
+    /// RowDescription and NoData (only while a `.replies` entry waits for them).
+    var awaitsReplies: Bool { repliesQueued > 0 }
+
     mutating func sent(statement index: Int, kind: Kind, at start: UInt64) {
+        // An Execute takes the errors of the messages before it as its own; a Query or FunctionCall
+        // does not (the server skips it after them), so their replies are counted off first.
+        if untracked > 0, kind != .execute {
+            queue.append(.replies(untracked))
+            repliesQueued += 1
+        }
+        untracked = 0
         queue.append(.statement(index: index, kind: kind, start: start))
     }
 
-    mutating func sentSync() { queue.append(.sync) }
+    /// A Parse, Bind, Close or Describe: no result of its own.
+    mutating func sentUntracked() { untracked += 1 }
+
+    mutating func sentSync() {
+        untracked = 0
+        queue.append(.sync)
+    }
 
     /// Feeds one tracked server message; returns the results it finishes (usually none or one).
     mutating func received(_ type: UInt8, body: ByteBuffer, now: UInt64, into results: inout [StatementResult]) {
@@ -43,32 +69,49 @@ struct PGStatementLedger {
             }
         case UInt8(ascii: "E"):
             let fields = PGErrorFields(body: body)
-            guard case .statement(let index, let kind, let start)? = queue.first else { return }
-            switch kind {
-            case .simple, .function:
-                error = fields
-            case .execute:
-                queue.removeFirst()
-                results.append(StatementResult(statementIndex: index, tag: nil, rows: nil,
-                                               durationNanos: Int64(now &- start),
-                                               error: fields.message ?? "error", sqlState: fields.code))
+            if case .statement(let index, let kind, let start)? = queue.first {
+                switch kind {
+                case .simple, .function:
+                    // Its own error: the server answers ReadyForQuery and skips nothing.
+                    error = fields
+                    return
+                case .execute:
+                    queue.removeFirst()
+                    results.append(StatementResult(statementIndex: index, tag: nil, rows: nil,
+                                                   durationNanos: Int64(now &- start),
+                                                   error: fields.message ?? "error", sqlState: fields.code))
+                }
             }
+            skipping = true
         case UInt8(ascii: "Z"):
             finishBatch(now: now, into: &results)
+        case UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "T"), UInt8(ascii: "n"):
+            // A Describe answers RowDescription or NoData (a statement's, ParameterDescription first).
+            guard case .replies(let n)? = queue.first else { return }
+            if n > 1 {
+                queue[queue.startIndex] = .replies(n - 1)
+            } else {
+                queue.removeFirst()
+                repliesQueued -= 1
+            }
         default:
             return
         }
     }
 
     /// ReadyForQuery ends a simple query, a function call, or an extended batch up to its Sync:
-    /// Executes still pending there were skipped by the server after an earlier error.
+    /// Executes still pending there, and after a failed extended message every statement up to the
+    /// Sync, were skipped by the server.
     private mutating func finishBatch(now: UInt64, into results: inout [StatementResult]) {
-        while let entry = queue.first {
-            queue.removeFirst()
+        let skipped = skipping
+        skipping = false
+        while let entry = queue.popFirst() {
             switch entry {
             case .sync:
                 return
-            case .statement(let index, .execute, let start):
+            case .replies:
+                repliesQueued -= 1
+            case .statement(let index, let kind, let start) where kind == .execute || skipped:
                 results.append(StatementResult(statementIndex: index, tag: nil, rows: nil,
                                                durationNanos: Int64(now &- start),
                                                error: "not executed: an earlier message of the batch failed",
@@ -87,6 +130,7 @@ struct PGStatementLedger {
 
     /// Statements still open when the session ends.
     mutating func abandon(now: UInt64, reason: String, into results: inout [StatementResult]) {
+        repliesQueued = 0
         while let entry = queue.popFirst() {
             if case .statement(let index, _, let start) = entry {
                 results.append(StatementResult(statementIndex: index, tag: nil, rows: nil,

@@ -1,0 +1,76 @@
+import NIOCore
+import XCTest
+@testable import PosternProxy
+
+/// The ledger on its own: which statement each ReadyForQuery and ErrorResponse belongs to when a
+/// FunctionCall or Query sits inside an extended batch (the server skips it after a failed
+/// extended message, and answers it with a ReadyForQuery of its own when it runs).
+final class PGStatementLedgerTests: XCTestCase {
+    private func feed(_ ledger: inout PGStatementLedger, _ messages: [(Unicode.Scalar, ByteBuffer)]) -> [StatementResult] {
+        var results: [StatementResult] = []
+        for (type, body) in messages { ledger.received(UInt8(ascii: type), body: body, now: 10, into: &results) }
+        return results
+    }
+
+    private func error(_ code: String) -> (Unicode.Scalar, ByteBuffer) {
+        var b = ByteBuffer()
+        b.writeInteger(UInt8(ascii: "C"))
+        b.writeCString(code)
+        b.writeInteger(UInt8(ascii: "M"))
+        b.writeCString("failed \(code)")
+        b.writeInteger(UInt8(0))
+        return ("E", b)
+    }
+
+    private let ready: (Unicode.Scalar, ByteBuffer) = ("Z", ByteBuffer(bytes: [UInt8(ascii: "I")]))
+    private let empty = ByteBuffer()
+
+    private func complete(_ tag: String) -> (Unicode.Scalar, ByteBuffer) {
+        var b = ByteBuffer()
+        b.writeCString(tag)
+        return ("C", b)
+    }
+
+    func testFunctionCallAfterAFailedParseIsSkippedAndTheNextQueryKeepsItsResult() {
+        var ledger = PGStatementLedger()
+        ledger.sentUntracked()  // Parse
+        ledger.sent(statement: 1, kind: .function, at: 0)
+        ledger.sentSync()
+        XCTAssertTrue(ledger.awaitsReplies)
+        let skipped = feed(&ledger, [error("42601"), ready])
+        XCTAssertEqual(skipped.map(\.statementIndex), [1])
+        XCTAssertEqual(skipped.first?.error, "not executed: an earlier message of the batch failed")
+        XCTAssertNil(skipped.first?.sqlState)
+        XCTAssertTrue(ledger.isEmpty)
+        XCTAssertFalse(ledger.awaitsReplies)
+
+        ledger.sent(statement: 2, kind: .simple, at: 0)
+        let next = feed(&ledger, [complete("SELECT 1"), ready])
+        XCTAssertEqual(next, [StatementResult(statementIndex: 2, tag: "SELECT 1", rows: 1, durationNanos: 10,
+                                              error: nil, sqlState: nil)])
+    }
+
+    func testFunctionCallAfterAFailedExecuteIsSkipped() {
+        var ledger = PGStatementLedger()
+        ledger.sent(statement: 1, kind: .execute, at: 0)
+        ledger.sent(statement: 2, kind: .function, at: 0)
+        ledger.sentSync()
+        let results = feed(&ledger, [error("22012"), ready])
+        XCTAssertEqual(results.map(\.statementIndex), [1, 2])
+        XCTAssertEqual(results.map(\.sqlState), ["22012", nil])
+        XCTAssertTrue(ledger.isEmpty)
+    }
+
+    func testFunctionCallAfterAnsweredMessagesHasItsOwnOutcome() {
+        var ledger = PGStatementLedger()
+        for _ in 0..<3 { ledger.sentUntracked() }  // Parse, Describe, Close
+        ledger.sent(statement: 1, kind: .function, at: 0)
+        ledger.sentSync()
+        let failed = feed(&ledger, [("1", empty), ("t", empty), ("T", empty), ("3", empty), error("42883"), ready])
+        XCTAssertEqual(failed.map(\.statementIndex), [1])
+        XCTAssertEqual(failed.first?.sqlState, "42883")
+        XCTAssertFalse(ledger.awaitsReplies)
+        XCTAssertEqual(feed(&ledger, [ready]), [], "the Sync's ReadyForQuery finishes nothing")
+        XCTAssertTrue(ledger.isEmpty)
+    }
+}
