@@ -3,12 +3,13 @@ import Foundation
 
 /// Tamper evidence: each session's records form a SHA-256 chain. A record holds the hash of the
 /// record before it in its session (a per-session genesis value for the first) and its own hash,
-/// over that previous hash, its `ei` and its exact JSON bytes. Changing a record breaks its own
-/// hash; removing or moving one breaks the next record's link; cutting a session's tail leaves
-/// the store's head for the session (`audit_sessions.last_hash`) pointing past the end.
+/// over that previous hash, the columns search filters on (time, type, code, user, database,
+/// session, `ei`, uid) and its exact JSON bytes. Changing a record breaks its own hash; removing
+/// or moving one breaks the next record's link; cutting a session's tail leaves the store's head
+/// for the session (`audit_sessions.last_hash`) pointing past the end.
 ///
-/// This detects edits of the store, not its wholesale rewrite by someone who recomputes every
-/// hash: no key is involved, so the chain is evidence against partial tampering only.
+/// No key is involved: this is evidence against edits of parts of the store, not against someone
+/// who rewrites a session wholesale (recomputing its hashes and head) or removes it entirely.
 public struct AuditChainLink: Sendable, Equatable {
     public static let hashBytes = 32
     /// The previous record's hash, then this record's.
@@ -37,13 +38,21 @@ public struct AuditChainLink: Sendable, Equatable {
         return Array(h.finalize())
     }
 
-    /// The hash of a record with `json` at `index`, following `previous`.
-    public static func hash(previous: [UInt8], index: Int64, json: String) -> [UInt8] {
+    /// The hash of a record (its indexed columns and JSON), following `previous`. Texts are
+    /// length-prefixed, so no two different records hash the same bytes.
+    static func hash(previous: [UInt8], row: AuditIndexRow) -> [UInt8] {
         var h = SHA256()
         h.update(data: previous)
-        withUnsafeBytes(of: index.bigEndian) { h.update(bufferPointer: $0) }
-        var json = json
-        json.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        for number in [row.time, row.index] {
+            withUnsafeBytes(of: number.bigEndian) { h.update(bufferPointer: $0) }
+        }
+        for text in [row.event, row.code, row.user, row.dbService, row.sessionID, row.uid, row.json] {
+            var text = text
+            text.withUTF8 { utf8 in
+                withUnsafeBytes(of: UInt32(truncatingIfNeeded: utf8.count).bigEndian) { h.update(bufferPointer: $0) }
+                h.update(bufferPointer: UnsafeRawBufferPointer(utf8))
+            }
+        }
         return Array(h.finalize())
     }
 
@@ -117,7 +126,7 @@ final class AuditChainTips: @unchecked Sendable {
         for i in rows.indices {
             let sid = rows[i].sessionID
             let previous = local[sid] ?? known[sid] ?? AuditChainLink.genesis(session: sid)
-            let hash = AuditChainLink.hash(previous: previous, index: rows[i].index, json: rows[i].json)
+            let hash = AuditChainLink.hash(previous: previous, row: rows[i])
             rows[i].chain = AuditChainLink(previous: previous, hash: hash)
             local[sid] = hash
             moves.append(Move(session: sid, hash: hash, ends: rows[i].endsSession))

@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// The SQLite store's write-ahead journal: what makes an event durable before its statement is
-/// forwarded. Each process appends to its own segment files (`<store>.journal/<pid>-<random>.jsonl`,
+/// forwarded. Each process appends to its own segment files (`<store>.journal/<time>-<pid>-<random>.pjl`,
 /// a line per event: index columns and JSON, one write(2) per commit) and holds an exclusive flock
 /// on each for as long as it lives; the SQLite index is filled from memory, in large batches, off
 /// the statement's path.
@@ -27,9 +27,15 @@ final class AuditJournal: @unchecked Sendable {
         var size: Int64
     }
 
-    static let suffix = ".jsonl"
+    /// Segments since chained lines: an older Postern, which would take the lines for garbage and
+    /// drop a dead segment of them, does not see these files at all.
+    static let suffix = ".pjl"
+    /// Segments an older Postern wrote (still replayed).
+    static let legacySuffix = ".jsonl"
     /// A segment past this size is retired (removed once indexed) and a new one started.
     static let segmentBytes: Int64 = 64 << 20
+    /// This journal's rotation size (smaller in tests that rotate).
+    let rotateAt: Int64
 
     let directory: String
     /// Each open session's last hash (shared with the store: the same chain whichever path writes).
@@ -49,8 +55,9 @@ final class AuditJournal: @unchecked Sendable {
     static func directory(of storePath: String) -> String { storePath + ".journal" }
 
     /// For `synchronous: normal` only: with `full`, SQLite's own WAL is the cheaper thing to fsync.
-    init(storePath: String, tips: AuditChainTips = AuditChainTips()) throws(AuditStoreError) {
+    init(storePath: String, tips: AuditChainTips = AuditChainTips(), rotateAt: Int64 = segmentBytes) throws(AuditStoreError) {
         self.tips = tips
+        self.rotateAt = rotateAt
         directory = Self.directory(of: storePath)
         try AuditFiles.makeDirectories(directory, path: storePath)
         current = try Self.openSegment(in: directory)
@@ -72,7 +79,7 @@ final class AuditJournal: @unchecked Sendable {
         var rows = events.map(AuditIndexRow.init)
         let moves = tips.link(&rows)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(events.reduce(0) { $0 + $1.json.utf8.count + 192 })
+        bytes.reserveCapacity(events.reduce(0) { $0 + $1.json.utf8.count + 330 })
         var ends: [Int64] = []
         ends.reserveCapacity(rows.count)
         for row in rows {
@@ -82,7 +89,7 @@ final class AuditJournal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw .closed }
-        if current.size >= Self.segmentBytes || mustRotate {
+        if current.size >= rotateAt || mustRotate {
             try rotate()
             mustRotate = false
         }
@@ -93,9 +100,16 @@ final class AuditJournal: @unchecked Sendable {
         } catch {
             // Not cut back: a reader may already have indexed a whole line of the partial batch.
             // The fragment after it never parses; the segment is retired at its last good size.
-            // The whole lines are records: their sessions' chains go on from them.
+            // The whole lines are records: they are indexed, and their sessions' chains go on from
+            // them (the caller still refuses the statement: its commit as a whole failed).
             mustRotate = true
-            tips.commit(moves, count: ends.prefix { $0 <= Int64(written) }.count)
+            let whole = ends.prefix { $0 <= Int64(written) }.count
+            if whole > 0 {
+                current.size = start + ends[whole - 1]
+                tips.commit(moves, count: whole)
+                let segment = current.name
+                onAppend(Array(rows[..<whole]), ends[..<whole].map { Position(segment: segment, end: start + $0) })
+            }
             throw error
         }
         tips.commit(moves)
@@ -151,9 +165,7 @@ final class AuditJournal: @unchecked Sendable {
     /// they were written.
     private static func openSegment(in directory: String) throws(AuditStoreError) -> Segment {
         var random = SystemRandomNumberGenerator()
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let nanos = String(Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))
+        let nanos = String(stamps.next())
         let stamp = String(repeating: "0", count: max(0, 20 - nanos.count)) + nanos
         let name = "\(stamp)-\(getpid())-\(String(random.next() as UInt64, radix: 16))\(suffix)"
         let path = directory + "/" + name
@@ -180,10 +192,34 @@ final class AuditJournal: @unchecked Sendable {
         }
     }
 
+    /// Creation times for segment names, never going back within the process (the wall clock may
+    /// step back; a session's segments must still sort in the order they were written).
+    private static let stamps = SegmentStamps()
+
+    final class SegmentStamps: @unchecked Sendable {
+        // `lock` guards `last`.
+        private let lock = NSLock()
+        private var last: Int64 = 0
+
+        func next() -> Int64 {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let wall = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+            return lock.withLock {
+                last = max(wall, last + 1)
+                return last
+            }
+        }
+    }
+
+    static func isSegment(_ name: String) -> Bool { name.hasSuffix(suffix) || name.hasSuffix(legacySuffix) }
+
     /// Segment files still under their creation name a minute after it (a younger one may be
     /// between its creation and its lock).
     static func unfinished(in directory: String) -> [String] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix + ".new") }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            $0.hasSuffix(suffix + ".new") || $0.hasSuffix(legacySuffix + ".new")
+        }
         return names.filter { name in
             var st = stat()
             return stat(directory + "/" + name, &st) == 0 && time(nil) - st.st_mtim.tv_sec > 60
@@ -193,7 +229,7 @@ final class AuditJournal: @unchecked Sendable {
     /// Segment files in `directory`, other than `own`.
     static func segments(in directory: String, except own: Set<String>) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(suffix) && !own.contains($0) }.sorted()
+        return names.filter { isSegment($0) && !own.contains($0) }.sorted()
     }
 }
 
@@ -242,6 +278,38 @@ struct JournalSegmentReader {
         if out.isEmpty, n == chunk.count {
             if maxBytes < 1 << 30 { return try lines(from: offset, maxBytes: maxBytes * 2) }
             out.append((chunk[0..<0], offset + Int64(n)))
+        }
+        return out
+    }
+}
+
+/// A segment `audit verify` opened: read-only, unlocked.
+struct OpenedSegment {
+    let name: String
+    let reader: JournalSegmentReader
+
+    func close() { reader.close() }
+}
+
+extension JournalSegmentReader {
+    /// Every segment in `directory` (none if there is no journal); throws if one cannot be read.
+    static func openAll(in directory: String) throws(AuditStoreError) -> [OpenedSegment] {
+        guard access(directory, F_OK) == 0 else { return [] }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw .io("cannot list the journal \(directory): \(AuditFiles.errnoText())")
+        }
+        var out: [OpenedSegment] = []
+        for name in names.filter(AuditJournal.isSegment).sorted() {
+            guard let reader = JournalSegmentReader(directory: directory, name: name, locking: false) else {
+                if errno == ENOENT { continue } // indexed and removed since the listing
+                let reason = AuditFiles.errnoText()
+                out.forEach { $0.close() }
+                throw .io("cannot read journal segment \(name): \(reason)")
+            }
+            out.append(OpenedSegment(name: name, reader: reader))
         }
         return out
     }

@@ -26,7 +26,7 @@ public final class AuditStore: ImmediateAuditSink {
     /// `indexQueueBound`: journaled events held in memory for the SQLite index before it reads them
     /// back from the journal instead.
     init(backend: AuditConfig.Backend, path: String, synchronous: AuditConfig.Synchronous, indexQueueBound: Int,
-         logger: Logger) throws {
+         segmentBytes: Int64 = AuditJournal.segmentBytes, logger: Logger) throws {
         self.path = path
         self.backend = backend
         switch backend {
@@ -39,7 +39,7 @@ public final class AuditStore: ImmediateAuditSink {
             // (measured with pgbench -S -c 8 on 2 cores: 10.1k TPS that way, 7.4–8.6k journaled).
             var journal: AuditJournal?
             do {
-                journal = synchronous == .full ? nil : try AuditJournal(storePath: path, tips: tips)
+                journal = synchronous == .full ? nil : try AuditJournal(storePath: path, tips: tips, rotateAt: segmentBytes)
                 // What processes that died left unindexed (under either setting).
                 try sqlite.indexJournal(in: AuditJournal.directory(of: path), except: journal?.ownSegments ?? [], deadOnly: true)
             } catch {

@@ -10,8 +10,8 @@ public struct AuditVerifyReport: Sendable, Codable, Equatable {
     /// Rows written before chains (store v4 or older): counted, not checkable.
     public var unchained = 0
     public var problems: [AuditChainProblem] = []
-
-    public var intact: Bool { problems.isEmpty }
+    /// No problem found (kept in the JSON report too).
+    public var intact = true
 
     public init() {}
 }
@@ -59,6 +59,10 @@ public enum AuditVerifier {
             throw AuditStoreError.cannotOpen(path: storePath, reason: String(describing: error))
         }
         defer { try? queue.close() }
+        // Opened before the snapshot: a segment indexed to its end and removed while the rows are
+        // read stays readable through its descriptor, so no line falls between the two.
+        let segments = try JournalSegmentReader.openAll(in: AuditJournal.directory(of: storePath))
+        defer { segments.forEach { $0.close() } }
         var walk = ChainWalk()
         try queue.read { db in
             // One snapshot: the rows, the heads and how far each journal segment is indexed agree.
@@ -66,8 +70,10 @@ public enum AuditVerifier {
                 walk.report.unchained = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events") ?? 0
                 return
             }
+            // Rows from here on were written with chains: one without is an edit, not an old row.
+            let firstChained = try Int64.fetchOne(db, sql: "SELECT first_id FROM audit_chain_start") ?? 0
             try walk.loadHeads(db, session: session)
-            var sql = "SELECT sid, ei, chain, json FROM audit_events"
+            var sql = "SELECT id, time, event, code, user, db_service, sid, ei, uid, json, chain FROM audit_events"
             var args: StatementArguments = []
             if let session {
                 let range = try Row.fetchOne(db, sql: "SELECT first_id, last_id FROM audit_sessions WHERE sid = ?", arguments: [session])
@@ -76,13 +82,26 @@ public enum AuditVerifier {
             }
             let rows = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: args)
             while let row = try rows.next() {
+                let id: Int64 = row["id"]
                 let blob: Data? = row["chain"]
-                walk.record(session: row["sid"], index: row["ei"], link: blob.flatMap { AuditChainLink(stored: Array($0)) },
-                            json: row["json"], fromJournal: false)
+                let record = AuditIndexRow(time: row["time"], event: row["event"], code: row["code"], user: row["user"],
+                                           dbService: row["db_service"], sessionID: row["sid"], index: row["ei"], uid: row["uid"],
+                                           endsSession: false, json: row["json"])
+                switch (blob, blob.flatMap { AuditChainLink(stored: Array($0)) }) {
+                case (nil, _) where id < firstChained: walk.report.unchained += 1
+                case (nil, _): walk.broken(record, "its chain link was removed")
+                case (_, nil): walk.broken(record, "its chain link is malformed")
+                case (_, let link?): walk.record(record, link: link, fromJournal: false)
+                }
             }
             let marks = try Row.fetchAll(db, sql: "SELECT segment, indexed_to FROM audit_journal")
             let indexedTo = Dictionary(marks.map { ($0["segment"] as String, $0["indexed_to"] as Int64) }) { a, _ in a }
-            try walk.journal(AuditJournal.directory(of: storePath), indexedTo: indexedTo, session: session)
+            // A segment without a mark is read whole: it may have been indexed after the snapshot
+            // began (its lines are then in no row read here), or before (they are, and the walk
+            // skips them as already seen). Whether it was removed since says neither.
+            for segment in segments {
+                try walk.journal(segment, from: indexedTo[segment.name] ?? 0, session: session)
+            }
         }
         walk.finish()
         return walk.report
@@ -96,6 +115,8 @@ private struct ChainWalk {
         var last: Int64?
         var broken = false
         var headSeen = false
+        /// Some of its records are in the index (so it must have a head there).
+        var indexed = false
     }
 
     var report = AuditVerifyReport()
@@ -115,54 +136,63 @@ private struct ChainWalk {
         }
     }
 
-    mutating func record(session sid: String, index: Int64, link: AuditChainLink?, json: String, fromJournal: Bool) {
-        guard let link else {
-            report.unchained += 1
-            return
-        }
+    mutating func record(_ row: AuditIndexRow, link: AuditChainLink, fromJournal: Bool) {
+        // A journal line the index already holds (its segment was indexed and forgotten before
+        // the snapshot): the row is the record; the line is not checked twice.
+        if fromJournal, let last = sessions[row.sessionID]?.last, row.index <= last { return }
         report.records += 1
         if fromJournal { report.journalRecords += 1 }
+        let sid = row.sessionID
         var s = sessions[sid] ?? Session(tip: AuditChainLink.genesis(session: sid))
+        if !fromJournal { s.indexed = true }
         defer { sessions[sid] = s }
         guard !s.broken else { return }
-        if AuditChainLink.hash(previous: link.previous, index: index, json: json) != link.hash {
-            fail(&s, .changed, sid, index, "its contents do not match its hash")
+        if AuditChainLink.hash(previous: link.previous, row: row) != link.hash {
+            fail(&s, .changed, sid, row.index, "its contents do not match its hash")
         } else if link.previous != s.tip {
             let detail = s.last.map { "it does not follow record \($0): a record between was removed, or records were reordered" }
                 ?? "it is not the session's first record, and no record before it is left"
-            fail(&s, .missing, sid, index, detail)
+            fail(&s, .missing, sid, row.index, detail)
         } else {
             s.tip = link.hash
-            s.last = index
-            if let head = heads[sid], head.index == index {
+            s.last = row.index
+            if let head = heads[sid], head.index == row.index {
                 s.headSeen = true
-                if head.hash != link.hash { fail(&s, .changed, sid, index, "it differs from the session's head") }
+                if head.hash != link.hash { fail(&s, .changed, sid, row.index, "it differs from the session's head") }
             }
         }
     }
 
-    /// Lines of each segment past what the index holds (in the snapshot read), in file order.
-    mutating func journal(_ directory: String, indexedTo: [String: Int64], session: String?) throws {
-        for name in AuditJournal.segments(in: directory, except: []) {
-            guard let reader = JournalSegmentReader(directory: directory, name: name, locking: false) else { continue }
-            defer { reader.close() }
-            var offset = indexedTo[name] ?? 0
-            while true {
-                let lines = try reader.lines(from: offset)
-                guard let last = lines.last else { break }
-                for (line, end) in lines {
-                    if let row = AuditJournalLine.parse(line) {
-                        if session == nil || row.sessionID == session {
-                            record(session: row.sessionID, index: row.index, link: row.chain, json: row.json, fromJournal: true)
-                        }
-                    } else if !line.isEmpty {
-                        report.problems.append(AuditChainProblem(
-                            kind: .unreadable, session: nil, index: nil,
-                            detail: "journal \(name) has an unreadable line ending at byte \(end)"))
+    /// A row whose link was taken away or spoiled: its session fails there.
+    mutating func broken(_ row: AuditIndexRow, _ detail: String) {
+        report.records += 1
+        var s = sessions[row.sessionID] ?? Session(tip: AuditChainLink.genesis(session: row.sessionID))
+        s.indexed = true
+        if !s.broken { fail(&s, .changed, row.sessionID, row.index, detail) }
+        sessions[row.sessionID] = s
+    }
+
+    /// A segment's lines past what the index holds (in the snapshot read), in file order.
+    mutating func journal(_ segment: OpenedSegment, from start: Int64, session: String?) throws {
+        var offset = start
+        while true {
+            let lines = try segment.reader.lines(from: offset)
+            guard let last = lines.last else { break }
+            for (line, end) in lines {
+                if let row = AuditJournalLine.parse(line) {
+                    guard session == nil || row.sessionID == session else { continue }
+                    if let link = row.chain {
+                        record(row, link: link, fromJournal: true)
+                    } else {
+                        report.unchained += 1
                     }
+                } else if !line.isEmpty {
+                    report.problems.append(AuditChainProblem(
+                        kind: .unreadable, session: nil, index: nil,
+                        detail: "journal \(segment.name) has an unreadable line ending at byte \(end)"))
                 }
-                offset = last.end
             }
+            offset = last.end
         }
     }
 
@@ -176,7 +206,14 @@ private struct ChainWalk {
             fail(&s, .truncated, sid, s.last, detail)
             sessions[sid] = s
         }
+        // The index writes a session's head with its rows: indexed rows without one lost it.
+        for (sid, s) in sessions.sorted(by: { $0.key < $1.key }) where s.indexed && !s.broken && heads[sid] == nil {
+            var s = s
+            fail(&s, .truncated, sid, s.last, "its head (the hash of its last record) was removed from the store")
+            sessions[sid] = s
+        }
         report.sessions = sessions.count
+        report.intact = report.problems.isEmpty
     }
 
     private mutating func fail(_ s: inout Session, _ kind: AuditChainProblem.Kind, _ sid: String, _ index: Int64?, _ detail: String) {

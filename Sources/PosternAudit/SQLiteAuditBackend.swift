@@ -117,12 +117,17 @@ final class SQLiteAuditBackend: AuditBackend {
             try db.execute(sql: "CREATE TABLE audit_journal (segment TEXT PRIMARY KEY, indexed_to INTEGER NOT NULL) WITHOUT ROWID")
         }
         // Tamper evidence (AuditChain): each row's link, and each session's head. Older rows stay
-        // unchained (NULL); `audit verify` counts them apart.
+        // unchained (NULL) and `audit verify` counts them apart; from `audit_chain_start` on, a
+        // row without a link has been edited.
         m.registerMigration("v5-chain") { db in
             try db.execute(sql: """
                 ALTER TABLE audit_events ADD COLUMN chain BLOB;
                 ALTER TABLE audit_sessions ADD COLUMN last_ei INTEGER;
                 ALTER TABLE audit_sessions ADD COLUMN last_hash BLOB;
+                CREATE TABLE audit_chain_start (first_id INTEGER NOT NULL);
+                INSERT INTO audit_chain_start
+                  SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'), 0),
+                             COALESCE((SELECT MAX(id) FROM audit_events), 0)) + 1;
                 """)
         }
         return m

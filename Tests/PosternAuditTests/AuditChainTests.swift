@@ -94,12 +94,12 @@ final class AuditChainTests: XCTestCase {
         let sid = try sessionIDs()[2]
         let q = try DatabaseQueue(path: store)
         try q.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT id, ei, json, chain, uid FROM audit_events WHERE sid = ? AND ei IN (4, 5) ORDER BY ei",
+            let rows = try Row.fetchAll(db, sql: "SELECT id, time, ei, json, chain, uid FROM audit_events WHERE sid = ? AND ei IN (4, 5) ORDER BY ei",
                                         arguments: [sid])
             XCTAssertEqual(rows.count, 2)
             for (row, other) in [(rows[0], rows[1]), (rows[1], rows[0])] {
-                try db.execute(sql: "UPDATE audit_events SET ei = ?, json = ?, chain = ?, uid = ? WHERE id = ?",
-                               arguments: [other["ei"], other["json"], other["chain"], other["uid"], row["id"]])
+                try db.execute(sql: "UPDATE audit_events SET time = ?, ei = ?, json = ?, chain = ?, uid = ? WHERE id = ?",
+                               arguments: [other["time"], other["ei"], other["json"], other["chain"], other["uid"], row["id"]])
             }
         }
         try q.close()
@@ -127,17 +127,64 @@ final class AuditChainTests: XCTestCase {
         XCTAssertEqual(try cli(["--sid", ids[0]]).status, 1)
     }
 
-    /// Rows from before chains (store v4) are counted, not failed.
-    func testRowsWrittenBeforeChainsAreCountedApart() throws {
-        try fill(sessions: 2, count: 5)
-        let sid = try sessionIDs()[0]
-        try tamper("UPDATE audit_events SET chain = NULL WHERE sid = ?", [sid])
-        try tamper("UPDATE audit_sessions SET last_ei = NULL, last_hash = NULL WHERE sid = ?", [sid])
+    /// Search filters on the index columns: they are hashed with the JSON.
+    func testAChangedColumnIsNamed() throws {
+        try fill()
+        let sid = try sessionIDs()[1]
+        try tamper("UPDATE audit_events SET user = 'someone-else' WHERE sid = ? AND ei = 5", [sid])
+        try assertFirstProblem(.changed, session: sid, index: 5)
+    }
+
+    /// A row's link taken away (it would otherwise pass for one written before chains) or spoiled.
+    func testARemovedOrSpoiledLinkIsNamed() throws {
+        try fill()
+        let ids = try sessionIDs()
+        try tamper("UPDATE audit_events SET chain = NULL WHERE sid = ? AND ei = 2", [ids[0]])
+        try tamper("UPDATE audit_events SET chain = x'00' WHERE sid = ? AND ei = 9", [ids[1]])
         let report = try verify()
-        XCTAssertTrue(report.intact, "\(report.problems)")
-        XCTAssertEqual(report.unchained, 5)
-        XCTAssertEqual(report.records, 5)
-        XCTAssertTrue(try cli().stdout.contains("5 written before chains (not checkable)"))
+        XCTAssertEqual(report.problems.map(\.kind), [.changed, .changed])
+        XCTAssertEqual(Set(report.problems.map { "\($0.session ?? "") \($0.index ?? -1)" }), ["\(ids[0]) 2", "\(ids[1]) 9"])
+        XCTAssertEqual(report.unchained, 0)
+    }
+
+    /// Cutting a tail and removing the session's head with it.
+    func testARemovedHeadIsNamed() throws {
+        try fill()
+        let sid = try sessionIDs()[2]
+        try tamper("DELETE FROM audit_events WHERE sid = ? AND ei >= 15", [sid])
+        try tamper("UPDATE audit_sessions SET last_ei = NULL, last_hash = NULL WHERE sid = ?", [sid])
+        try assertFirstProblem(.truncated, session: sid, index: 14)
+    }
+
+    /// Verify while a writer journals, rotates tiny segments and indexes them away: a segment
+    /// removed between the listing and the snapshot must not look like a removed record.
+    func testVerifyDuringRotationSeesNoFalseBreak() async throws {
+        let live = try AuditStore(backend: .sqlite, path: store, synchronous: .normal, indexQueueBound: 100_000,
+                                  segmentBytes: 4096, logger: .init(label: "test"))
+        let writing = Task {
+            var sessions = (0..<4).map { _ in Fixture.session() }
+            var n = 0
+            while !Task.isCancelled {
+                let k = n % sessions.count
+                try live.recordNow([try EncodedAuditEvent(Fixture.query(&sessions[k], "select \(n)"))])
+                n += 1
+                if n % 64 == 0 { await Task.yield() }
+            }
+            return n
+        }
+        var checks = 0
+        while checks < 30 {
+            let report = try AuditVerifier.verify(storePath: store)
+            XCTAssertTrue(report.intact, "\(report.problems)")
+            checks += 1
+        }
+        writing.cancel()
+        let written = try await writing.value
+        try live.close()
+        let final = try verify()
+        XCTAssertTrue(final.intact, "\(final.problems)")
+        XCTAssertEqual(final.records, written)
+        XCTAssertGreaterThan(written, 1000, "the writer rotated segments while verify ran")
     }
 
     func testAJsonlStoreIsNotCheckable() throws {
@@ -211,7 +258,7 @@ final class AuditChainTests: XCTestCase {
         var next = [AuditIndexRow(try EncodedAuditEvent(Fixture.query(&s, "select 3")))]
         _ = tips.link(&next)
         XCTAssertEqual(next[0].chain?.previous, rows[0].chain?.hash)
-        XCTAssertEqual(AuditChainLink.hash(previous: rows[0].chain?.previous ?? [], index: rows[0].index, json: rows[0].json),
+        XCTAssertEqual(AuditChainLink.hash(previous: rows[0].chain?.previous ?? [], row: rows[0]),
                        rows[0].chain?.hash)
     }
 

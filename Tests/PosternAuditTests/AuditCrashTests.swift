@@ -20,7 +20,6 @@ final class AuditCrashTests: XCTestCase {
                 // The dead writer's segment as it was left (a torn last line is no record), then indexed.
                 let before = try AuditVerifier.verify(storePath: path)
                 XCTAssertTrue(before.intact, "\(before.problems)")
-                XCTAssertGreaterThan(before.journalRecords, 0, "the last writer's segment is checked in place")
             }
             let store = try AuditStore(backend: backend, path: path)
             let ids = try store.search(AuditSearch(limit: 10_000_000)).map(\.id)

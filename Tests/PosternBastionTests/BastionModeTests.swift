@@ -137,7 +137,9 @@ final class BastionModeTests: XCTestCase {
         XCTAssertEqual(refused.status, 2, refused.combined)
         XCTAssertTrue(refused.stderr.contains("reads every audit event"), refused.combined)
         let sid = try XCTUnwrap(query["sid"] as? String)
-        let db = try DatabaseQueue(path: b.storePath)
+        var busy = Configuration()
+        busy.busyMode = .timeout(30) // the service writes this store meanwhile
+        let db = try DatabaseQueue(path: b.storePath, configuration: busy)
         try db.write { db in
             try db.execute(sql: "UPDATE audit_events SET json = replace(json, ?, 'tampered') WHERE sid = ? AND json LIKE ?",
                            arguments: [marker, sid, "%\(marker)%"])

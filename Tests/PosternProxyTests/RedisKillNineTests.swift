@@ -52,6 +52,7 @@ final class RedisKillNineTests: XCTestCase {
             "-h", "127.0.0.1", "-p", String(port), "--user", "alice", "-a", password, "-c", "8", "-P", "16",
             "-n", "100000000", "-r", "100000000", "SET", prefix + "__rand_int__", "v",
         ])
+        defer { bench.signal(SIGKILL) } // whatever happens below, no flood is left running
         let busy = try eventually(timeout: 30) { try serverKeys().count >= 2000 }
         XCTAssertTrue(busy, "redis-benchmark did not get going through the tunnel: \(bench.stdoutSoFar)")
         proxy.signal(SIGKILL)

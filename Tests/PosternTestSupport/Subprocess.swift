@@ -67,7 +67,10 @@ public final class Subprocess: @unchecked Sendable {
 
     public var pid: Int32 { process.processIdentifier }
 
-    public func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+    /// Only while it runs: once reaped, its pid may belong to another process.
+    public func signal(_ sig: Int32) {
+        if process.isRunning { kill(process.processIdentifier, sig) }
+    }
 
     /// Output so far.
     public var stdoutSoFar: String { lock.withLock { String(decoding: out, as: UTF8.self) } }

@@ -14,7 +14,7 @@ extension BastionService {
             case .list: return try list(request, identity: identity)
             case .explain: return try explain(request, identity: identity)
             case .search: return try search(request, identity: identity)
-            case .verify: return try verify(request, identity: identity)
+            case .verify: return try await verify(request, identity: identity)
             case .tail, .connect: return .failure("\(request.op.rawValue) is not answered this way")
             }
         } catch let e as BastionServiceError {
@@ -127,14 +127,27 @@ extension BastionService {
     }
 
     /// The whole store's chains: only for those who may read every event (the report names
-    /// sessions of every user).
-    private func verify(_ request: BastionRequest, identity: BastionIdentity) throws -> BastionReply {
+    /// sessions of every user). One at a time, on a thread of its own: it reads the whole store
+    /// and must not hold one of the few threads the service's tasks run on.
+    private func verify(_ request: BastionRequest, identity: BastionIdentity) async throws -> BastionReply {
         let (user, checker) = try checker(identity)
         guard checker.readsAllAudit else {
             throw BastionServiceError("audit verify needs a role that reads every audit event, such as the auditor preset (user \(user.name) has none)")
         }
+        guard verifying.withLockedValue({ busy in defer { busy = true }; return !busy }) else {
+            throw BastionServiceError("an audit verify is already running; try again when it has finished")
+        }
+        defer { verifying.withLockedValue { $0 = false } }
+        let store = self.store
+        let sid = request.audit?.sid
+        let report = try await withCheckedThrowingContinuation { (done: CheckedContinuation<AuditVerifyReport, any Error>) in
+            let thread = Thread { done.resume(with: Result { try store.verify(session: sid) }) }
+            thread.name = "postern-audit-verify"
+            thread.start()
+        }
+        logger.info("audit verify by \(user.name): \(report.records) records, \(report.problems.count) problem(s)")
         var reply = BastionReply(ok: true)
-        reply.verify = try store.verify(session: request.audit?.sid)
+        reply.verify = report
         return reply
     }
 

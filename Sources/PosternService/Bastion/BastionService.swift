@@ -33,6 +33,8 @@ public final class BastionService: Sendable {
     private let rotations = NIOLockedValueBox<[String: (database: Database, task: Task<Void, Never>)]>([:])
     /// Config changes are handled one after another (a file change and a SIGHUP can coincide).
     private let lastChange = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// An `audit verify` is running (one at a time: it reads the whole store).
+    let verifying = NIOLockedValueBox(false)
 
     public init(source: ConfigSource, store: AuditStore, environment: [String: String], threads: Int, logger: Logger) {
         self.source = source
