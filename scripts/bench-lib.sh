@@ -22,3 +22,8 @@ while True:
 print(f"{max(time.monotonic() - start - 0.1, 0):.2f}")
 PY
 }
+
+# cpu_ticks PID: the process's user + system CPU so far, in clock ticks.
+cpu_ticks() {
+  python3 -c 'import sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")", 1)[1].split(); print(int(f[11]) + int(f[12]))' "$1"
+}
