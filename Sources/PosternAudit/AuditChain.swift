@@ -134,6 +134,13 @@ final class AuditChainTips: @unchecked Sendable {
         return moves
     }
 
+    /// The session writes nothing more.
+    func forget(_ session: String) {
+        _ = lock.withLock { tips.removeValue(forKey: session) }
+    }
+
+    var count: Int { lock.withLock { tips.count } }
+
     /// The first `count` moves' rows were written.
     func commit(_ moves: [Move], count: Int? = nil) {
         lock.withLock {

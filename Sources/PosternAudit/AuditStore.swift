@@ -10,6 +10,8 @@ public final class AuditStore: ImmediateAuditSink {
     let writer: GroupCommitWriter
     /// SQLite's write-ahead journal: events are durable once journaled, and indexed by the writer.
     let journal: AuditJournal?
+    /// Each open session's chain tip (SQLite only).
+    let tips: AuditChainTips?
 
     /// Opens (creating if needed, directory 0700, file 0600) the store a config names.
     public static func open(_ config: AuditConfig, environment: [String: String], home: String,
@@ -49,12 +51,16 @@ public final class AuditStore: ImmediateAuditSink {
             }
             storage = sqlite
             self.journal = journal
+            self.tips = tips
         case .jsonl:
             storage = try JSONLinesAuditBackend(path: path, synchronous: synchronous, logger: logger)
             journal = nil
+            tips = nil
         }
         writer = GroupCommitWriter(backend: storage, journal: journal, maxQueuedJournaled: indexQueueBound, logger: logger)
     }
+
+    public func sessionFinished(_ sessionID: String) { tips?.forget(sessionID) }
 
     /// Journals the events (durable when this returns) and queues them for the index.
     private func journaled(_ events: [EncodedAuditEvent], _ journal: AuditJournal) throws {

@@ -262,6 +262,22 @@ final class AuditChainTests: XCTestCase {
                        rows[0].chain?.hash)
     }
 
+    /// A session's tip lives until its end event, or until its writer says it is finished (a
+    /// session refused or broken off records no end): a long-lived service does not grow with them.
+    func testTipsGoWithTheSession() throws {
+        let live = try AuditStore(backend: .sqlite, path: store)
+        defer { try? live.close() }
+        var ended = Fixture.session()
+        var brokenOff = Fixture.session()
+        try live.recordNow([try EncodedAuditEvent(ended.make(.sessionStart(.init()))),
+                            try EncodedAuditEvent(Fixture.query(&brokenOff, "select 1"))])
+        XCTAssertEqual(live.tips?.count, 2)
+        try live.recordNow([try EncodedAuditEvent(ended.make(.sessionEnd(.init())))])
+        XCTAssertEqual(live.tips?.count, 1, "an end event drops the tip")
+        live.sessionFinished(brokenOff.sessionID)
+        XCTAssertEqual(live.tips?.count, 0, "so does the writer going away")
+    }
+
     // MARK: helpers
 
     /// A journal holding `count` unindexed records of one session (as a live process holds it).

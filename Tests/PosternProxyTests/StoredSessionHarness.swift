@@ -49,6 +49,8 @@ final class StoredSessionHarness {
             return events.contains { $0.type == .sessionEnd }
         }
         XCTAssertTrue(ended, "no session end stored: \(events.map(\.type))", file: file, line: line)
+        let report = try store.verify()
+        XCTAssertTrue(report.intact && report.records == events.count, "\(report)", file: file, line: line)
         guard events.count == expected.count else {
             XCTFail("\(events.count) events, \(expected.count) expected: \(events.map(\.details))", file: file, line: line)
             return events

@@ -11,6 +11,9 @@ public protocol AuditSink: Sendable {
     /// gets nil once the events are committed, or the error. It may run on the store's own thread, so
     /// it must only hand over (e.g. `eventLoop.execute { … }`), never block.
     func record(_ events: [AuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void)
+    /// The session will record nothing more (its writer is gone): per-session state, such as the
+    /// tip of its hash chain, can go even if no end event was ever recorded.
+    func sessionFinished(_ sessionID: String)
 }
 
 /// A sink that can also commit on the calling thread. The proxy gathers the events of every session
@@ -44,6 +47,8 @@ extension ImmediateAuditSink {
 }
 
 extension AuditSink {
+    public func sessionFinished(_ sessionID: String) {}
+
     public func record(contentsOf events: [AuditEvent]) async throws {
         for event in events { try await record(event) }
     }

@@ -29,6 +29,11 @@ final class SessionAuditor {
         self.eventLoop = eventLoop
     }
 
+    /// Commits in flight hold the auditor, so once it goes nothing more can be recorded for the
+    /// session: the store may drop what it keeps per session (a session that was refused or broke
+    /// off records no end event).
+    deinit { sink.sessionFinished(info.id) }
+
     var hasPending: Bool { !pending.isEmpty }
 
     /// Set from the client's StartupMessage, before the first event is committed.
