@@ -10,6 +10,8 @@ import Foundation
 ///   `key=~regex`, `key!~regex` select by label (case-sensitive; `!=`/`!~` also match a database
 ///   without the key), and any other term is a case-insensitive substring of the name, description
 ///   or a `k=v` label.
+///
+/// A regular expression that runs out of its budget on a row (see BoundedRegex) does not match it.
 public struct FilterQuery: Equatable, Sendable {
     public enum LabelOperator: String, Sendable {
         case equals = "="
