@@ -5,47 +5,58 @@ import Synchronization
 public struct FilterCache: Sendable {
     let query: FilterQuery
     let matches: RowSet
+    /// Regex checks that ran out of budget, each taken as no match (the filter line says so).
+    var tooCostly = 0
 }
 
 public enum FilterEngine {
     /// The rows of `inventory` that `query` keeps. `previous` must come from the same inventory.
     public static func evaluate(_ query: FilterQuery, in inventory: InventorySnapshot,
                                 previous: FilterCache? = nil) -> RowSet {
-        let n = inventory.count
-        if let previous, previous.query == query { return previous.matches }
+        result(query, in: inventory, previous: previous).matches
+    }
+
+    /// `evaluate`'s rows, with how many regex checks ran out of budget.
+    static func result(_ query: FilterQuery, in inventory: InventorySnapshot, previous: FilterCache?) -> FilterCache {
+        if let previous, previous.query == query { return previous }
+        var tooCostly = 0
+        let rows: RowSet
         switch query.body {
         case .all:
-            return RowSet(capacity: n, full: !query.inverted)
+            rows = RowSet(capacity: inventory.count, full: !query.inverted)
         case .regex(let p):
-            let out = regexRows(p, in: inventory)
-            return query.inverted ? out.complement() : out
+            let out = regexRows(p, in: inventory, tooCostly: &tooCostly)
+            rows = query.inverted ? out.complement() : out
         case .terms(let terms):
             if !query.inverted, let previous, narrows(terms, previous.query) {
-                return apply(terms, in: inventory, start: previous.matches)
+                rows = apply(terms, in: inventory, start: previous.matches, tooCostly: &tooCostly)
+            } else {
+                let out = apply(terms, in: inventory, start: nil, tooCostly: &tooCostly)
+                rows = query.inverted ? out.complement() : out
             }
-            let out = apply(terms, in: inventory, start: nil)
-            return query.inverted ? out.complement() : out
         }
+        return FilterCache(query: query, matches: rows, tooCostly: tooCostly)
     }
 
     /// A literal pattern is a byte search; otherwise the regex runs only on rows holding its
     /// required literal. Rows that are not ASCII always go to the regex engine (see RegexLiterals).
-    static func regexRows(_ p: FilterQuery.Pattern, in inv: InventorySnapshot) -> RowSet {
-        switch regexPlan(p, in: inv) {
+    /// Every function that runs the regex engine adds its checks that ran out of budget to `tooCostly`.
+    static func regexRows(_ p: FilterQuery.Pattern, in inv: InventorySnapshot, tooCostly: inout Int) -> RowSet {
+        switch regexPlan(p, in: inv, tooCostly: &tooCostly) {
         case .done(let rows):
             return rows
         case .check(let candidates):
-            return checked(p, candidates: candidates, texts: inv.texts)
+            return checked(p, candidates: candidates, texts: inv.texts, tooCostly: &tooCostly)
         }
     }
 
     /// The candidates the regex engine accepts.
-    static func checked(_ p: FilterQuery.Pattern, candidates: RowSet, texts: [String]) -> RowSet {
+    static func checked(_ p: FilterQuery.Pattern, candidates: RowSet, texts: [String], tooCostly: inout Int) -> RowSet {
         var list: [Int32] = []
         list.reserveCapacity(candidates.count)
         candidates.forEach { list.append(Int32($0)) }
         var out = RowSet(capacity: texts.count)
-        for row in matching(p, rows: list[...], texts: texts) { out.insert(Int(row)) }
+        for row in matching(p, rows: list[...], texts: texts, tooCostly: &tooCostly) { out.insert(Int(row)) }
         return out
     }
 
@@ -56,12 +67,12 @@ public enum FilterEngine {
         case check(RowSet)
     }
 
-    static func regexPlan(_ p: FilterQuery.Pattern, in inv: InventorySnapshot) -> RegexPlan {
+    static func regexPlan(_ p: FilterQuery.Pattern, in inv: InventorySnapshot, tooCostly: inout Int) -> RegexPlan {
         let literals = p.literals
         if let exact = literals.exact {
             var out = inv.search.rows(fieldStarting: exact.text, wholeField: exact.wholeField)
             inv.search.nonASCII.forEach { row in
-                if p.matches(inv.texts[row]) { out.insert(row) } else { out.remove(row) }
+                if p.matches(inv.texts[row], tooCostly: &tooCostly) { out.insert(row) } else { out.remove(row) }
             }
             return .done(out)
         }
@@ -76,16 +87,23 @@ public enum FilterEngine {
 
     /// The rows of `rows` the regex matches, in their order; split across the cores when there
     /// are many (about a microsecond a row, most of it Foundation handing the text to ICU).
-    static func matching(_ p: FilterQuery.Pattern, rows: ArraySlice<Int32>, texts: [String]) -> [Int32] {
+    static func matching(_ p: FilterQuery.Pattern, rows: ArraySlice<Int32>, texts: [String],
+                         tooCostly: inout Int) -> [Int32] {
         let chunks = rows.count < 2048 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
-        let parts = Mutex([[Int32]](repeating: [], count: chunks))
+        let parts = Mutex(([[Int32]](repeating: [], count: chunks), 0))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let size = (rows.count + chunks - 1) / chunks
             let from = rows.startIndex + chunk * size
-            let part = rows[from..<min(rows.endIndex, from + size)].filter { p.matches(texts[Int($0)]) }
-            parts.withLock { $0[chunk] = part }
+            var costly = 0
+            let part = rows[from..<min(rows.endIndex, from + size)].filter { p.matches(texts[Int($0)], tooCostly: &costly) }
+            parts.withLock {
+                $0.0[chunk] = part
+                $0.1 += costly
+            }
         }
-        return parts.withLock { $0.flatMap { $0 } }
+        let (found, costly) = parts.withLock { ($0.0.flatMap { $0 }, $0.1) }
+        tooCostly += costly
+        return found
     }
 
     /// True when every term of the old query is implied by a term of the new one.
@@ -95,7 +113,8 @@ public enum FilterEngine {
     }
 
     /// ANDs the terms; label terms first (index lookups), then substrings over what is left.
-    private static func apply(_ terms: [FilterQuery.Term], in inv: InventorySnapshot, start: RowSet?) -> RowSet {
+    private static func apply(_ terms: [FilterQuery.Term], in inv: InventorySnapshot, start: RowSet?,
+                              tooCostly: inout Int) -> RowSet {
         var set = start
         var texts: [[UInt8]] = []
         for term in terms {
@@ -107,8 +126,9 @@ public enum FilterEngine {
                 switch op {
                 case .equals: rows = inv.labelIndex.rows(key: key, value: value)
                 case .notEquals: rows = inv.labelIndex.rows(key: key, value: value).complement()
-                case .matches: rows = inv.labelIndex.rows(key: key) { regex?.matches($0) ?? false }
-                case .notMatches: rows = inv.labelIndex.rows(key: key) { regex?.matches($0) ?? false }.complement()
+                case .matches: rows = inv.labelIndex.rows(key: key) { regex?.matches($0, tooCostly: &tooCostly) ?? false }
+                case .notMatches:
+                    rows = inv.labelIndex.rows(key: key) { regex?.matches($0, tooCostly: &tooCostly) ?? false }.complement()
                 }
                 if let s = set { rows.formIntersection(s) }
                 set = rows

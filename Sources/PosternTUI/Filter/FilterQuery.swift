@@ -10,6 +10,8 @@ import Foundation
 ///   `key=~regex`, `key!~regex` select by label (case-sensitive; `!=`/`!~` also match a database
 ///   without the key), and any other term is a case-insensitive substring of the name, description
 ///   or a `k=v` label.
+///
+/// A regular expression that runs out of its budget on a row (see BoundedRegex) does not match it.
 public struct FilterQuery: Equatable, Sendable {
     public enum LabelOperator: String, Sendable {
         case equals = "="
@@ -50,17 +52,16 @@ public struct FilterQuery: Equatable, Sendable {
     public var matchesEverything: Bool { !inverted && body == .all }
 
     /// A compiled regular expression, compared by its source.
-    public struct Pattern: Equatable, @unchecked Sendable {
-        // NSRegularExpression is immutable and documented thread-safe.
+    public struct Pattern: Equatable, Sendable {
         public let source: String
-        let regex: NSRegularExpression
+        let regex: BoundedRegex
         /// What the source says for sure about matches (for filtering without the regex engine).
         let literals: RegexLiterals
 
         init(_ source: String, options: NSRegularExpression.Options) throws(FilterError) {
             guard !source.isEmpty else { throw FilterError("empty regular expression") }
             do {
-                regex = try NSRegularExpression(pattern: source, options: options)
+                regex = try BoundedRegex(source, options: options)
             } catch {
                 throw FilterError("invalid regular expression \(Self.quote(source))")
             }
@@ -68,8 +69,19 @@ public struct FilterQuery: Equatable, Sendable {
             literals = RegexLiterals(source)
         }
 
+        /// A match that runs out of budget (see BoundedRegex) counts as none, and adds one to
+        /// `tooCostly` so the filter line can say some rows were not checked.
+        func matches(_ s: String, tooCostly: inout Int) -> Bool {
+            guard let found = regex.firstMatch(in: s) else {
+                tooCostly += 1
+                return false
+            }
+            return found
+        }
+
         func matches(_ s: String) -> Bool {
-            regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..<s.endIndex, in: s)) != nil
+            var ignored = 0
+            return matches(s, tooCostly: &ignored)
         }
 
         static func quote(_ s: String) -> String { "\"" + s + "\"" }

@@ -16,16 +16,22 @@ struct StatusLineView {
             var x = screen.put("/", x: r.x, y: r.y, style: theme[.prompt], clip: left)
             x = screen.put(s.filter.text, x: x, y: r.y, style: theme[.status], clip: left)
             screen.cursor = x < left.maxX ? Point(x: x, y: r.y) : nil
-            if let error = s.filter.error {
-                screen.put("  " + error, x: x + 1, y: r.y, style: theme[.error], clip: left, ellipsis: true)
+            if let problem = s.filter.problem {
+                screen.put("  " + problem, x: x + 1, y: r.y, style: theme[.error], clip: left, ellipsis: true)
             }
             return
         }
         if let message = s.status {
             screen.put(" " + message.text, x: r.x, y: r.y, style: theme[message.isError ? .error : .status], clip: left, ellipsis: true)
         } else if !s.filter.text.isEmpty {
-            let x = screen.put(" filter /", x: r.x, y: r.y, style: theme[.prompt], clip: left)
-            screen.put(s.filter.text + "   (/ edit, Esc clear)", x: x, y: r.y, style: theme[.status], clip: left, ellipsis: true)
+            var x = screen.put(" filter /", x: r.x, y: r.y, style: theme[.prompt], clip: left)
+            if let problem = s.filter.problem {
+                x = screen.put(s.filter.text, x: x, y: r.y, style: theme[.status], clip: left, ellipsis: true)
+                x = screen.put("  " + problem, x: x, y: r.y, style: theme[.error], clip: left, ellipsis: true)
+                screen.put("   (/ edit, Esc clear)", x: x, y: r.y, style: theme[.status], clip: left, ellipsis: true)
+            } else {
+                screen.put(s.filter.text + "   (/ edit, Esc clear)", x: x, y: r.y, style: theme[.status], clip: left, ellipsis: true)
+            }
         } else if case .pane(let id) = s.focus, let pane = s.panes.first(where: { $0.id == id })?.pane {
             let hints = pane.hints.isEmpty ? "Tab next pane  Esc back  ? help" : pane.hints
             screen.put(" " + hints, x: r.x, y: r.y, style: theme[.status], clip: left, ellipsis: true)

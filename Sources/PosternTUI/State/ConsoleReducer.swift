@@ -167,20 +167,24 @@ extension ConsoleState {
 
     mutating func refilter(keeping row: Int32?) {
         filter.work = nil
-        let matches: RowSet
+        let result: FilterCache
         if case .regex(let p) = filter.applied.body, !filter.applied.inverted, filter.cache?.query != filter.applied {
-            switch FilterEngine.regexPlan(p, in: inventory) {
+            var tooCostly = 0
+            let matches: RowSet
+            switch FilterEngine.regexPlan(p, in: inventory, tooCostly: &tooCostly) {
             case .done(let rows):
                 matches = rows
             case .check(let candidates) where candidates.count > Self.filterChunk:
-                return startFilterWork(p, candidates: candidates, keeping: row)
+                return startFilterWork(p, candidates: candidates, tooCostly: tooCostly, keeping: row)
             case .check(let candidates):
-                matches = FilterEngine.checked(p, candidates: candidates, texts: inventory.texts)
+                matches = FilterEngine.checked(p, candidates: candidates, texts: inventory.texts, tooCostly: &tooCostly)
             }
+            result = FilterCache(query: filter.applied, matches: matches, tooCostly: tooCostly)
         } else {
-            matches = FilterEngine.evaluate(filter.applied, in: inventory, previous: filter.cache)
+            result = FilterEngine.result(filter.applied, in: inventory, previous: filter.cache)
         }
-        filter.cache = FilterCache(query: filter.applied, matches: matches)
+        filter.cache = result
+        let matches = result.matches
         var visible: [Int32] = []
         visible.reserveCapacity(min(matches.count, browser.order.count))
         for r in browser.order where matches.contains(Int(r)) { visible.append(r) }
@@ -196,12 +200,12 @@ extension ConsoleState {
 
     /// A regular expression with more candidate rows than one step checks runs in chunks, in
     /// display order; the first step runs now.
-    private mutating func startFilterWork(_ p: FilterQuery.Pattern, candidates: RowSet, keeping row: Int32?) {
+    private mutating func startFilterWork(_ p: FilterQuery.Pattern, candidates: RowSet, tooCostly: Int, keeping row: Int32?) {
         var rows: [Int32] = []
         rows.reserveCapacity(candidates.count)
         for r in browser.order where candidates.contains(Int(r)) { rows.append(r) }
         filter.work = FilterWork(query: filter.applied, pattern: p, rows: rows,
-                                 matches: RowSet(capacity: inventory.count), keep: row)
+                                 matches: RowSet(capacity: inventory.count), tooCostly: tooCostly, keep: row)
         browser.visible = []
         browser.selected = 0
         browser.detailsScroll = 0
@@ -212,7 +216,8 @@ extension ConsoleState {
     mutating func stepFilter() {
         guard var work = filter.work else { return }
         let end = min(work.rows.count, work.next + Self.filterChunk)
-        let hits = FilterEngine.matching(work.pattern, rows: work.rows[work.next..<end], texts: inventory.texts)
+        let hits = FilterEngine.matching(work.pattern, rows: work.rows[work.next..<end], texts: inventory.texts,
+                                         tooCostly: &work.tooCostly)
         for r in hits { work.matches.insert(Int(r)) }
         let before = browser.visible.count
         browser.visible.append(contentsOf: hits)
@@ -222,7 +227,7 @@ extension ConsoleState {
         }
         work.next = end
         if end == work.rows.count {
-            filter.cache = FilterCache(query: work.query, matches: work.matches)
+            filter.cache = FilterCache(query: work.query, matches: work.matches, tooCostly: work.tooCostly)
             filter.work = nil
         } else {
             filter.work = work

@@ -33,6 +33,14 @@ public struct FilterState: Sendable {
 
     /// True while rows are still being checked (more may appear).
     public var isRunning: Bool { work != nil }
+
+    /// Regex checks of the rows shown that ran out of budget: those rows are taken as not matching.
+    public var tooCostly: Int { work?.tooCostly ?? cache?.tooCostly ?? 0 }
+
+    /// What the filter line says after the text: why it does not parse, or that the regex gave up on some rows.
+    public var problem: String? {
+        error ?? (tooCostly > 0 ? "regex too slow; some rows not checked" : nil)
+    }
 }
 
 /// A regular expression the index cannot answer, run over its candidate rows in display order a
@@ -45,6 +53,7 @@ struct FilterWork: Sendable {
     let rows: [Int32]
     var next = 0
     var matches: RowSet
+    var tooCostly = 0
     /// The row to select once it turns up (the one selected before the filter changed).
     var keep: Int32?
 }
