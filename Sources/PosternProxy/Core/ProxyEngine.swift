@@ -6,6 +6,8 @@ import PosternCore
 /// own protocol's errors, so a client only ever sees errors it understands.
 public protocol ProxyEngine: Sendable {
     var databaseProtocol: DatabaseProtocol { get }
+    /// The server's port when a database's uri names none (its `UpstreamTarget`).
+    static var defaultPort: Int { get }
 
     /// Installs the engine on a freshly accepted client channel (called on its event loop).
     func accept(_ channel: Channel, context: ProxySessionContext)

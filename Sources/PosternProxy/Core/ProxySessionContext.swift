@@ -40,8 +40,10 @@ public final class ProxyServices: Sendable {
         return policy
     }
 
-    func pgTarget(for db: Database) throws -> PGUpstreamTarget {
-        try PGUpstreamTarget.make(for: db, tls: try upstreamTLS(for: db))
+    /// Where a session of `db` connects, under the cached TLS policy; `defaultPort` is the
+    /// engine's, for a uri without one.
+    func upstreamTarget(for db: Database, defaultPort: Int) throws -> UpstreamTarget {
+        try UpstreamTarget(database: db, defaultPort: defaultPort, tls: try upstreamTLS(for: db))
     }
 
     /// Sessions open now.
@@ -77,7 +79,7 @@ public struct ProxySessionContext: Sendable {
 
 /// Where a client-visible (pid, key) really points.
 struct PGCancelTarget: Sendable {
-    let upstream: PGUpstreamTarget
+    let upstream: UpstreamTarget
     let pid: Int32
     let key: Int32
     let session: ProxySessionContext

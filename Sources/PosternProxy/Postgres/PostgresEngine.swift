@@ -6,6 +6,7 @@ public struct PostgresEngine: ProxyEngine {
     public init() {}
 
     public var databaseProtocol: DatabaseProtocol { .postgres }
+    public static let defaultPort = 5432
 
     public func accept(_ channel: Channel, context: ProxySessionContext) {
         let session = PGSession(context: context, eventLoop: channel.eventLoop)

@@ -16,6 +16,7 @@ public struct RedisEngine: ProxyEngine {
     }
 
     public var databaseProtocol: DatabaseProtocol { .redis }
+    public static let defaultPort = 6379
 
     public func accept(_ channel: Channel, context: ProxySessionContext) {
         let session = RedisSession(context: context, engine: self, eventLoop: channel.eventLoop)
