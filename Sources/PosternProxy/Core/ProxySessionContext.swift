@@ -19,7 +19,6 @@ public final class ProxyServices: Sendable {
     public let credentials: any UpstreamCredentialSource
     public let limits: ProxyLimits
     let sessions = SessionTracker()
-    let pgCancels = CancelRegistry<PGCancelTarget>()
     private let tlsPolicies = NIOLockedValueBox<[String: (uri: String, tls: DatabaseTLS, policy: UpstreamTLS)]>([:])
 
     public init(clusterName: String, sink: any SessionEventSink, credentials: any UpstreamCredentialSource,
@@ -75,12 +74,4 @@ public struct ProxySessionContext: Sendable {
         self.authorizer = authorizer
         self.services = services
     }
-}
-
-/// Where a client-visible (pid, key) really points.
-struct PGCancelTarget: Sendable {
-    let upstream: UpstreamTarget
-    let pid: Int32
-    let key: Int32
-    let session: ProxySessionContext
 }

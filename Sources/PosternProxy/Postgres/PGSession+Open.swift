@@ -69,7 +69,7 @@ extension PGSession {
             ready.channel.close(promise: nil)
             return refuse(code: PGWire.SQLState.cannotConnect, message: "cannot set up the upstream connection: \(error)")
         }
-        let visible = context.services.pgCancels.register(
+        let visible = engine.cancelKeys.register(
             PGCancelTarget(upstream: target, pid: ready.backendPID, key: ready.backendKey, session: context))
         cancelPID = visible.pid
         auditor.append(.start(error: nil))

@@ -3,13 +3,17 @@ import PosternCore
 
 /// The PostgreSQL engine: protocol 3.0 clients (psql, pgbench, libpq, JDBC, …) in, TLS upstream.
 public struct PostgresEngine: ProxyEngine {
+    /// The cancel keys handed to this engine's clients: a CancelRequest comes back to the same
+    /// server (listener) on a connection of its own.
+    let cancelKeys = PGCancelKeys()
+
     public init() {}
 
     public var databaseProtocol: DatabaseProtocol { .postgres }
     public static let defaultPort = 5432
 
     public func accept(_ channel: Channel, context: ProxySessionContext) {
-        let session = PGSession(context: context, eventLoop: channel.eventLoop)
+        let session = PGSession(context: context, engine: self, eventLoop: channel.eventLoop)
         do {
             try channel.pipeline.syncOperations.addHandler(PGSessionHandler(session: session, side: .client))
         } catch {
