@@ -9,7 +9,7 @@ public struct PostgresEngine: ProxyEngine {
 
     public init() {}
 
-    public var databaseProtocol: DatabaseProtocol { .postgres }
+    public static var databaseProtocol: DatabaseProtocol { .postgres }
     public static let defaultPort = 5432
 
     public func accept(_ channel: Channel, context: ProxySessionContext) {
@@ -21,9 +21,15 @@ public struct PostgresEngine: ProxyEngine {
         }
     }
 
-    public func refusal(code: String, message: String, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var out = allocator.buffer(capacity: 64 + message.utf8.count)
-        out.writePGError(code: code, message: message)
+    /// A fatal ErrorResponse: 28000 for a peer that is not the socket's user, 08004 for a
+    /// session that cannot be set up.
+    public static func refusal(_ refusal: ClientRefusal, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let code = switch refusal.reason {
+        case .notAuthorized: PGWire.SQLState.invalidAuthorization
+        case .rejected: PGWire.SQLState.rejectedEstablishment
+        }
+        var out = allocator.buffer(capacity: 64 + refusal.message.utf8.count)
+        out.writePGError(code: code, message: refusal.message)
         return out
     }
 }
