@@ -29,7 +29,7 @@ public final class ProxyServer: Sendable {
     private let registry: EngineRegistry
     private let listeners = NIOLockedValueBox<[ProxyListener]>([])
 
-    public init(group: EventLoopGroup, services: ProxyServices, registry: EngineRegistry = .standard) {
+    public init(group: EventLoopGroup, services: ProxyServices, registry: EngineRegistry) {
         self.group = group
         self.services = services
         self.registry = registry

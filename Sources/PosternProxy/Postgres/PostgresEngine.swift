@@ -33,8 +33,3 @@ public struct PostgresEngine: ProxyEngine {
         return out
     }
 }
-
-extension EngineRegistry {
-    /// Every engine this build has.
-    public static var standard: EngineRegistry { EngineRegistry([PostgresEngine(), RedisEngine()]) }
-}
