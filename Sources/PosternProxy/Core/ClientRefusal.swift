@@ -4,7 +4,8 @@ public struct ClientRefusal: Sendable {
     public enum Reason: Sendable {
         /// The peer is not the user this socket belongs to.
         case notAuthorized
-        /// No session can be set up for it (the bastion relay: the service refused or is gone).
+        /// No session for it: each of the bastion relay's refusals (the peer is not the operator,
+        /// the service refused the session or does not answer).
         case rejected
     }
 
