@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 // Targets are the architecture; dependencies point one way:
-// PosternCore (pure model) ← PosternAWS ← PosternProxy (proxy core, engines);
-// PosternCore ← PosternAudit (store); PosternProxy + PosternAudit ← PosternService (composition:
-// the proxy assembly, live config and RBAC, the bastion service and its client);
+// PosternCore (pure model) ← PosternAWS ← PosternProxy (an engine-neutral Core and one folder per
+// engine, Sources/PosternProxy/README.md); PosternCore ← PosternAudit (store);
+// PosternProxy + PosternAudit ← PosternService (composition: the engines a build has, the proxy
+// assembly, live config and RBAC, the bastion service and its client);
 // PosternCore ← PosternTUI (console; reaches proxy and audit only through interfaces and sockets);
 // all ← postern (the thin CLI).
 import PackageDescription
@@ -58,7 +59,8 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(
             name: "PosternAudit",

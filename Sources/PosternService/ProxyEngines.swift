@@ -26,4 +26,13 @@ public struct ProxyEngines: Sendable {
         registry = EngineRegistry([PostgresEngine(), redis])
         self.rotator = rotator
     }
+
+    /// The engine of each protocol this build has, for what needs no instance (the bastion relay's
+    /// refusals). A new `DatabaseProtocol` case does not compile until it is added here.
+    public static func engineType(for proto: DatabaseProtocol) -> any ProxyEngine.Type {
+        switch proto {
+        case .postgres: PostgresEngine.self
+        case .redis: RedisEngine.self
+        }
+    }
 }

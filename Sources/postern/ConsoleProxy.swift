@@ -10,8 +10,9 @@ import PosternService
 import PosternTUI
 
 /// The console's in-process proxy: each session's route gets its own listener on a private Unix
-/// socket (`<dir>/.s.PGSQL.<n>`, the directory 0700 and named at random, peers checked by uid), with the same RBAC,
-/// upstream sign-in and audit as `postern proxy db`. The TUI reaches it through `SessionOpener`.
+/// socket (`SessionSocket`: `<dir>/.s.PGSQL.<n>`, the directory 0700 and named at random, peers
+/// checked by uid), with the same RBAC, upstream sign-in and audit as `postern proxy db`. The TUI
+/// reaches it through `SessionOpener`.
 final class ConsoleProxy: SessionOpener {
     private let session: CommandSession
     private let source: ConfigSource?

@@ -41,20 +41,22 @@ extension ProxyDB {
         if case .unix(let path, _, _) = banner { unlink(path) }
     }
 
-    /// `--socket PATH` (its directory must be private), else `.s.PGSQL.5432` in a fresh private
-    /// directory under $XDG_RUNTIME_DIR or /tmp.
+    /// `--socket PATH` (its directory must be private), else `.s.PGSQL.5432` (`SessionSocket`) in a
+    /// fresh private directory under $XDG_RUNTIME_DIR or /tmp.
     private func socketLocation() throws -> (directory: String, port: Int) {
         if let socket {
             let url = URL(fileURLWithPath: socket)
             let directory = url.deletingLastPathComponent().path
             let file = url.lastPathComponent
-            guard file.hasPrefix(".s.PGSQL."), let n = Int(file.dropFirst(".s.PGSQL.".count)) else {
-                throw CLIError("--socket must end in .s.PGSQL.<port> (libpq's socket name), e.g. \(directory)/.s.PGSQL.5432")
+            guard let n = SessionSocket.port(ofName: file) else {
+                throw CLIError("--socket must end in \(SessionSocket.prefix)<port> (libpq's socket name), e.g. "
+                    + SessionSocket.path(directory: directory, port: SessionSocket.defaultPort))
             }
             return (directory, n)
         }
         do {
-            return (try PrivateDirectory.create(prefix: "postern-tunnel-", environment: ProcessEnvironment.current), 5432)
+            return (try PrivateDirectory.create(prefix: "postern-tunnel-", environment: ProcessEnvironment.current),
+                    SessionSocket.defaultPort)
         } catch {
             throw CLIError(error.description)
         }

@@ -29,7 +29,7 @@ final class ListenerTests: XCTestCase {
                                                 attributes: [.posixPermissions: 0o755])
         defer { try? FileManager.default.removeItem(atPath: open) }
         do {
-            _ = try await h.server.listenUnix(directory: open, context: context)
+            _ = try await h.server.listenUnix(directory: open, port: 5432, context: context)
             XCTFail("a 0755 socket directory was accepted")
         } catch let error as ProxyListenerError {
             XCTAssertTrue(error.description.contains("must be 0700"), error.description)

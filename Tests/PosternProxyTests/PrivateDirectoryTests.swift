@@ -57,7 +57,7 @@ final class PrivateDirectoryTests: XCTestCase {
                                                 attributes: [.posixPermissions: 0o700])
         let link = base + "/link"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-        XCTAssertThrowsError(try ProxyServer.preparePrivateDirectory(link)) {
+        XCTAssertThrowsError(try PrivateDirectory.prepare(link)) {
             XCTAssertTrue("\($0)".contains("is not a directory (a symlink is never followed)"), "\($0)")
         }
         XCTAssertThrowsError(try PrivateDirectory.check(link))
@@ -65,7 +65,7 @@ final class PrivateDirectoryTests: XCTestCase {
         let open = base + "/open"
         try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o711])
-        XCTAssertThrowsError(try ProxyServer.preparePrivateDirectory(open)) {
+        XCTAssertThrowsError(try PrivateDirectory.prepare(open)) {
             XCTAssertTrue("\($0)".contains("must be 0700"), "\($0)")
         }
 
@@ -82,8 +82,8 @@ final class PrivateDirectoryTests: XCTestCase {
         }
 
         let fresh = base + "/fresh"
-        XCTAssertNoThrow(try ProxyServer.preparePrivateDirectory(fresh))
+        XCTAssertNoThrow(try PrivateDirectory.prepare(fresh))
         XCTAssertEqual(try mode(fresh), 0o700)
-        XCTAssertNoThrow(try ProxyServer.preparePrivateDirectory(fresh), "an existing private directory of ours is fine")
+        XCTAssertNoThrow(try PrivateDirectory.prepare(fresh), "an existing private directory of ours is fine")
     }
 }

@@ -25,7 +25,8 @@ final class ProxyHarness: @unchecked Sendable {
         admin = try env.postgres("ADMIN")
         services = ProxyServices(clusterName: "test-cluster", sink: events ?? sink,
                                  credentials: credentials ?? DatabaseSignIn(), limits: limits)
-        server = ProxyServer(group: group, services: services)
+        // Both engines with their defaults (Redis: password sign-in, every command allowed).
+        server = ProxyServer(group: group, services: services, registry: EngineRegistry([PostgresEngine(), RedisEngine()]))
         user = PosternUser(name: "tester", roles: roles.map(\.name), traits: traits)
         self.roles = roles
     }

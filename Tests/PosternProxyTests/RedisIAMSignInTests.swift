@@ -45,7 +45,7 @@ final class RedisSignInFixture: @unchecked Sendable {
 
     /// Signs in as `user` with `password` over TLS and returns the connection.
     func signIn(_ db: Database, user: String, password: String) async throws -> RedisAdminClient {
-        try await RedisAdminClient.signIn(to: try RedisTLSTarget.make(for: db), on: group, user: user, password: password)
+        try await RedisAdminClient.signIn(to: try UpstreamTarget.make(for: db, defaultPort: RedisEngine.defaultPort), on: group, user: user, password: password)
     }
 
     func cleanUp() async {
@@ -153,7 +153,7 @@ final class RedisIAMSignInTests: XCTestCase {
         var db = elastiCache(f)
         db.uri = "127.0.0.1:\(silent.localAddress?.port ?? 0)"
         do {
-            _ = try await RedisAdminClient.connect(to: try RedisTLSTarget.make(for: db), on: f.group, timeout: .milliseconds(500))
+            _ = try await RedisAdminClient.connect(to: try UpstreamTarget.make(for: db, defaultPort: RedisEngine.defaultPort), on: f.group, timeout: .milliseconds(500))
             XCTFail("a silent server was accepted")
         } catch RedisAdminError.timedOut {
             let hint = RedisSignInHints.connectTimedOut(database: db)

@@ -67,7 +67,7 @@ final class UpstreamTLSPolicyTests: XCTestCase {
         XCTAssertEqual(try server.authCalls(), 0)
         // The admin client (managed users, ACL CAT) is refused the same way.
         do {
-            _ = try await RedisAdminClient.connect(to: try RedisTLSTarget.make(for: database(serverName: "wrong.example")),
+            _ = try await RedisAdminClient.connect(to: try UpstreamTarget.make(for: database(serverName: "wrong.example"), defaultPort: RedisEngine.defaultPort),
                                                    on: group)
             XCTFail("the admin client accepted a certificate that does not name wrong.example")
         } catch let error as RedisAdminError {
@@ -88,10 +88,11 @@ final class UpstreamTLSPolicyTests: XCTestCase {
         let leaf = try ca.issue("legacy", commonName: "localhost", sans: nil)
         let server = try await ThrowawayTLSRedis(certificate: leaf.certificate, key: leaf.key, caFile: ca.certificate, group: group)
         defer { server.stop() }
-        func target(serverName: String) throws -> RedisTLSTarget {
-            try RedisTLSTarget.make(for: Database(name: "legacy", protocol: .redis, uri: "127.0.0.1:\(server.port)",
+        func target(serverName: String) throws -> UpstreamTarget {
+            try UpstreamTarget.make(for: Database(name: "legacy", protocol: .redis, uri: "127.0.0.1:\(server.port)",
                                                   tls: DatabaseTLS(mode: .verifyFull, caCertFile: ca.certificate,
-                                                                   serverName: serverName)))
+                                                                   serverName: serverName)),
+                                    defaultPort: RedisEngine.defaultPort)
         }
         let client = try await RedisAdminClient.connect(to: try target(serverName: "localhost"), on: group)
         let pong = try await client.send(["PING"])
@@ -120,7 +121,7 @@ final class UpstreamTLSPolicyTests: XCTestCase {
                      systemRoots: UpstreamTLS.SystemRoots = .file(systemCA.certificate)) async throws -> RedisAdminClient {
             let db = Database(name: "pool", protocol: .redis, uri: "127.0.0.1:\(server.port)",
                               tls: DatabaseTLS(mode: .verifyFull, caCertFile: caFile, trustSystemCertPool: trustSystem))
-            return try await RedisAdminClient.connect(to: try RedisTLSTarget.make(for: db, systemRoots: systemRoots), on: group)
+            return try await RedisAdminClient.connect(to: try UpstreamTarget.make(for: db, defaultPort: RedisEngine.defaultPort, systemRoots: systemRoots), on: group)
         }
 
         for caFile in [otherCA, nil] {

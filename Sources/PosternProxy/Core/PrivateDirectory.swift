@@ -7,7 +7,7 @@ import Darwin
 /// Directories for private Unix sockets. A new one gets an unpredictable name (`mkdtemp`), so no
 /// other user can create it first; any one is checked without following a symlink.
 public enum PrivateDirectory {
-    /// `<base>/<prefix>XXXXXX/.s.PGSQL.<port>` must fit a socket path (107 bytes): a longer
+    /// `<base>/<prefix>XXXXXX/<SessionSocket name>` must fit a socket path (107 bytes): a longer
     /// `$XDG_RUNTIME_DIR` is passed over for /tmp.
     static let maxBaseBytes = 60
 
@@ -23,6 +23,15 @@ public enum PrivateDirectory {
         let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         try check(path)
         return path
+    }
+
+    /// Creates `directory` 0700, or checks an existing one is ours, private and not a symlink
+    /// (`check`): a directory given by path (`--socket`, the console's own).
+    public static func prepare(_ directory: String) throws(ProxyListenerError) {
+        guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+            throw ProxyListenerError("cannot create the socket directory \(directory): \(errnoText())")
+        }
+        try check(directory)
     }
 
     /// `$XDG_RUNTIME_DIR` if it is an absolute, short path to a directory (not a symlink) that is

@@ -29,7 +29,7 @@ public final class ProxyServer: Sendable {
     private let registry: EngineRegistry
     private let listeners = NIOLockedValueBox<[ProxyListener]>([])
 
-    public init(group: EventLoopGroup, services: ProxyServices, registry: EngineRegistry = .standard) {
+    public init(group: EventLoopGroup, services: ProxyServices, registry: EngineRegistry) {
         self.group = group
         self.services = services
         self.registry = registry
@@ -52,28 +52,23 @@ public final class ProxyServer: Sendable {
         return listener
     }
 
-    /// Listens on `<directory>/.s.PGSQL.<port>` (libpq's socket name), in a directory only the
-    /// owner can enter; a peer whose uid is not ours is refused.
-    public func listenUnix(directory: String, port: Int = 5432, context: ProxySessionContext) async throws -> ProxyListener {
-        try Self.preparePrivateDirectory(directory)
-        let path = directory + "/.s.PGSQL.\(port)"
-        unlink(path)
+    /// Listens on the session socket `<directory>/.s.PGSQL.<port>` (`SessionSocket`), in a
+    /// directory only the owner can enter; a peer whose uid is not ours is refused.
+    public func listenUnix(directory: String, port: Int, context: ProxySessionContext) async throws -> ProxyListener {
         let engine = try engine(for: context)
         let owner = UInt32(geteuid())
-        let channel = try await bootstrap { channel in
+        let (channel, path) = try await bootstrap { channel in
             PeerCredentials.uid(of: channel).map { uid in
                 guard uid == owner else {
-                    let refusal = engine.refusal(code: PGWire.SQLState.invalidAuthorization,
-                                                 message: "this socket belongs to another user",
-                                                 allocator: channel.allocator)
+                    let refusal = type(of: engine).refusal(ClientRefusal(.notAuthorized, "this socket belongs to another user"),
+                                                           allocator: channel.allocator)
                     channel.writeAndFlush(refusal).whenComplete { _ in channel.close(promise: nil) }
                     return
                 }
                 engine.accept(channel, context: context)
             }
         }
-        .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-        chmod(path, 0o600)
+        .bindSessionSocket(directory: directory, port: port)
         let listener = ProxyListener(channel: channel, port: nil, socketPath: path)
         listeners.withLockedValue { $0.append(listener) }
         return listener
@@ -116,14 +111,5 @@ public final class ProxyServer: Sendable {
         case .v6: return address.ipAddress == "::1"
         default: return false
         }
-    }
-
-    /// Creates the socket directory 0700, or checks an existing one is ours, private and not a
-    /// symlink (`PrivateDirectory.check`).
-    public static func preparePrivateDirectory(_ directory: String) throws {
-        guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
-            throw ProxyListenerError("cannot create the socket directory \(directory): \(String(cString: strerror(errno)))")
-        }
-        try PrivateDirectory.check(directory)
     }
 }

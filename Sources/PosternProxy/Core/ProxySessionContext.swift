@@ -19,7 +19,6 @@ public final class ProxyServices: Sendable {
     public let credentials: any UpstreamCredentialSource
     public let limits: ProxyLimits
     let sessions = SessionTracker()
-    let pgCancels = CancelRegistry<PGCancelTarget>()
     private let tlsPolicies = NIOLockedValueBox<[String: (uri: String, tls: DatabaseTLS, policy: UpstreamTLS)]>([:])
 
     public init(clusterName: String, sink: any SessionEventSink, credentials: any UpstreamCredentialSource,
@@ -40,8 +39,10 @@ public final class ProxyServices: Sendable {
         return policy
     }
 
-    func pgTarget(for db: Database) throws -> PGUpstreamTarget {
-        try PGUpstreamTarget.make(for: db, tls: try upstreamTLS(for: db))
+    /// Where a session of `db` connects, under the cached TLS policy; `defaultPort` is the
+    /// engine's, for a uri without one.
+    func upstreamTarget(for db: Database, defaultPort: Int) throws -> UpstreamTarget {
+        try UpstreamTarget(database: db, defaultPort: defaultPort, tls: try upstreamTLS(for: db))
     }
 
     /// Sessions open now.
@@ -73,12 +74,4 @@ public struct ProxySessionContext: Sendable {
         self.authorizer = authorizer
         self.services = services
     }
-}
-
-/// Where a client-visible (pid, key) really points.
-struct PGCancelTarget: Sendable {
-    let upstream: PGUpstreamTarget
-    let pid: Int32
-    let key: Int32
-    let session: ProxySessionContext
 }

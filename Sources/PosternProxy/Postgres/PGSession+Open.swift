@@ -27,9 +27,9 @@ extension PGSession {
         guard decision.allowed else {
             return refuse(code: PGWire.SQLState.invalidAuthorization, message: decision.reason)
         }
-        let target: PGUpstreamTarget
+        let target: UpstreamTarget
         do {
-            target = try context.services.pgTarget(for: route.database)
+            target = try context.services.upstreamTarget(for: route.database, defaultPort: PostgresEngine.defaultPort)
         } catch {
             return refuse(code: PGWire.SQLState.cannotConnect, message: "\(error)")
         }
@@ -51,7 +51,7 @@ extension PGSession {
         }
     }
 
-    private func upstreamReady(_ ready: PGUpstreamReady, target: PGUpstreamTarget) {
+    private func upstreamReady(_ ready: PGUpstreamReady, target: UpstreamTarget) {
         guard phase == .connecting else {
             // The client left while we signed in: leave nothing open upstream.
             var out = ready.channel.allocator.buffer(capacity: 5)
@@ -69,7 +69,7 @@ extension PGSession {
             ready.channel.close(promise: nil)
             return refuse(code: PGWire.SQLState.cannotConnect, message: "cannot set up the upstream connection: \(error)")
         }
-        let visible = context.services.pgCancels.register(
+        let visible = engine.cancelKeys.register(
             PGCancelTarget(upstream: target, pid: ready.backendPID, key: ready.backendKey, session: context))
         cancelPID = visible.pid
         auditor.append(.start(error: nil))

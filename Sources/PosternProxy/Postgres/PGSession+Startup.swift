@@ -61,7 +61,7 @@ extension PGSession {
     private func forwardCancel(pid: Int32, key: Int32) {
         phase = .closed
         context.services.sessions.remove(ObjectIdentifier(self))
-        guard let target = context.services.pgCancels.lookup(pid: pid, key: key),
+        guard let target = engine.cancelKeys.lookup(pid: pid, key: key),
               target.session.route.user == context.route.user,
               target.session.authorizer.check(target.session.route).allowed
         else {

@@ -9,6 +9,7 @@ final class PGSession {
     }
 
     let context: ProxySessionContext
+    let engine: PostgresEngine
     let eventLoop: EventLoop
     var client: ChannelHandlerContext?
     var upstream: ChannelHandlerContext?
@@ -45,8 +46,9 @@ final class PGSession {
         case sync
     }
 
-    init(context: ProxySessionContext, eventLoop: EventLoop) {
+    init(context: ProxySessionContext, engine: PostgresEngine, eventLoop: EventLoop) {
         self.context = context
+        self.engine = engine
         self.eventLoop = eventLoop
         framer = PGFrontendFramer(maxAuditedMessage: context.services.limits.maxAuditedMessage)
         let info = SessionInfo(id: UUID().uuidString.lowercased(), clusterName: context.services.clusterName,
@@ -172,7 +174,7 @@ final class PGSession {
 
     /// Closes both channels once pending writes are out.
     func finish() {
-        if let pid = cancelPID { context.services.pgCancels.remove(pid: pid) }
+        if let pid = cancelPID { engine.cancelKeys.remove(pid: pid) }
         closeBothSides()
     }
 

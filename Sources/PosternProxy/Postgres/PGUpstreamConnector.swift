@@ -7,7 +7,7 @@ enum PGUpstreamConnector {
     static let connectTimeout = TimeAmount.seconds(10)
     static let signInTimeout = TimeAmount.seconds(30)
 
-    static func signIn(to target: PGUpstreamTarget, on eventLoop: EventLoop, login: UpstreamLogin,
+    static func signIn(to target: UpstreamTarget, on eventLoop: EventLoop, login: UpstreamLogin,
                        parameters: [(String, String)], policy: PGSignInPolicy) -> EventLoopFuture<PGUpstreamReady> {
         run(.signIn(parameters: parameters, login: login, policy: policy), target: target, on: eventLoop).flatMapThrowing { ready in
             guard let ready else { throw PGUpstreamError(.protocolViolation, "upstream sign-in ended without a session") }
@@ -16,11 +16,11 @@ enum PGUpstreamConnector {
     }
 
     /// Sends a CancelRequest for (pid, key) to the upstream server, over TLS as every connection.
-    static func cancel(at target: PGUpstreamTarget, on eventLoop: EventLoop, pid: Int32, key: Int32) -> EventLoopFuture<Void> {
+    static func cancel(at target: UpstreamTarget, on eventLoop: EventLoop, pid: Int32, key: Int32) -> EventLoopFuture<Void> {
         run(.cancel(pid: pid, key: key), target: target, on: eventLoop).map { _ in () }
     }
 
-    private static func run(_ mode: PGUpstreamSignInHandler.Mode, target: PGUpstreamTarget,
+    private static func run(_ mode: PGUpstreamSignInHandler.Mode, target: UpstreamTarget,
                             on eventLoop: EventLoop) -> EventLoopFuture<PGUpstreamReady?> {
         let promise = eventLoop.makePromise(of: PGUpstreamReady?.self)
         let timeout = eventLoop.scheduleTask(in: signInTimeout) {

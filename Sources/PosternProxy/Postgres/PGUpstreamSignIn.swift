@@ -29,7 +29,7 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     private let mode: Mode
-    private let target: PGUpstreamTarget
+    private let target: UpstreamTarget
     private let promise: EventLoopPromise<PGUpstreamReady?>
     private var state = State.sslResponse
     private var buffer: ByteBuffer?
@@ -43,7 +43,7 @@ final class PGUpstreamSignInHandler: ChannelInboundHandler, RemovableChannelHand
     private var backendPID: Int32 = 0
     private var backendKey: Int32 = 0
 
-    init(mode: Mode, target: PGUpstreamTarget, promise: EventLoopPromise<PGUpstreamReady?>) {
+    init(mode: Mode, target: UpstreamTarget, promise: EventLoopPromise<PGUpstreamReady?>) {
         self.mode = mode
         self.target = target
         self.promise = promise

@@ -27,6 +27,8 @@ enum PGWire {
         static let protocolViolation = "08P01"
         static let connectionFailure = "08006"
         static let cannotConnect = "08001"
+        /// sqlserver_rejected_establishment_of_sqlconnection.
+        static let rejectedEstablishment = "08004"
         static let adminShutdown = "57P01"
         /// PostgreSQL 14+'s idle_session_timeout.
         static let idleSessionTimeout = "57P05"

@@ -3,12 +3,17 @@ import PosternCore
 
 /// The PostgreSQL engine: protocol 3.0 clients (psql, pgbench, libpq, JDBC, …) in, TLS upstream.
 public struct PostgresEngine: ProxyEngine {
+    /// The cancel keys handed to this engine's clients: a CancelRequest comes back to the same
+    /// server (listener) on a connection of its own.
+    let cancelKeys = PGCancelKeys()
+
     public init() {}
 
-    public var databaseProtocol: DatabaseProtocol { .postgres }
+    public static var databaseProtocol: DatabaseProtocol { .postgres }
+    public static let defaultPort = 5432
 
     public func accept(_ channel: Channel, context: ProxySessionContext) {
-        let session = PGSession(context: context, eventLoop: channel.eventLoop)
+        let session = PGSession(context: context, engine: self, eventLoop: channel.eventLoop)
         do {
             try channel.pipeline.syncOperations.addHandler(PGSessionHandler(session: session, side: .client))
         } catch {
@@ -16,14 +21,15 @@ public struct PostgresEngine: ProxyEngine {
         }
     }
 
-    public func refusal(code: String, message: String, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var out = allocator.buffer(capacity: 64 + message.utf8.count)
-        out.writePGError(code: code, message: message)
+    /// A fatal ErrorResponse: 28000 for a peer that is not the socket's user, 08004 for a
+    /// session that cannot be set up.
+    public static func refusal(_ refusal: ClientRefusal, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let code = switch refusal.reason {
+        case .notAuthorized: PGWire.SQLState.invalidAuthorization
+        case .rejected: PGWire.SQLState.rejectedEstablishment
+        }
+        var out = allocator.buffer(capacity: 64 + refusal.message.utf8.count)
+        out.writePGError(code: code, message: refusal.message)
         return out
     }
-}
-
-extension EngineRegistry {
-    /// Every engine this build has.
-    public static var standard: EngineRegistry { EngineRegistry([PostgresEngine(), RedisEngine()]) }
 }

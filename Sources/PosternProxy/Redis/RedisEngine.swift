@@ -15,7 +15,8 @@ public struct RedisEngine: ProxyEngine {
         self.values = values
     }
 
-    public var databaseProtocol: DatabaseProtocol { .redis }
+    public static var databaseProtocol: DatabaseProtocol { .redis }
+    public static let defaultPort = 6379
 
     public func accept(_ channel: Channel, context: ProxySessionContext) {
         let session = RedisSession(context: context, engine: self, eventLoop: channel.eventLoop)
@@ -26,10 +27,10 @@ public struct RedisEngine: ProxyEngine {
         }
     }
 
-    /// `-CODE message` when `code` is a Redis error code (`NOPERM`), else `-ERR message`.
-    public func refusal(code: String, message: String, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var out = allocator.buffer(capacity: 16 + message.utf8.count)
-        out.writeRedisError(Self.isRedisCode(code) ? code + " " + message : "ERR " + message)
+    /// `-ERR message`, whatever the reason (Redis has no finer code for either).
+    public static func refusal(_ refusal: ClientRefusal, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: 16 + refusal.message.utf8.count)
+        out.writeRedisError("ERR " + refusal.message)
         return out
     }
 

@@ -35,9 +35,9 @@ extension RedisSession {
         guard phase == .connecting else { return }
         let decision = context.authorizer.check(route)
         guard decision.allowed else { return refuse("ERR " + decision.reason) }
-        let target: RedisTLSTarget
+        let target: UpstreamTarget
         do {
-            target = try RedisTLSTarget(database: route.database, services: context.services)
+            target = try context.services.upstreamTarget(for: route.database, defaultPort: RedisEngine.defaultPort)
         } catch {
             return refuse("ERR " + "\(error)")
         }

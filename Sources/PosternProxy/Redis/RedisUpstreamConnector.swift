@@ -2,13 +2,6 @@ import NIOCore
 import NIOPosix
 import PosternCore
 
-extension RedisTLSTarget {
-    /// A session's target: the proxy's cached TLS policy for the database.
-    init(database: Database, services: ProxyServices) throws {
-        try self.init(database: database, tls: try services.upstreamTLS(for: database))
-    }
-}
-
 /// Why the upstream sign-in failed, as the client is told (never holding the password).
 enum RedisUpstreamError: Error, CustomStringConvertible {
     case cannotConnect(String)
@@ -55,7 +48,7 @@ enum RedisUpstreamConnector {
     static let connectTimeout = TimeAmount.seconds(10)
     static let signInTimeout = TimeAmount.seconds(30)
 
-    static func signIn(to target: RedisTLSTarget, on eventLoop: EventLoop, login: RedisLogin,
+    static func signIn(to target: UpstreamTarget, on eventLoop: EventLoop, login: RedisLogin,
                        database: String) -> EventLoopFuture<Channel> {
         let promise = eventLoop.makePromise(of: Channel.self)
         let address = "\(target.host):\(target.port)"

@@ -30,14 +30,11 @@ public final class BastionRelay: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
     }
 
-    /// Listens on `<directory>/.s.PGSQL.<port>` (libpq's name, for every protocol), the directory
-    /// created 0700 (or checked to be ours and private), the socket 0600.
+    /// Listens on the session socket `<directory>/.s.PGSQL.<port>` (`SessionSocket`), private to
+    /// this user (`bindSessionSocket`).
     public func listenUnix(directory: String, port: Int) async throws -> String {
-        try ProxyServer.preparePrivateDirectory(directory)
-        let path = directory + "/.s.PGSQL.\(port)"
-        let channel = try await bootstrap { channel in PeerCredentials.uid(of: channel) }
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-        chmod(path, 0o600)
+        let (channel, path) = try await bootstrap { channel in PeerCredentials.uid(of: channel) }
+            .bindSessionSocket(directory: directory, port: port)
         channels.withLockedValue { $0.append(channel) }
         return path
     }
@@ -130,13 +127,11 @@ public final class BastionRelay: Sendable {
             }
     }
 
-    /// Tells the local client, in its own protocol, why there is no session, and closes.
+    /// Tells the local client, in its own protocol (its engine's refusal), why there is no
+    /// session, and closes.
     private func refuse(_ channel: Channel, _ message: String) -> EventLoopFuture<Void> {
-        var out = channel.allocator.buffer(capacity: 64 + message.utf8.count)
-        switch databaseProtocol {
-        case .postgres: out.writePGError(code: "08004", message: message)
-        case .redis: out.writeRedisError("ERR " + message)
-        }
+        let out = ProxyEngines.engineType(for: databaseProtocol).refusal(ClientRefusal(.rejected, message),
+                                                                         allocator: channel.allocator)
         return channel.writeAndFlush(out).flatMap { channel.close() }.recover { _ in }
     }
 }

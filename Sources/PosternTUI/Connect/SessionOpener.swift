@@ -30,8 +30,8 @@ public struct SessionEndpoint: Sendable, Equatable {
         self.dbName = dbName
     }
 
-    /// libpq's socket name for `port`, which the proxy listens on for every protocol.
-    public var socketPath: String { "\(socketDirectory)/.s.PGSQL.\(port)" }
+    /// The session socket (libpq's name for `port`), which the proxy listens on for every protocol.
+    public var socketPath: String { SessionSocket.path(directory: socketDirectory, port: port) }
 }
 
 /// Why a session could not open, in plain words (never holding a secret).

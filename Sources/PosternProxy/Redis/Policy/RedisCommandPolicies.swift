@@ -20,7 +20,7 @@ public struct RedisCommandPolicies: RedisCommandGateSource {
     public init(login: any RedisLoginSource, group: any EventLoopGroup, catalog: RedisCategoryCatalog = RedisCategoryCatalog()) {
         self.init(catalog: catalog) { route in
             let credentials = try await login.login(for: route)
-            let client = try await RedisAdminClient.signIn(to: try RedisTLSTarget.make(for: route.database), on: group,
+            let client = try await RedisAdminClient.signIn(to: try UpstreamTarget.make(for: route.database, defaultPort: RedisEngine.defaultPort), on: group,
                                                            user: credentials.user, password: credentials.password)
             return RedisCategoryServer(query: { argv in try await client.send(argv) }, close: { await client.close() })
         }

@@ -24,7 +24,7 @@ public final class RedisAdminClient: Sendable {
 
     /// Connects over TLS (`target` from the database's `tls:`); the connect and each reply are
     /// bounded by `timeout`.
-    public static func connect(to target: RedisTLSTarget, on group: any EventLoopGroup,
+    public static func connect(to target: UpstreamTarget, on group: any EventLoopGroup,
                                timeout: Duration = defaultTimeout) async throws -> RedisAdminClient {
         let firstFailure = NIOLockedValueBox<RedisAdminError?>(nil)
         let bootstrap = ClientBootstrap(group: group)
@@ -56,7 +56,7 @@ public final class RedisAdminClient: Sendable {
     }
 
     /// Connects and signs in as `user`; a refused AUTH closes the connection and is thrown.
-    public static func signIn(to target: RedisTLSTarget, on group: any EventLoopGroup, user: String, password: String,
+    public static func signIn(to target: UpstreamTarget, on group: any EventLoopGroup, user: String, password: String,
                               timeout: Duration = defaultTimeout) async throws -> RedisAdminClient {
         let client = try await connect(to: target, on: group, timeout: timeout)
         do {

@@ -25,7 +25,7 @@ public struct RedisAdminConnector: Sendable {
         adminDB.auth = .password(managed.adminPassword)
         let login = try await DatabaseSignIn(environment: environment)
             .login(for: Route(user: PosternUser(name: "postern", roles: []), database: adminDB, dbUser: managed.adminUser))
-        let target = try RedisTLSTarget.make(for: db)
+        let target = try UpstreamTarget.make(for: db, defaultPort: RedisEngine.defaultPort)
         do {
             return try await RedisAdminClient.signIn(to: target, on: group, user: login.user, password: login.password,
                                                      timeout: timeout)

@@ -20,7 +20,7 @@ public enum RedisSignInHints {
     /// A connect that timed out: most often in-transit encryption (TLS) is off on the cache, or
     /// the network does not route to it.
     public static func connectTimedOut(database db: Database) -> String {
-        let endpoint = db.endpoint.map { "\($0.host):\($0.port ?? 6379)" } ?? db.uri
+        let endpoint = db.endpoint.map { "\($0.host):\($0.port ?? RedisEngine.defaultPort)" } ?? db.uri
         return "ERR connection to \(db.name) (\(endpoint)) timed out. Postern always connects with TLS: make sure "
             + "in-transit encryption is enabled on the \(db.type == .selfHosted ? "server" : "cluster") "
             + "and that this host can reach it (security groups, routes; try nc -zv \(endpoint.replacingOccurrences(of: ":", with: " ")))"

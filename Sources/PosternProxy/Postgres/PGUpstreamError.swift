@@ -1,18 +1,3 @@
-import PosternCore
-
-/// Where and how to reach one upstream server: address, and the database's TLS policy.
-struct PGUpstreamTarget: Sendable {
-    let host: String
-    let port: Int
-    let tls: UpstreamTLS
-
-    static func make(for db: Database, tls: UpstreamTLS) throws -> PGUpstreamTarget {
-        guard let endpoint = db.endpoint else {
-            throw PGUpstreamError(.cannotConnect, "database \(quoted(db.name)) has no usable host in its uri")
-        }
-        return PGUpstreamTarget(host: endpoint.host, port: endpoint.port ?? 5432, tls: tls)
-    }
-}
 
 /// An upstream failure, worded for the client (never holding a password or token).
 struct PGUpstreamError: Error, CustomStringConvertible, Sendable {

@@ -2,16 +2,17 @@ import NIOConcurrencyHelpers
 
 /// Maps the (pid, key) the proxy gave each client in its BackendKeyData to the real upstream
 /// backend, so a CancelRequest (which arrives on a new connection) reaches the right server.
-final class CancelRegistry<Target: Sendable>: Sendable {
-    struct Entry: Sendable {
+/// One table per `PostgresEngine`, shared by the sessions of its server.
+final class PGCancelKeys: Sendable {
+    private struct Entry: Sendable {
         let key: Int32
-        let target: Target
+        let target: PGCancelTarget
     }
 
     private let entries = NIOLockedValueBox<[Int32: Entry]>([:])
 
     /// Registers `target` under a fresh client-visible (pid, key).
-    func register(_ target: Target) -> (pid: Int32, key: Int32) {
+    func register(_ target: PGCancelTarget) -> (pid: Int32, key: Int32) {
         entries.withLockedValue { table in
             var pid: Int32
             repeat { pid = Int32.random(in: 1...Int32.max) } while table[pid] != nil
@@ -26,10 +27,18 @@ final class CancelRegistry<Target: Sendable>: Sendable {
     }
 
     /// The target for (pid, key); nil unless both match.
-    func lookup(pid: Int32, key: Int32) -> Target? {
+    func lookup(pid: Int32, key: Int32) -> PGCancelTarget? {
         entries.withLockedValue { table in
             guard let entry = table[pid], entry.key == key else { return nil }
             return entry.target
         }
     }
+}
+
+/// Where a client-visible (pid, key) really points.
+struct PGCancelTarget: Sendable {
+    let upstream: UpstreamTarget
+    let pid: Int32
+    let key: Int32
+    let session: ProxySessionContext
 }
