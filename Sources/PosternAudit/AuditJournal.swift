@@ -187,7 +187,7 @@ final class AuditJournal: @unchecked Sendable {
             let at = offset
             let n = bytes.withUnsafeBytes { buf in write(fd, buf.baseAddress.map { $0 + at }, buf.count - at) }
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw .io("write \(name): \(AuditFiles.errnoText())") }
+            guard n > 0 else { throw .write("write \(name)", errno: errno) }
             offset += n
         }
     }

@@ -12,6 +12,7 @@ public final class AuditStore: ImmediateAuditSink {
     let journal: AuditJournal?
     /// Each open session's chain tip (SQLite only).
     let tips: AuditChainTips?
+    let logger: Logger
 
     /// Opens (creating if needed, directory 0700, file 0600) the store a config names.
     public static func open(_ config: AuditConfig, environment: [String: String], home: String,
@@ -31,6 +32,7 @@ public final class AuditStore: ImmediateAuditSink {
          segmentBytes: Int64 = AuditJournal.segmentBytes, logger: Logger) throws {
         self.path = path
         self.backend = backend
+        self.logger = logger
         switch backend {
         case .sqlite:
             let tips = AuditChainTips()
@@ -64,7 +66,17 @@ public final class AuditStore: ImmediateAuditSink {
 
     /// Journals the events (durable when this returns) and queues them for the index.
     private func journaled(_ events: [EncodedAuditEvent], _ journal: AuditJournal) throws {
-        try journal.append(events) { rows, positions in writer.index(events, rows: rows, at: positions) }
+        do {
+            try journal.append(events) { rows, positions in writer.index(events, rows: rows, at: positions) }
+        } catch {
+            // The callers only refuse (their clients hear why, without file names): the operator
+            // hears it here. Not for a store that is closing.
+            if error != .closed {
+                logger.error("audit journal write failed; the statements are refused",
+                             metadata: ["events": "\(events.count)", "error": "\(error)"])
+            }
+            throw error
+        }
     }
 
     /// Before reading: this process's journaled events indexed, and other processes' unindexed tails.

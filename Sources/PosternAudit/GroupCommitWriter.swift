@@ -186,7 +186,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             indexBehind = true
             logger.error("audit indexing failed; the events are kept in the journal and indexed from it later",
                          metadata: ["events": "\(events.count)", "error": "\(error)"])
-            throw error as? AuditStoreError ?? AuditStoreError.io(String(describing: error))
+            throw AuditStoreError(error)
         }
         var ends: [String: Int64] = [:]
         for p in positions { ends[p.segment] = max(ends[p.segment] ?? 0, p.end) }
@@ -216,7 +216,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             publish(try backend.append(events))
         } catch {
             logger.error("audit commit failed", metadata: ["events": "\(events.count)", "error": "\(error)"])
-            throw error as? AuditStoreError ?? AuditStoreError.io(String(describing: error))
+            throw AuditStoreError(error)
         }
     }
 

@@ -45,7 +45,7 @@ final class JSONLinesAuditBackend: AuditBackend {
         }
         do {
             try writeAll(bytes)
-            if fullSync, fdatasync(fd) != 0 { throw AuditStoreError.io("fdatasync: \(AuditFiles.errnoText())") }
+            if fullSync, fdatasync(fd) != 0 { throw AuditStoreError.write("fdatasync", errno: errno) }
         } catch {
             _ = ftruncate(fd, end) // leave no partial batch behind for the next append to run into
             throw error
@@ -60,7 +60,7 @@ final class JSONLinesAuditBackend: AuditBackend {
                 write(fd, buf.baseAddress.map { $0 + offset }, buf.count - offset)
             }
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw AuditStoreError.io("write \(path): \(AuditFiles.errnoText())") }
+            guard n > 0 else { throw AuditStoreError.write("write \(path)", errno: errno) }
             offset += n
         }
     }

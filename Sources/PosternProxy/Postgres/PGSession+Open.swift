@@ -78,10 +78,10 @@ extension PGSession {
             let session = bound.value
             guard session.phase == .connecting else { return }
             switch result {
-            case .failure:
+            case .failure(let error):
                 session.phase = .closed
-                session.sendFatal(code: PGWire.SQLState.systemError,
-                                  message: "the audit store did not accept the session start; not connecting")
+                let refusal = AuditRefusal(error, "the session was not started")
+                session.sendFatal(code: refusal.sqlState, message: refusal.message)
                 session.terminateUpstream()
                 session.finish()
             case .success:

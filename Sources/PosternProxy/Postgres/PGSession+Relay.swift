@@ -44,12 +44,12 @@ extension PGSession {
     private func auditCommitted(_ result: Result<Void, Error>) {
         guard phase == .relay else { return }
         awaitingAudit = false
-        if case .failure = result {
+        if case .failure(let error) = result {
             forward.removeAll(keepingCapacity: true)
             sentOps.removeAll(keepingCapacity: true)
             phase = .closed
-            sendFatal(code: PGWire.SQLState.systemError,
-                      message: "the audit store did not accept the statement, so it was not sent; the session ends")
+            let refusal = AuditRefusal(error, "the statement was not sent; the session ends")
+            sendFatal(code: refusal.sqlState, message: refusal.message)
             terminateUpstream()
             return finish()
         }

@@ -33,6 +33,7 @@ enum PGWire {
         /// PostgreSQL 14+'s idle_session_timeout.
         static let idleSessionTimeout = "57P05"
         static let systemError = "58000"
+        static let diskFull = "53100"
         static let featureNotSupported = "0A000"
     }
 }

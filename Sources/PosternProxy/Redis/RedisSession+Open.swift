@@ -77,9 +77,9 @@ extension RedisSession {
             let session = bound.value
             guard session.phase == .connecting else { return }
             switch result {
-            case .failure:
+            case .failure(let error):
                 session.phase = .closed
-                session.sendError("ERR the audit store did not accept the session start; not connecting")
+                session.sendError("ERR " + AuditRefusal(error, "the session was not started").message)
                 session.finish()
             case .success:
                 session.phase = .relay

@@ -165,11 +165,11 @@ extension RedisSession {
     private func auditCommitted(_ result: Result<Void, Error>) {
         guard phase == .relay else { return }
         awaitingAudit = false
-        if case .failure = result {
+        if case .failure(let error) = result {
             forward.removeAll()
             batch.removeAll()
             phase = .closed
-            sendError("ERR the audit store did not accept the command, so it was not sent; the session ends")
+            sendError("ERR " + AuditRefusal(error, "the command was not sent; the session ends").message)
             return finish()
         }
         let now = ProxyClock.monotonicNanos()
