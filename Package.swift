@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "PosternAudit",
             dependencies: [
-                "PosternCore",
+                "PosternCore", "CFallocate",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -83,6 +83,8 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        // fallocate(2), for the audit journal (glibc declares it only under _GNU_SOURCE).
+        .systemLibrary(name: "CFallocate"),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PosternTUI", dependencies: ["PosternCore", "CNCurses", "CLibPQ"]),
         .executableTarget(name: "postern-bench-tui", dependencies: ["PosternTUI", "PosternCore"]),

@@ -2,6 +2,7 @@ import Foundation
 import PosternCore
 
 #if canImport(Glibc)
+import CFallocate
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -25,6 +26,8 @@ final class AuditJournal: @unchecked Sendable {
         let name: String
         let fd: Int32
         var size: Int64
+        /// Disk blocks are reserved up to here (see `reserve`).
+        var reserved: Int64 = 0
     }
 
     /// Segments since chained lines: an older Postern, which would take the lines for garbage and
@@ -34,6 +37,8 @@ final class AuditJournal: @unchecked Sendable {
     static let legacySuffix = ".jsonl"
     /// A segment past this size is retired (removed once indexed) and a new one started.
     static let segmentBytes: Int64 = 64 << 20
+    /// Blocks are reserved this far ahead of the writes (a syscall per MiB journaled, not per commit).
+    static let reserveBytes: Int64 = 1 << 20
     /// This journal's rotation size (smaller in tests that rotate).
     let rotateAt: Int64
 
@@ -50,6 +55,8 @@ final class AuditJournal: @unchecked Sendable {
     /// A write failed part-way: the segment's offsets past its last good line may have been seen
     /// (and indexed) by readers, so it is never written again; the next append starts a new one.
     private var mustRotate = false
+    /// The filesystem cannot reserve blocks (no fallocate): a full disk is then found by the write.
+    private var canReserve = true
 
     /// The journal directory of the store at `storePath`.
     static func directory(of storePath: String) -> String { storePath + ".journal" }
@@ -94,6 +101,7 @@ final class AuditJournal: @unchecked Sendable {
             mustRotate = false
         }
         let start = current.size
+        try reserve(Int64(bytes.count))
         var written = 0
         do {
             try Self.writeAll(bytes, to: current.fd, name: current.name, written: &written)
@@ -102,7 +110,9 @@ final class AuditJournal: @unchecked Sendable {
             // The fragment after it never parses; the segment is retired at its last good size.
             // The whole lines are records: they are indexed, and their sessions' chains go on from
             // them (the caller still refuses the statement: its commit as a whole failed).
-            mustRotate = true
+            // A write that left the segment as it was keeps it in use (each refused statement
+            // would otherwise open a segment and hold its descriptor).
+            if written > 0 { mustRotate = true }
             let whole = ends.prefix { $0 <= Int64(written) }.count
             if whole > 0 {
                 current.size = start + ends[whole - 1]
@@ -151,6 +161,35 @@ final class AuditJournal: @unchecked Sendable {
             AuditFiles.closeDescriptor(seg.fd)
         }
         return indexed ? all.map(\.name) : []
+    }
+
+    /// Reserves disk blocks for the next `count` bytes before any is written (FALLOC_FL_KEEP_SIZE:
+    /// the size, which readers go by, stays), so a full disk refuses a batch whole. Written into
+    /// the last free bytes, a batch would stop part-way, its first lines whole in the file and so
+    /// records (see `append`), though their statements were refused and never reached the server.
+    /// A chunk ahead while there is room; at the disk's last bytes, what the batch needs.
+    private func reserve(_ count: Int64) throws(AuditStoreError) {
+        #if canImport(Glibc)
+        guard canReserve, current.size + count > current.reserved else { return }
+        var code: Int32 = 0
+        for length in [max(count, Self.reserveBytes), count] {
+            var rc: Int32
+            repeat {
+                rc = fallocate(current.fd, postern_FALLOC_FL_KEEP_SIZE, off_t(current.size), off_t(length))
+                code = rc == 0 ? 0 : errno
+            } while code == EINTR
+            if rc == 0 {
+                current.reserved = current.size + length
+                return
+            }
+            guard code == ENOSPC || code == EDQUOT else {
+                // Not a full disk (a filesystem that cannot reserve, say): the write finds out.
+                if code == EOPNOTSUPP || code == ENOSYS || code == EINVAL { canReserve = false }
+                return
+            }
+        }
+        throw .write("reserve \(current.name)", errno: code)
+        #endif
     }
 
     private func rotate() throws(AuditStoreError) {
