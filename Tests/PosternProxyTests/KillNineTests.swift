@@ -32,12 +32,7 @@ final class KillNineTests: XCTestCase {
                 roles: [access]
                 traits: {db_users: [\(h.admin.user)], db_names: [\(Self.database)]}
             databases:
-              - name: killdb
-                protocol: postgres
-                uri: \(h.admin.host):\(h.admin.port)
-                tls: {mode: verify-full, ca_cert_file: \(h.admin.caFile)}
-                auth: password
-                password_file: \(try h.env.string("POSTERN_TEST_PG_ADMIN_PASSWORD_FILE"))
+            \(try ServiceDatabaseYAML.postgres(h.env, name: "killdb", passwordKey: "POSTERN_TEST_PG_ADMIN_PASSWORD_FILE"))
             audit: {backend: sqlite, path: \(store)}
 
             """.write(toFile: config, atomically: true, encoding: .utf8)

@@ -6,7 +6,6 @@ import XCTest
 final class RedisProxyCommandTests: XCTestCase {
     func testProxyDBPrintsARedisCLILineThatWorks() throws {
         let env = try ServiceEnvironment.load()
-        let alice = try env.redis("ALICE")
         let files = try PrivateConfig("redis-proxy")
         defer { files.remove() }
         let config = try files.write("""
@@ -16,12 +15,7 @@ final class RedisProxyCommandTests: XCTestCase {
                 roles: [access]
                 traits: {db_users: [alice]}
             databases:
-              - name: cache
-                protocol: redis
-                uri: \(alice.host):\(alice.tlsPort)
-                tls: {mode: verify-full, ca_cert_file: \(alice.caFile)}
-                auth: password
-                password_file: \(try env.string("POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE"))
+            \(try ServiceDatabaseYAML.redis(env, name: "cache", passwordKey: "POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE"))
             audit: {backend: sqlite, path: \(files.path("audit.sqlite")), redis_values: redacted}
 
             """)

@@ -14,12 +14,7 @@ final class TunnelReloadTests: XCTestCase {
                 roles: [\(roles)]
                 traits: {db_users: [\(try env.string("POSTERN_TEST_PG_ALICE_USER"))], db_names: [\(try env.string("POSTERN_TEST_PG_DATABASE"))]}
             databases:
-              - name: pg
-                protocol: postgres
-                uri: \(try env.string("POSTERN_TEST_PG_HOST")):\(try env.string("POSTERN_TEST_PG_PORT"))
-                tls: {mode: verify-full, ca_cert_file: \(try env.string("POSTERN_TEST_PG_CA"))}
-                auth: password
-                password_file: \(try env.string("POSTERN_TEST_PG_ALICE_PASSWORD_FILE"))
+            \(try ServiceDatabaseYAML.postgres(env, name: "pg", passwordKey: "POSTERN_TEST_PG_ALICE_PASSWORD_FILE"))
             audit: {backend: sqlite, path: \(files.path("audit.sqlite"))}
 
             """)
