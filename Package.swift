@@ -125,6 +125,7 @@ let package = Package(
             name: "PosternProxyTests",
             dependencies: [
                 "PosternProxy", "PosternCore", "PosternAWS", "PosternAudit", "postern", "PosternTestSupport", "CLibPQ",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
