@@ -11,9 +11,9 @@ import Glibc
 
 /// Issue #15, a full disk: the audit store lives on a small tmpfs that the test fills. Statements
 /// are then refused with a native error and never reach the server; what clients were answered
-/// stays in the store exactly once; sessions that sent nothing meanwhile survive, the proxies stay
-/// up, and once space returns old and new sessions work and are audited again. Journaled (default)
-/// and `synchronous: full` stores alike.
+/// stays in the store exactly once and `audit verify` passes; sessions that sent nothing meanwhile
+/// survive, the proxies stay up, and once space returns old and new sessions work and are audited
+/// again. Journaled (default) and `synchronous: full` stores alike.
 final class FullDiskTests: XCTestCase {
     static let pgRefusal = "the audit record could not be written (the audit store's disk is full), so the statement was not sent; the session ends"
     static let startRefusal = "the audit record could not be written (the audit store's disk is full), so the session was not started"
@@ -116,12 +116,15 @@ final class FullDiskTests: XCTestCase {
         return nil
     }
 
-    /// After the proxies stopped: the index is sound, and holds every statement that reached a server
-    /// exactly once and no other (every answered one among them); `audit search --sid` reads a session.
+    /// After the proxies stopped: the index is sound and its hash chains intact (`audit verify`), and
+    /// it holds every statement that reached a server exactly once and no other (every answered one
+    /// among them); `audit search --sid` reads a session.
     private func checkStore(_ f: FullDiskFixture, idleSession idleIDs: [Int64]) throws {
         let integrity = try DatabaseQueue(path: f.store).read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         XCTAssertEqual(integrity, ["ok"])
-        // TODO(audit verify): run `postern audit verify` on the store here once it lands (#15).
+        let verify = try Subprocess.run(KillNineTests.binary, ["audit", "verify", "--config", f.config])
+        XCTAssertEqual(verify.status, 0, verify.combined)
+        XCTAssertTrue(verify.stdout.hasSuffix(": intact\n"), verify.combined)
         let indexed = try Self.indexedQueries(f.store)
         XCTAssertEqual(indexed.ids.filter { $0.value != 1 }, [:], "statements indexed more than once")
         XCTAssertEqual(indexed.keys.filter { $0.value != 1 }, [:], "commands indexed more than once")
