@@ -73,4 +73,37 @@ final class PGStatementLedgerTests: XCTestCase {
         XCTAssertEqual(feed(&ledger, [ready]), [], "the Sync's ReadyForQuery finishes nothing")
         XCTAssertTrue(ledger.isEmpty)
     }
+
+    /// A Flush (or a full server buffer) brings the Parse's reply before the Queries after it are
+    /// sent: counted then, so the Queries keep their own outcomes.
+    func testRepliesThatComeBeforeTheNextQueryAreCounted() {
+        var ledger = PGStatementLedger()
+        ledger.sentUntracked()  // Parse, then Flush
+        XCTAssertTrue(ledger.awaitsReplies)
+        XCTAssertEqual(feed(&ledger, [("1", empty)]), [])
+        XCTAssertFalse(ledger.awaitsReplies)
+        ledger.sent(statement: 1, kind: .simple, at: 0)
+        ledger.sent(statement: 2, kind: .simple, at: 0)
+        let results = feed(&ledger, [error("22012"), ready, complete("DROP TABLE"), ready])
+        XCTAssertEqual(results.map(\.statementIndex), [1, 2])
+        XCTAssertEqual(results.map(\.sqlState), ["22012", nil])
+        XCTAssertEqual(results.last?.tag, "DROP TABLE")
+        XCTAssertNil(results.last?.error)
+    }
+
+    /// A failed Bind's error is the Execute's after it, and the batch's Query is skipped.
+    func testAFailedBindFailsItsExecuteAndSkipsTheRest() {
+        var ledger = PGStatementLedger()
+        ledger.sentUntracked()  // Parse
+        ledger.sentUntracked()  // Bind
+        ledger.sent(statement: 1, kind: .execute, at: 0)
+        ledger.sent(statement: 2, kind: .simple, at: 0)
+        ledger.sentSync()
+        let results = feed(&ledger, [("1", empty), error("08P01"), ready])
+        XCTAssertEqual(results.map(\.statementIndex), [1, 2])
+        XCTAssertEqual(results.map(\.sqlState), ["08P01", nil])
+        XCTAssertEqual(results.last?.error, "not executed: an earlier message of the batch failed")
+        XCTAssertTrue(ledger.isEmpty)
+        XCTAssertFalse(ledger.awaitsReplies)
+    }
 }

@@ -7,15 +7,14 @@ struct PGStatementLedger {
 
     private enum Entry {
         case statement(index: Int, kind: Kind, start: UInt64)
-        /// Parse, Bind, Close and Describe messages sent just before a Query or FunctionCall with no
-        /// Sync between: their replies come first, and an error of theirs is not the statement's.
+        /// Parse, Bind, Close and Describe messages in a row: their replies, counted off as they
+        /// come (queued when sent: a Flush, or a full server buffer, brings them before anything
+        /// after them is sent). An error of theirs is not a Query's or FunctionCall's that follows.
         case replies(Int)
         case sync
     }
 
     private var queue = CircularBuffer<Entry>(initialCapacity: 16)
-    /// Parse, Bind, Close and Describe messages sent since the last entry.
-    private var untracked = 0
     private var repliesQueued = 0
     /// An extended-protocol message failed: the server skips every message up to the next Sync
     /// (Queries and FunctionCalls too), so the next ReadyForQuery is that Sync's.
@@ -32,23 +31,20 @@ struct PGStatementLedger {
     var awaitsReplies: Bool { repliesQueued > 0 }
 
     mutating func sent(statement index: Int, kind: Kind, at start: UInt64) {
-        // An Execute takes the errors of the messages before it as its own; a Query or FunctionCall
-        // does not (the server skips it after them), so their replies are counted off first.
-        if untracked > 0, kind != .execute {
-            queue.append(.replies(untracked))
-            repliesQueued += 1
-        }
-        untracked = 0
         queue.append(.statement(index: index, kind: kind, start: start))
     }
 
     /// A Parse, Bind, Close or Describe: no result of its own.
-    mutating func sentUntracked() { untracked += 1 }
-
-    mutating func sentSync() {
-        untracked = 0
-        queue.append(.sync)
+    mutating func sentUntracked() {
+        if case .replies(let n)? = queue.last {
+            queue[queue.index(before: queue.endIndex)] = .replies(n + 1)
+        } else {
+            queue.append(.replies(1))
+            repliesQueued += 1
+        }
     }
+
+    mutating func sentSync() { queue.append(.sync) }
 
     /// Feeds one tracked server message; returns the results it finishes (usually none or one).
     mutating func received(_ type: UInt8, body: ByteBuffer, now: UInt64, into results: inout [StatementResult]) {
@@ -69,6 +65,17 @@ struct PGStatementLedger {
             }
         case UInt8(ascii: "E"):
             let fields = PGErrorFields(body: body)
+            if case .replies? = queue.first {
+                // One of those messages failed: the rest of them get no reply. An Execute right
+                // after them takes the error as its own (its statement failed); a Query or
+                // FunctionCall is skipped with the rest of the batch.
+                queue.removeFirst()
+                repliesQueued -= 1
+                if case .statement(_, .execute, _)? = queue.first {} else {
+                    skipping = true
+                    return
+                }
+            }
             if case .statement(let index, let kind, let start)? = queue.first {
                 switch kind {
                 case .simple, .function:
