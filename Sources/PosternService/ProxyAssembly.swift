@@ -17,6 +17,8 @@ public final class ProxyAssembly: Sendable {
     let chain: AWSSessionChain
     let environment: [String: String]
     let redisValues: AuditConfig.RedisValues
+    /// PostgreSQL cancel keys, for every server built here (see `PostgresEngine.cancelKeys`).
+    let cancelKeys = PGCancelKeys()
 
     /// `threads`: event loops (one per core for tunnels and the service; one for the console).
     public init(config: PosternConfig, store: AuditStore, environment: [String: String], threads: Int,
@@ -35,8 +37,9 @@ public final class ProxyAssembly: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
     }
 
-    /// What every session of one server shares; `credentials` wraps the sign-in (the console
-    /// reports its steps).
+    /// What the sessions of the servers given it share (one server's in the console and `proxy db`,
+    /// every server's in the bastion service); `credentials` wraps the sign-in (the console reports
+    /// its steps).
     public func services(credentials: ((any UpstreamCredentialSource) -> any UpstreamCredentialSource)? = nil)
         -> ProxyServices
     {
@@ -49,7 +52,8 @@ public final class ProxyAssembly: Sendable {
         -> ProxyEngines
     {
         try await ProxyEngines(for: database, chain: chain, transport: transport, group: group,
-                               environment: environment, redisValues: redisValues, onRotation: onRotation)
+                               environment: environment, redisValues: redisValues, cancelKeys: cancelKeys,
+                               onRotation: onRotation)
     }
 
     /// A server for `database`, with its engines (whose rotator, if any, the caller runs).

@@ -12,7 +12,7 @@ public struct ProxyEngines: Sendable {
     public let rotator: ManagedUserRotator?
 
     public init(for database: Database, chain: AWSSessionChain, transport: any AWSTransport, group: any EventLoopGroup,
-         environment: [String: String], redisValues: AuditConfig.RedisValues,
+         environment: [String: String], redisValues: AuditConfig.RedisValues, cancelKeys: PGCancelKeys,
          onRotation: @escaping @Sendable (ManagedUserRotator.Event) -> Void = { _ in }) async throws {
         var logins = RedisSignIn(environment: environment)
         var rotator: ManagedUserRotator?
@@ -23,7 +23,7 @@ public struct ProxyEngines: Sendable {
             rotator = aws.rotator
         }
         let redis = RedisEngine(logins: logins, gates: RedisCommandPolicies(login: logins, group: group), values: redisValues)
-        registry = EngineRegistry([PostgresEngine(), redis])
+        registry = EngineRegistry([PostgresEngine(cancelKeys: cancelKeys), redis])
         self.rotator = rotator
     }
 

@@ -191,4 +191,46 @@ final class BastionModeTests: XCTestCase {
                 && events.contains { $0["event"] as? String == "db.session.start" && $0["success"] as? Bool == false }
         }, "the revocation and the refused session are audited: \(events.suffix(4))")
     }
+
+    /// Ctrl-C in psql through the service still cancels after a reload that changed the database's
+    /// definition (the service then serves the database from a new server: the cancel keys are the
+    /// whole service's, not one server's).
+    func testCancelReachesASessionOpenedBeforeTheDatabaseChanged() throws {
+        let b = try BastionFixture()
+        defer { b.cleanUp() }
+        let database = try b.env.string("POSTERN_TEST_PG_DATABASE")
+        let tunnel = try b.start(as: "alice", [b.binary, "proxy", "db", "pg", "--db-user", "alice", "--db-name", database,
+                                               "--format", "json"])
+        defer { tunnel.signal(SIGTERM); _ = tunnel.wait(timeout: 20) }
+        let host = try XCTUnwrap(try BastionFixture.waitForBanner(tunnel)["host"] as? String)
+        let conninfo = "host=\(host) port=5432 user=alice dbname=\(database)"
+        // Through python3, which clears the signal mask a test-runner thread may pass on to its
+        // children (a blocked SIGINT would never reach psql).
+        let unblock = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+            + "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])"
+        let psql = try b.start(as: "alice", ["python3", "-c", unblock, "psql", "-X", "-At", conninfo, "-c", "select pg_sleep(60)"])
+        XCTAssertTrue(try eventually(timeout: 15) {
+            try b.auditEvents(as: "carol").contains { ($0["db_query"] as? String)?.contains("pg_sleep(60)") == true }
+        }, "the statement never started")
+        // The same CA under another path: a changed definition of `pg`, nothing else.
+        let copy = b.root + "/ca-copy.crt"
+        try BastionFixture.write(String(contentsOfFile: b.root + "/ca.crt", encoding: .utf8), to: copy,
+                                 owner: "root", group: "root", mode: 0o644)
+        try b.writeConfig(users: BastionFixture.defaultUsers, ca: copy)
+        if let pid = b.servicePID { kill(pid, SIGHUP) }
+        // A new session is served by the rebuilt server once the reload is in.
+        XCTAssertTrue(try eventually(timeout: 15) { b.service?.stderrSoFar.contains("config reloaded") == true },
+                      "the service did not take the new config")
+        XCTAssertEqual(try b.command(as: "alice", ["psql", "-X", "-At", conninfo, "-c", "select 1"]).stdout, "1\n",
+                       "a new session, on the rebuilt server")
+        // Ctrl-C goes to psql itself (runuser, its parent here, does not pass SIGINT on).
+        let found = try Subprocess.run("pgrep", ["-u", "alice", "-x", "psql"])
+        let pid = try XCTUnwrap(Int32(found.stdout.split(separator: "\n").first ?? ""), found.combined)
+        let sent = Date()
+        kill(pid, SIGINT)
+        let r = psql.wait(timeout: 20)
+        XCTAssertFalse(r.timedOut, "psql did not come back after Ctrl-C")
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 15)
+        XCTAssertTrue(r.stderr.contains("canceling statement due to user request"), r.combined)
+    }
 }

@@ -2,14 +2,17 @@ import NIOConcurrencyHelpers
 
 /// Maps the (pid, key) the proxy gave each client in its BackendKeyData to the real upstream
 /// backend, so a CancelRequest (which arrives on a new connection) reaches the right server.
-/// One table per `PostgresEngine`, shared by the sessions of its server.
-final class PGCancelKeys: Sendable {
+/// One table per proxy assembly (`ProxyAssembly` hands it to every `PostgresEngine` it builds):
+/// a cancel must still find its session after the bastion rebuilds a database's server.
+public final class PGCancelKeys: Sendable {
     private struct Entry: Sendable {
         let key: Int32
         let target: PGCancelTarget
     }
 
     private let entries = NIOLockedValueBox<[Int32: Entry]>([:])
+
+    public init() {}
 
     /// Registers `target` under a fresh client-visible (pid, key).
     func register(_ target: PGCancelTarget) -> (pid: Int32, key: Int32) {

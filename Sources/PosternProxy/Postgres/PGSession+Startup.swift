@@ -62,7 +62,8 @@ extension PGSession {
         phase = .closed
         context.services.sessions.remove(ObjectIdentifier(self))
         guard let target = engine.cancelKeys.lookup(pid: pid, key: key),
-              target.session.route.user == context.route.user,
+              // The same Postern user (by name: a reload may have changed their roles since).
+              target.session.route.user.name == context.route.user.name,
               target.session.authorizer.check(target.session.route).allowed
         else {
             client?.close(promise: nil)

@@ -3,11 +3,14 @@ import PosternCore
 
 /// The PostgreSQL engine: protocol 3.0 clients (psql, pgbench, libpq, JDBC, …) in, TLS upstream.
 public struct PostgresEngine: ProxyEngine {
-    /// The cancel keys handed to this engine's clients: a CancelRequest comes back to the same
-    /// server (listener) on a connection of its own.
-    let cancelKeys = PGCancelKeys()
+    /// The cancel keys handed to this engine's clients. A CancelRequest arrives on a connection of
+    /// its own, possibly to a server built since (the bastion rebuilds a database's server when its
+    /// definition changes), so the table is the assembly's, shared by its engines.
+    let cancelKeys: PGCancelKeys
 
-    public init() {}
+    public init(cancelKeys: PGCancelKeys = PGCancelKeys()) {
+        self.cancelKeys = cancelKeys
+    }
 
     public static var databaseProtocol: DatabaseProtocol { .postgres }
     public static let defaultPort = 5432

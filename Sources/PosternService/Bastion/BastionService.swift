@@ -178,7 +178,12 @@ public final class BastionService: Sendable {
                              metadata: ["database": "\(db)", "db_user": "\(user)", "reason": "\(reason)"])
             }
         }
-        servers.withLockedValue { $0[database.name] = (database, server, engines) }
-        return (server, engines)
+        // Two first connections may both have built one: the first stored serves both, so every
+        // session of the database is on one server.
+        return servers.withLockedValue { all in
+            if let hit = all[database.name], hit.database == database { return (hit.server, hit.engines) }
+            all[database.name] = (database, server, engines)
+            return (server, engines)
+        }
     }
 }
