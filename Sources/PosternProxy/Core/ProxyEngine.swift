@@ -22,7 +22,7 @@ extension ProxyEngine {
     public var databaseProtocol: DatabaseProtocol { Self.databaseProtocol }
 }
 
-/// The engines one server runs, by protocol. Core names none: the composition layer
+/// The engines one server runs, by protocol. Built outside Core: the composition layer
 /// (PosternService's `ProxyEngines`) builds the registry, tests build their own.
 public struct EngineRegistry: Sendable {
     private var engines: [DatabaseProtocol: any ProxyEngine] = [:]
