@@ -4,27 +4,7 @@ import PosternCore
 import XCTest
 
 /// `postern audit search`, `audit tail` and `play` against a store filled by the real binary.
-final class AuditCLITests: XCTestCase {
-    var dir: TempDir!
-    var config: String { dir.file("postern.yaml") }
-    var store: String { dir.file("state/audit.sqlite") }
-
-    override func setUpWithError() throws {
-        dir = try TempDir()
-        try "cluster_name: test\naudit:\n  backend: sqlite\n  path: state/audit.sqlite\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
-    }
-
-    /// XCTest keeps test case instances to the end of the run: remove the directory now.
-    override func tearDownWithError() throws {
-        if let dir { try FileManager.default.removeItem(atPath: dir.path) }
-    }
-
-    func fill(sessions: Int = 2, count: Int = 5) throws {
-        let r = try PosternBinary.run(["audit", "selftest-write", "--path", store, "--sessions", "\(sessions)",
-                                       "--count", "\(count)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-    }
+final class AuditCLITests: AuditConfigTestCase {
 
     func postern(_ args: [String]) throws -> PosternBinary.Output { try PosternBinary.run(args + ["--config", config]) }
 

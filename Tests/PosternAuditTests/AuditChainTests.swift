@@ -6,26 +6,8 @@ import XCTest
 
 /// Tamper evidence: `audit verify` passes an untouched store and names the first session and
 /// record that was changed, removed, reordered or cut off, in the index and in the journal.
-final class AuditChainTests: XCTestCase {
-    var dir: TempDir!
-    var config: String { dir.file("postern.yaml") }
-    var store: String { dir.file("state/audit.sqlite") }
-
-    override func setUpWithError() throws {
-        dir = try TempDir()
-        try "cluster_name: test\naudit:\n  backend: sqlite\n  path: state/audit.sqlite\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
-    }
-
-    override func tearDownWithError() throws {
-        if let dir { try FileManager.default.removeItem(atPath: dir.path) }
-    }
-
-    /// Sessions written by the real binary (journaled, then indexed on close).
-    func fill(sessions: Int = 3, count: Int = 20) throws {
-        let r = try PosternBinary.run(["audit", "selftest-write", "--path", store, "--sessions", "\(sessions)", "--count", "\(count)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-    }
+final class AuditChainTests: AuditConfigTestCase {
+    override func fill(sessions: Int = 3, count: Int = 20) throws { try super.fill(sessions: sessions, count: count) }
 
     func verify(_ sid: String? = nil) throws -> AuditVerifyReport { try AuditVerifier.verify(storePath: store, session: sid) }
 

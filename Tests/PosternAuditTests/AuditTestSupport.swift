@@ -56,3 +56,28 @@ func eventually(timeout: Duration = .seconds(10), _ what: String,
     }
     XCTFail("timed out waiting for \(what)")
 }
+
+/// A test with a config (`postern.yaml`, its SQLite store at `state/audit.sqlite`) in a directory
+/// of its own, and the real binary to fill the store.
+class AuditConfigTestCase: XCTestCase {
+    var dir: TempDir!
+    var config: String { dir.file("postern.yaml") }
+    var store: String { dir.file("state/audit.sqlite") }
+
+    override func setUpWithError() throws {
+        dir = try TempDir()
+        try "cluster_name: test\naudit:\n  backend: sqlite\n  path: state/audit.sqlite\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
+    /// XCTest keeps test case instances to the end of the run: remove the directory now.
+    override func tearDownWithError() throws {
+        if let dir { try FileManager.default.removeItem(atPath: dir.path) }
+    }
+
+    func fill(sessions: Int = 2, count: Int = 5) throws {
+        let r = try PosternBinary.run(["audit", "selftest-write", "--path", store, "--sessions", "\(sessions)",
+                                       "--count", "\(count)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+}

@@ -154,12 +154,8 @@ final class BastionModeTests: XCTestCase {
     func testRevokingARoleDeniesNewSessionsAndEndsOpenOnes() throws {
         let b = try BastionFixture()
         defer { b.cleanUp() }
-        let database = try b.env.string("POSTERN_TEST_PG_DATABASE")
-        let tunnel = try b.start(as: "alice", [b.binary, "proxy", "db", "pg", "--db-user", "alice", "--db-name", database,
-                                               "--format", "json"])
+        let (tunnel, conninfo) = try b.pgTunnel(as: "alice")
         defer { tunnel.signal(SIGTERM); _ = tunnel.wait(timeout: 20) }
-        let host = try XCTUnwrap(try BastionFixture.waitForBanner(tunnel)["host"] as? String)
-        let conninfo = "host=\(host) port=5432 user=alice dbname=\(database)"
         // An open session, busy for up to 60 s.
         let long = try b.start(as: "alice", ["psql", "-X", "-At", conninfo, "-c", "select pg_sleep(60)"])
         XCTAssertTrue(try eventually(timeout: 15) {
@@ -198,12 +194,8 @@ final class BastionModeTests: XCTestCase {
     func testCancelReachesASessionOpenedBeforeTheDatabaseChanged() throws {
         let b = try BastionFixture()
         defer { b.cleanUp() }
-        let database = try b.env.string("POSTERN_TEST_PG_DATABASE")
-        let tunnel = try b.start(as: "alice", [b.binary, "proxy", "db", "pg", "--db-user", "alice", "--db-name", database,
-                                               "--format", "json"])
+        let (tunnel, conninfo) = try b.pgTunnel(as: "alice")
         defer { tunnel.signal(SIGTERM); _ = tunnel.wait(timeout: 20) }
-        let host = try XCTUnwrap(try BastionFixture.waitForBanner(tunnel)["host"] as? String)
-        let conninfo = "host=\(host) port=5432 user=alice dbname=\(database)"
         // Through python3, which clears the signal mask a test-runner thread may pass on to its
         // children (a blocked SIGINT would never reach psql).
         let unblock = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "

@@ -21,15 +21,11 @@ final class BastionSessionLimitTests: XCTestCase {
     func testIdleTimeoutAndTTLEndSessionsWithAReason() throws {
         let b = try BastionFixture(roles: Self.limitedRoles)
         defer { b.cleanUp() }
-        let database = try b.env.string("POSTERN_TEST_PG_DATABASE")
-        let tunnel = try b.start(as: "alice", [b.binary, "proxy", "db", "pg", "--db-user", "alice", "--db-name", database,
-                                               "--format", "json"])
+        let (tunnel, conninfo) = try b.pgTunnel(as: "alice")
         defer { tunnel.signal(SIGTERM); _ = tunnel.wait(timeout: 20) }
-        let host = try XCTUnwrap(try BastionFixture.waitForBanner(tunnel)["host"] as? String)
         // A statement that takes longer than the idle timeout: no client statement meanwhile.
         let started = Date()
-        let idle = try b.command(as: "alice", ["psql", "-X", "-At", "host=\(host) port=5432 user=alice dbname=\(database)",
-                                               "-c", "select pg_sleep(20)"], timeout: 30)
+        let idle = try b.command(as: "alice", ["psql", "-X", "-At", conninfo, "-c", "select pg_sleep(20)"], timeout: 30)
         XCTAssertLessThan(Date().timeIntervalSince(started), 15, idle.combined)
         XCTAssertNotEqual(idle.status, 0)
         XCTAssertTrue(idle.stderr.contains("idle for 2s"), idle.combined)

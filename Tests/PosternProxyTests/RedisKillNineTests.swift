@@ -21,12 +21,7 @@ final class RedisKillNineTests: XCTestCase {
                 roles: [access]
                 traits: {db_users: [alice]}
             databases:
-              - name: cache
-                protocol: redis
-                uri: \(alice.host):\(alice.tlsPort)
-                tls: {mode: verify-full, ca_cert_file: \(alice.caFile)}
-                auth: password
-                password_file: \(try env.string("POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE"))
+            \(try ServiceDatabaseYAML.redis(env, name: "cache", passwordKey: "POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE"))
             audit: {backend: sqlite, path: \(store)}
 
             """)

@@ -232,6 +232,19 @@ public final class BastionFixture {
     }
 
     /// The first stdout line of a `proxy db --format json` as an object, once printed.
+    /// `postern proxy db pg` as `user` through the service: the running tunnel (stop it with
+    /// SIGTERM) and a libpq conninfo for its private socket.
+    public func pgTunnel(as user: String) throws -> (tunnel: Subprocess, conninfo: String) {
+        let database = try env.string("POSTERN_TEST_PG_DATABASE")
+        let tunnel = try start(as: user, [binary, "proxy", "db", "pg", "--db-user", user, "--db-name", database,
+                                          "--format", "json"])
+        guard let host = try Self.waitForBanner(tunnel)["host"] as? String else {
+            tunnel.signal(SIGTERM)
+            throw BastionFixtureError("the tunnel printed no host: \(tunnel.stdoutSoFar)")
+        }
+        return (tunnel, "host=\(host) port=5432 user=\(user) dbname=\(database)")
+    }
+
     public static func waitForBanner(_ process: Subprocess) throws -> [String: Any] {
         var line = ""
         let ok = eventually(timeout: 30) {
