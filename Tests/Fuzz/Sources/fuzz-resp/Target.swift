@@ -34,7 +34,7 @@ enum RESPTarget {
         let commands = commands(Fuzz.chunks(bytes))
         let commandsWhole = self.commands([bytes[...]])
         Fuzz.require(commands.list == commandsWhole.list, "commands: arguments depend on the reads")
-        Fuzz.require((commands.failed) == (commandsWhole.failed), "commands: errors depend on the reads")
+        Fuzz.require(commands.failed == commandsWhole.failed, "commands: errors depend on the reads")
         for args in commands.list where !args.isEmpty {
             let encoded = RESPEncoder.command(args)
             var parser = RESPCommandParser()
