@@ -106,4 +106,63 @@ final class PGStatementLedgerTests: XCTestCase {
         XCTAssertTrue(ledger.isEmpty)
         XCTAssertFalse(ledger.awaitsReplies)
     }
+
+    private func copyBatch(_ ledger: inout PGStatementLedger, statement: Int) {
+        ledger.sentUntracked()  // Parse
+        ledger.sentUntracked()  // Bind
+        ledger.sentUntracked()  // Describe
+        ledger.sent(statement: statement, kind: .execute, at: 0)
+        ledger.sentSync()
+    }
+
+    private func selectBatch(_ ledger: inout PGStatementLedger, statement: Int) -> [StatementResult] {
+        ledger.sentUntracked()
+        ledger.sentUntracked()
+        ledger.sent(statement: statement, kind: .execute, at: 0)
+        ledger.sentSync()
+        return feed(&ledger, [("1", empty), ("2", empty), complete("SELECT 1"), ready])
+    }
+
+    /// COPY FROM STDIN by the extended protocol (libpq: a Sync after Execute, another after
+    /// CopyDone): the server ignores the Sync sent during the COPY and answers one ReadyForQuery,
+    /// and the next batch keeps its own outcome.
+    func testExtendedCopyFromStdinAnswersOneReadyForQuery() {
+        var ledger = PGStatementLedger()
+        copyBatch(&ledger, statement: 1)
+        XCTAssertEqual(feed(&ledger, [("1", empty), ("2", empty), ("n", empty), ("G", empty)]), [])
+        ledger.sentCopyEnd()
+        ledger.sentSync()
+        let copied = feed(&ledger, [complete("COPY 2"), ready])
+        XCTAssertEqual(copied.map(\.tag), ["COPY 2"])
+        XCTAssertEqual(copied.map(\.rows), [2])
+        XCTAssertTrue(ledger.isEmpty)
+        XCTAssertEqual(selectBatch(&ledger, statement: 2).map(\.tag), ["SELECT 1"])
+        XCTAssertTrue(ledger.isEmpty)
+        XCTAssertFalse(ledger.awaitsReplies)
+    }
+
+    /// The same with everything sent before the server started the COPY.
+    func testExtendedCopyEndedBeforeItStartedIsMatchedToo() {
+        var ledger = PGStatementLedger()
+        copyBatch(&ledger, statement: 1)
+        ledger.sentCopyEnd()
+        ledger.sentSync()
+        let copied = feed(&ledger, [("1", empty), ("2", empty), ("n", empty), ("G", empty), complete("COPY 1"), ready])
+        XCTAssertEqual(copied.map(\.tag), ["COPY 1"])
+        XCTAssertEqual(selectBatch(&ledger, statement: 2).map(\.tag), ["SELECT 1"])
+        XCTAssertTrue(ledger.isEmpty)
+    }
+
+    /// CopyFail: the COPY's statement fails with the server's error, and nothing is left over.
+    func testExtendedCopyFailFailsItsStatement() {
+        var ledger = PGStatementLedger()
+        copyBatch(&ledger, statement: 1)
+        _ = feed(&ledger, [("1", empty), ("2", empty), ("n", empty), ("G", empty)])
+        ledger.sentCopyEnd()  // CopyFail
+        ledger.sentSync()
+        let failed = feed(&ledger, [error("57014"), ready])
+        XCTAssertEqual(failed.map(\.sqlState), ["57014"])
+        XCTAssertEqual(selectBatch(&ledger, statement: 2).map(\.tag), ["SELECT 1"])
+        XCTAssertTrue(ledger.isEmpty)
+    }
 }

@@ -13,7 +13,8 @@ struct PGBackendTracker {
     @inline(__always)
     static func isTracked(_ type: UInt8) -> Bool {
         switch type {
-        case UInt8(ascii: "C"), UInt8(ascii: "I"), UInt8(ascii: "s"), UInt8(ascii: "E"), UInt8(ascii: "Z"): return true
+        case UInt8(ascii: "C"), UInt8(ascii: "I"), UInt8(ascii: "s"), UInt8(ascii: "E"), UInt8(ascii: "Z"),
+             UInt8(ascii: "G"): return true
         default: return false
         }
     }

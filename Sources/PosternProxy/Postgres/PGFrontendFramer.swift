@@ -26,7 +26,8 @@ struct PGFrontendFramer {
     /// `onDescribe` a Describe.
     mutating func process(
         _ input: ByteBuffer, forward: inout [ByteBuffer],
-        onAudited: (UInt8, ByteBuffer) -> Bool, onSync: () -> Void, onDescribe: () -> Void = {}
+        onAudited: (UInt8, ByteBuffer) -> Bool, onSync: () -> Void, onDescribe: () -> Void = {},
+        onCopyEnd: () -> Void = {}
     ) -> Outcome {
         var data: ByteBuffer
         if var held = partial {
@@ -81,6 +82,8 @@ struct PGFrontendFramer {
                     onSync()
                 } else if type == PGFrontendMessage.describe {
                     onDescribe()
+                } else if type == PGFrontendMessage.copyDone || type == PGFrontendMessage.copyFail {
+                    onCopyEnd()
                 }
                 passThroughRemaining = 1 + length
             } else {

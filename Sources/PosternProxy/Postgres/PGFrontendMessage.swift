@@ -12,6 +12,8 @@ enum PGFrontendMessage {
     static let sync = UInt8(ascii: "S")
     static let describe = UInt8(ascii: "D")
     static let terminate = UInt8(ascii: "X")
+    static let copyDone = UInt8(ascii: "c")
+    static let copyFail = UInt8(ascii: "f")
 
     /// Whether a message type must be audited (and so held whole) before it is forwarded.
     @inline(__always)

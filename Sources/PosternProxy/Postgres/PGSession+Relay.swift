@@ -20,7 +20,8 @@ extension PGSession {
                 gate = true
                 return true
             },
-            onSync: { sentOps.append(.sync) }, onDescribe: { sentOps.append(.untracked) })
+            onSync: { sentOps.append(.sync) }, onDescribe: { sentOps.append(.untracked) },
+            onCopyEnd: { sentOps.append(.copyEnd) })
         switch outcome {
         case .more:
             break
@@ -83,6 +84,7 @@ extension PGSession {
                 case .statement(let index, let kind): ledger.sent(statement: index, kind: kind, at: now)
                 case .untracked: ledger.sentUntracked()
                 case .sync: ledger.sentSync()
+                case .copyEnd: ledger.sentCopyEnd()
                 }
             }
             sentOps.removeAll(keepingCapacity: true)

@@ -44,6 +44,8 @@ final class PGSession {
         /// Parse, Bind, Close or Describe.
         case untracked
         case sync
+        /// CopyDone or CopyFail.
+        case copyEnd
     }
 
     init(context: ProxySessionContext, engine: PostgresEngine, eventLoop: EventLoop) {

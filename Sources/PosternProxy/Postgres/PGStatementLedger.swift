@@ -12,10 +12,15 @@ struct PGStatementLedger {
         /// after them is sent). An error of theirs is not a Query's or FunctionCall's that follows.
         case replies(Int)
         case sync
+        /// CopyDone or CopyFail: where a COPY FROM STDIN ends, as far as the client's Syncs go.
+        case copyEnd
     }
 
     private var queue = CircularBuffer<Entry>(initialCapacity: 16)
     private var repliesQueued = 0
+    /// The server is in COPY FROM STDIN and the client has not ended it yet: the server ignores
+    /// the Syncs it sends meanwhile (libpq sends one after Execute and one after CopyDone).
+    private var ignoringSyncs = false
     /// An extended-protocol message failed: the server skips every message up to the next Sync
     /// (Queries and FunctionCalls too), so the next ReadyForQuery is that Sync's.
     private var skipping = false
@@ -44,7 +49,17 @@ struct PGStatementLedger {
         }
     }
 
-    mutating func sentSync() { queue.append(.sync) }
+    mutating func sentSync() {
+        if !ignoringSyncs { queue.append(.sync) }
+    }
+
+    mutating func sentCopyEnd() {
+        if ignoringSyncs {
+            ignoringSyncs = false
+        } else {
+            queue.append(.copyEnd)
+        }
+    }
 
     /// Feeds one tracked server message; returns the results it finishes (usually none or one).
     mutating func received(_ type: UInt8, body: ByteBuffer, now: UInt64, into results: inout [StatementResult]) {
@@ -92,6 +107,8 @@ struct PGStatementLedger {
             skipping = true
         case UInt8(ascii: "Z"):
             finishBatch(now: now, into: &results)
+        case UInt8(ascii: "G"):
+            copyInStarted()
         case UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "T"), UInt8(ascii: "n"):
             // A Describe answers RowDescription or NoData (a statement's, ParameterDescription first).
             guard case .replies(let n)? = queue.first else { return }
@@ -106,6 +123,24 @@ struct PGStatementLedger {
         }
     }
 
+    /// CopyInResponse: the Syncs the client sent from here to the end of the COPY are ignored by
+    /// the server, so they answer nothing; the ones sent before it was ended go now, and if it
+    /// has not been ended yet the ones still to come are dropped when sent.
+    private mutating func copyInStarted() {
+        guard case .statement? = queue.first else { return }
+        var kept = CircularBuffer<Entry>(initialCapacity: queue.count)
+        var ended = false
+        for (i, entry) in queue.enumerated() {
+            switch entry {
+            case .sync where i > 0 && !ended: continue
+            case .copyEnd where !ended: ended = true
+            default: kept.append(entry)
+            }
+        }
+        queue = kept
+        ignoringSyncs = !ended
+    }
+
     /// ReadyForQuery ends a simple query, a function call, or an extended batch up to its Sync:
     /// Executes still pending there, and after a failed extended message every statement up to the
     /// Sync, were skipped by the server.
@@ -116,6 +151,8 @@ struct PGStatementLedger {
             switch entry {
             case .sync:
                 return
+            case .copyEnd:
+                continue
             case .replies:
                 repliesQueued -= 1
             case .statement(let index, let kind, let start) where kind == .execute || skipped:
@@ -138,6 +175,7 @@ struct PGStatementLedger {
     /// Statements still open when the session ends.
     mutating func abandon(now: UInt64, reason: String, into results: inout [StatementResult]) {
         repliesQueued = 0
+        ignoringSyncs = false
         while let entry = queue.popFirst() {
             if case .statement(let index, _, let start) = entry {
                 results.append(StatementResult(statementIndex: index, tag: nil, rows: nil,
