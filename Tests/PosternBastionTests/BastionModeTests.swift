@@ -215,9 +215,12 @@ final class BastionModeTests: XCTestCase {
                       "the service did not take the new config")
         XCTAssertEqual(try b.command(as: "alice", ["psql", "-X", "-At", conninfo, "-c", "select 1"]).stdout, "1\n",
                        "a new session, on the rebuilt server")
-        // Ctrl-C goes to psql itself (runuser, its parent here, does not pass SIGINT on).
-        let found = try Subprocess.run("pgrep", ["-u", "alice", "-x", "psql"])
-        let pid = try XCTUnwrap(Int32(found.stdout.split(separator: "\n").first ?? ""), found.combined)
+        // Ctrl-C goes to psql itself: runuser's child (env and python3 exec it), as runuser does
+        // not pass SIGINT on. Found by its parent, so no other psql of alice's is touched.
+        let found = try Subprocess.run("pgrep", ["-P", "\(psql.pid)", "-x", "psql"])
+        let pids = found.stdout.split(separator: "\n").compactMap { Int32($0) }
+        XCTAssertEqual(pids.count, 1, found.combined)
+        let pid = try XCTUnwrap(pids.first, found.combined)
         let sent = Date()
         kill(pid, SIGINT)
         let r = psql.wait(timeout: 20)

@@ -62,8 +62,11 @@ extension PGSession {
         phase = .closed
         context.services.sessions.remove(ObjectIdentifier(self))
         guard let target = engine.cancelKeys.lookup(pid: pid, key: key),
-              // The same Postern user (by name: a reload may have changed their roles since).
+              // The same Postern user (by name: a reload may have changed their roles since), and
+              // the same database route: a real cancel comes through its session's own tunnel.
               target.session.route.user.name == context.route.user.name,
+              target.session.route.database.name == context.route.database.name,
+              target.session.route.dbUser == context.route.dbUser, target.session.route.dbName == context.route.dbName,
               target.session.authorizer.check(target.session.route).allowed
         else {
             client?.close(promise: nil)
