@@ -14,17 +14,7 @@ final class RedisKillNineTests: XCTestCase {
         let files = try PrivateConfig("redis-kill")
         defer { files.remove() }
         let store = files.path("audit.sqlite")
-        let config = try files.write("""
-            cluster_name: redis-kill-test
-            users:
-              - name: \(KillNineTests.login())
-                roles: [access]
-                traits: {db_users: [alice]}
-            databases:
-            \(try ServiceDatabaseYAML.redis(env, name: "cache", passwordKey: "POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE"))
-            audit: {backend: sqlite, path: \(store)}
-
-            """)
+        let config = try files.write(try ServiceDatabaseYAML.aliceRedisConfig(env, cluster: "redis-kill-test", store: store))
         let prefix = "postern:kill:\(UUID().uuidString.prefix(8)):"
         let direct = ["-h", alice.host, "-p", String(alice.port), "--user", alice.user, "--no-auth-warning"]
         let auth = ["REDISCLI_AUTH": alice.password]

@@ -8,17 +8,8 @@ final class RedisProxyCommandTests: XCTestCase {
         let env = try ServiceEnvironment.load()
         let files = try PrivateConfig("redis-proxy")
         defer { files.remove() }
-        let config = try files.write("""
-            cluster_name: redis-cli-test
-            users:
-              - name: \(KillNineTests.login())
-                roles: [access]
-                traits: {db_users: [alice]}
-            databases:
-            \(try ServiceDatabaseYAML.redis(env, name: "cache", passwordKey: "POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE"))
-            audit: {backend: sqlite, path: \(files.path("audit.sqlite")), redis_values: redacted}
-
-            """)
+        let config = try files.write(try ServiceDatabaseYAML.aliceRedisConfig(
+            env, cluster: "redis-cli-test", store: files.path("audit.sqlite"), auditExtra: ", redis_values: redacted"))
         let (json, object) = try startJSONTunnel(["cache", "--db-user", "alice"], config: config)
         XCTAssertEqual(Set(object.keys), ["host", "port", "user", "password", "protocol"])
         XCTAssertEqual(object["protocol"] as? String, "redis")

@@ -15,6 +15,22 @@ enum ServiceDatabaseYAML {
               ca: try env.string("POSTERN_TEST_REDIS_CA"), passwordFile: try env.string(passwordKey))
     }
 
+    /// A whole config: this OS login as a Postern user reaching the services' Redis as `alice`
+    /// (database `cache`), auditing to `store` with `auditExtra` (e.g. `, redis_values: redacted`).
+    static func aliceRedisConfig(_ env: ServiceEnvironment, cluster: String, store: String, auditExtra: String = "") throws -> String {
+        """
+        cluster_name: \(cluster)
+        users:
+          - name: \(KillNineTests.login())
+            roles: [access]
+            traits: {db_users: [alice]}
+        databases:
+        \(try redis(env, name: "cache", passwordKey: "POSTERN_TEST_REDIS_ALICE_PASSWORD_FILE"))
+        audit: {backend: sqlite, path: \(store)\(auditExtra)}
+
+        """
+    }
+
     private static func entry(name: String, protocol proto: String, uri: String, ca: String, passwordFile: String) -> String {
         """
           - name: \(name)
