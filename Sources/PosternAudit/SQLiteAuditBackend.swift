@@ -34,7 +34,11 @@ final class SQLiteAuditBackend: AuditBackend {
         UPDATE audit_sessions SET last_ei = ?1, last_hash = ?2
           WHERE sid = ?3 AND (last_ei IS NULL OR last_ei < ?1)
         """
-    /// Links rows written straight here (`synchronous: full`) into their sessions' chains.
+    /// Where each session's rows of one indexed batch lie (once per session and batch): `play` and
+    /// `search --sid` read those ranges instead of every row between a session's first and last,
+    /// which on a busy store is most of it.
+    static let sessionChunkSQL = "INSERT OR IGNORE INTO audit_session_chunks (sid, first_id, last_id) VALUES (?, ?, ?)"
+    /// Links rows written straight here (`synchronous: full`) into their chains.
     let tips: AuditChainTips
 
     init(path: String, synchronous: AuditConfig.Synchronous, tips: AuditChainTips = AuditChainTips()) throws {
@@ -130,6 +134,16 @@ final class SQLiteAuditBackend: AuditBackend {
                              COALESCE((SELECT MAX(id) FROM audit_events), 0)) + 1;
                 """)
         }
+        // Existing sessions get one chunk spanning their rows (correct, if not faster than before).
+        m.registerMigration("v6-session-chunks") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_session_chunks (
+                    sid TEXT NOT NULL, first_id INTEGER NOT NULL, last_id INTEGER NOT NULL,
+                    PRIMARY KEY (sid, first_id)
+                ) WITHOUT ROWID;
+                INSERT INTO audit_session_chunks SELECT sid, MIN(id), MAX(id) FROM audit_events GROUP BY sid;
+                """)
+        }
         return m
     }
 
@@ -168,6 +182,7 @@ final class SQLiteAuditBackend: AuditBackend {
         let session = try db.cachedStatement(sql: Self.sessionSQL)
         let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
         var heads: [String: (index: Int64, hash: [UInt8])] = [:]
+        var chunks: [String: (first: Int64, last: Int64)] = [:]
         var marks: [String: (done: Int64, to: Int64)] = [:]
         // A session's first row in each batch is noted (the upsert keeps the lowest): events may be
         // committed out of `ei` order.
@@ -184,10 +199,15 @@ final class SQLiteAuditBackend: AuditBackend {
             let id = try insert.run(row)
             if noted.insert(row.sessionID).inserted { try session.execute(arguments: [row.sessionID, id]) }
             if row.endsSession { try sessionEnd.execute(arguments: [id, row.sessionID]) }
+            chunks[row.sessionID] = (min(chunks[row.sessionID]?.first ?? id, id), id)
             if let chain = row.chain, row.index > heads[row.sessionID]?.index ?? -1 {
                 heads[row.sessionID] = (row.index, chain.hash)
             }
             ids.append(id)
+        }
+        if !chunks.isEmpty {
+            let chunk = try db.cachedStatement(sql: Self.sessionChunkSQL)
+            for (sid, c) in chunks { try chunk.execute(arguments: [sid, c.first, c.last]) }
         }
         if !heads.isEmpty {
             let head = try db.cachedStatement(sql: Self.sessionHeadSQL)
@@ -200,43 +220,34 @@ final class SQLiteAuditBackend: AuditBackend {
     func search(_ q: AuditSearch) throws -> [AuditEvent] {
         var conditions: [String] = []
         var args: [any DatabaseValueConvertible] = []
-        if let since = q.since { conditions.append("time >= ?"); args.append(since.nanoseconds) }
-        if let until = q.until { conditions.append("time < ?"); args.append(until.nanoseconds) }
+        // A session's search walks its chunks (CROSS JOIN keeps SQLite from starting at the time
+        // index instead, which for an old session reads the whole store).
+        var sql = "SELECT e.id, e.json FROM audit_events e"
+        if let sid = q.sessionID {
+            sql = "SELECT e.id, e.json FROM audit_session_chunks c CROSS JOIN audit_events e ON e.id BETWEEN c.first_id AND c.last_id"
+            conditions.append("c.sid = ? AND e.sid = ?")
+            args += [sid, sid]
+        }
+        if let since = q.since { conditions.append("e.time >= ?"); args.append(since.nanoseconds) }
+        if let until = q.until { conditions.append("e.time < ?"); args.append(until.nanoseconds) }
         if !q.types.isEmpty {
             let names = q.types.map(\.rawValue).sorted()
-            conditions.append("event IN (" + names.map { _ in "?" }.joined(separator: ", ") + ")")
+            conditions.append("e.event IN (" + names.map { _ in "?" }.joined(separator: ", ") + ")")
             args += names
         }
-        if let user = q.user { conditions.append("user = ?"); args.append(user) }
-        if let db = q.database { conditions.append("db_service = ?"); args.append(db) }
-        if let sid = q.sessionID {
-            let rows = try rowRange(of: sid)
-            conditions.append("id BETWEEN ? AND ? AND sid = ?")
-            args += [rows.first, rows.last, sid]
-        }
-        var sql = "SELECT id, json FROM audit_events"
+        if let user = q.user { conditions.append("e.user = ?"); args.append(user) }
+        if let db = q.database { conditions.append("e.db_service = ?"); args.append(db) }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY time DESC, id DESC LIMIT ?"
+        sql += " ORDER BY e.time DESC, e.id DESC LIMIT ?"
         args.append(max(q.limit, 0))
         return try fetch(sql, StatementArguments(args)).reversed().map(\.event)
     }
 
     func session(_ sid: String) throws -> [AuditEvent] {
-        let rows = try rowRange(of: sid)
-        return try fetch("SELECT id, json FROM audit_events WHERE id BETWEEN ? AND ? AND sid = ? ORDER BY ei, id",
-                         [rows.first, rows.last, sid]).map(\.event)
-    }
-
-    /// The rows a session's events lie in: from its first to its end event. A session still open
-    /// (or cut off by a crash) runs to the end of the store; one whose first event is missing
-    /// is searched everywhere.
-    private func rowRange(of sid: String) throws -> (first: Int64, last: Int64) {
-        let row = try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT first_id, last_id FROM audit_sessions WHERE sid = ?", arguments: [sid])
-        }
-        let first: Int64? = row?["first_id"]
-        let last: Int64? = row?["last_id"]
-        return (first ?? 0, last ?? Int64.max)
+        try fetch("""
+            SELECT e.id, e.json FROM audit_session_chunks c CROSS JOIN audit_events e ON e.id BETWEEN c.first_id AND c.last_id
+              WHERE c.sid = ? AND e.sid = ? ORDER BY e.ei, e.id
+            """, [sid, sid]).map(\.event)
     }
 
     /// The event after which a session writes nothing more: its end, or a refused start.
