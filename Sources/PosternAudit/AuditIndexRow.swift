@@ -15,6 +15,8 @@ struct AuditIndexRow: Sendable {
     var json: String
     /// Its link in the session's hash chain (nil in rows written before chains).
     var chain: AuditChainLink? = nil
+    /// Its journal line, without the newline, once written or read (empty before).
+    var line: ArraySlice<UInt8> = []
 }
 
 extension AuditIndexRow {
@@ -93,7 +95,7 @@ enum AuditJournalLine {
         else { return nil }
         return AuditIndexRow(time: time, event: event, code: code, user: user, dbService: service, sessionID: sid,
                              index: index, uid: uid, endsSession: fields[8].first == 0x31,
-                             json: String(decoding: line[start...], as: UTF8.self), chain: chain)
+                             json: String(decoding: line[start...], as: UTF8.self), chain: chain, line: line)
     }
 
     private static func escape(_ text: String, into out: inout [UInt8]) {

@@ -93,6 +93,13 @@ final class AuditJournal: @unchecked Sendable {
             AuditJournalLine.append(row, to: &bytes)
             ends.append(Int64(bytes.count))
         }
+        // The index stores the lines as written (slices share the buffer).
+        var lineStart = 0
+        for i in rows.indices {
+            let end = Int(ends[i])
+            rows[i].line = bytes[lineStart..<(end - 1)]
+            lineStart = end
+        }
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw .closed }

@@ -94,6 +94,7 @@ public enum AuditVerifier {
                 case (_, let link?): walk.record(record, link: link, fromJournal: false)
                 }
             }
+            try walk.chunks(db, session: session)
             let marks = try Row.fetchAll(db, sql: "SELECT segment, indexed_to FROM audit_journal")
             let indexedTo = Dictionary(marks.map { ($0["segment"] as String, $0["indexed_to"] as Int64) }) { a, _ in a }
             // A segment without a mark is read whole: it may have been indexed after the snapshot
@@ -165,11 +166,50 @@ private struct ChainWalk {
 
     /// A row whose link was taken away or spoiled: its session fails there.
     mutating func broken(_ row: AuditIndexRow, _ detail: String) {
+        broken(session: row.sessionID, index: row.index, detail)
+    }
+
+    mutating func broken(session sid: String, index: Int64?, _ detail: String) {
         report.records += 1
-        var s = sessions[row.sessionID] ?? Session(tip: AuditChainLink.genesis(session: row.sessionID))
+        var s = sessions[sid] ?? Session(tip: AuditChainLink.genesis(session: sid))
         s.indexed = true
-        if !s.broken { fail(&s, .changed, row.sessionID, row.index, detail) }
-        sessions[row.sessionID] = s
+        if !s.broken { fail(&s, .changed, sid, index, detail) }
+        sessions[sid] = s
+    }
+
+    /// The index's chunks (store v7 on), in the order they were indexed. The chunk's own columns
+    /// are not hashed, but searches pick chunks by them: each must describe its lines exactly.
+    mutating func chunks(_ db: GRDB.Database, session: String?) throws {
+        guard try db.tableExists("audit_chunks") else { return }
+        var sql = "SELECT id, sid, user, db_service, first_time, last_time, first_ei, last_ei, types, count, lines FROM audit_chunks"
+        var args: StatementArguments = []
+        if let session {
+            sql += " WHERE sid = ?"
+            args = [session]
+        }
+        let chunks = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: args)
+        while let chunk = try chunks.next() {
+            let id: Int64 = chunk["id"]
+            let records = AuditChunks.records(id: id, lines: chunk["lines"] ?? Data())
+            var described: AuditChunks.Builder?
+            for (line, (_, row)) in records.enumerated() {
+                guard let row else {
+                    broken(session: chunk["sid"], index: nil, "line \(line + 1) of index chunk \(id) is not a record")
+                    continue
+                }
+                if described == nil { described = AuditChunks.Builder(row) }
+                described?.describe(row)
+                guard session == nil || row.sessionID == session else { continue }
+                if let link = row.chain {
+                    record(row, link: link, fromJournal: false)
+                } else {
+                    broken(session: row.sessionID, index: row.index, "its chain link was removed")
+                }
+            }
+            if let mismatch = described?.mismatch(chunk) ?? (records.isEmpty ? "no records" : nil) {
+                broken(session: chunk["sid"], index: nil, "index chunk \(id) misdescribes its records (\(mismatch)): searches would miss them")
+            }
+        }
     }
 
     /// A segment's lines past what the index holds (in the snapshot read), in file order.

@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import PosternCore
 
-/// The default store's index: SQLite in WAL mode, a row per event with the indexed columns search
-/// needs and the full JSON. Several Postern processes may share the file (writes serialize on
+/// The default store's index: SQLite in WAL mode, a row per session per indexed batch holding its
+/// journal lines (`AuditChunks`; rows per event from before store v7 are still read). Several Postern processes may share the file (writes serialize on
 /// SQLite's lock; `BEGIN IMMEDIATE` so two writers never deadlock upgrading a read lock).
 ///
 /// Durability comes from the store's journal (`AuditJournal`): an event is acknowledged once its
@@ -16,10 +16,6 @@ final class SQLiteAuditBackend: AuditBackend {
     let pool: DatabasePool
     let checkpointer: WALCheckpointer
 
-    static let insertSQL = """
-        INSERT INTO audit_events (time, event, code, user, db_service, sid, ei, uid, json, chain)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
     /// The lowest row stands: a session's journal segments may be indexed in another order than the
     /// rows were written (a replayed segment, another process's tail).
     static let sessionSQL = """
@@ -34,10 +30,6 @@ final class SQLiteAuditBackend: AuditBackend {
         UPDATE audit_sessions SET last_ei = ?1, last_hash = ?2
           WHERE sid = ?3 AND (last_ei IS NULL OR last_ei < ?1)
         """
-    /// Where each session's rows of one indexed batch lie (once per session and batch): `play` and
-    /// `search --sid` read those ranges instead of every row between a session's first and last,
-    /// which on a busy store is most of it.
-    static let sessionChunkSQL = "INSERT OR IGNORE INTO audit_session_chunks (sid, first_id, last_id) VALUES (?, ?, ?)"
     /// Links rows written straight here (`synchronous: full`) into their chains.
     let tips: AuditChainTips
 
@@ -57,6 +49,11 @@ final class SQLiteAuditBackend: AuditBackend {
                 let pool = try DatabasePool(path: path, configuration: config)
                 // After opening: DatabasePool sets NORMAL itself once prepareDatabase has run.
                 try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
+                // A store a newer Postern migrated further is not written by this one: its rows
+                // would go where the newer one's readers never look.
+                if try pool.read({ db in try Self.migrator.hasBeenSuperseded(db) }) {
+                    throw AuditStoreError.cannotOpen(path: path, reason: "a newer Postern has upgraded this store; upgrade this one too")
+                }
                 try Self.migrator.migrate(pool)
                 return (pool, try WALCheckpointer(path: path, configuration: config))
             }
@@ -144,6 +141,11 @@ final class SQLiteAuditBackend: AuditBackend {
                 INSERT INTO audit_session_chunks SELECT sid, MIN(id), MAX(id) FROM audit_events GROUP BY sid;
                 """)
         }
+        // New events go to chunks (AuditChunks): a row per session per indexed batch. Older rows
+        // stay where they are and are read alongside.
+        m.registerMigration("v7-chunks") { db in
+            try db.execute(sql: AuditChunks.schema)
+        }
         return m
     }
 
@@ -165,8 +167,10 @@ final class SQLiteAuditBackend: AuditBackend {
         return try pool.writeWithoutTransaction { db in
             var stored: [StoredAuditEvent] = []
             try db.inTransaction(.immediate) {
-                let ids = try insert(rows, positions: positions, db)
-                stored = zip(ids, events).compactMap { id, e in id.map { StoredAuditEvent(previous: $0 - 1, position: $0, event: e.event) } }
+                let placed = try insert(rows, positions: positions, db)
+                stored = zip(placed, events).compactMap { at, e in at.map { StoredAuditEvent(previous: $0.previous, position: $0.position, event: e.event) } }
+                // Store order: a session's lines of the batch share a chunk.
+                stored.sort { $0.position < $1.position }
                 return .commit
             }
             checkpointer.committed(stored.count)
@@ -174,50 +178,72 @@ final class SQLiteAuditBackend: AuditBackend {
         }
     }
 
-    /// The rows, in a transaction the caller holds; each one's rowid, nil for one skipped.
-    func insert(_ rows: [AuditIndexRow], positions: [AuditJournal.Position]?, _ db: GRDB.Database) throws -> [Int64?] {
-        var ids: [Int64?] = []
-        ids.reserveCapacity(rows.count)
-        let insert = SQLiteRowInsert(try db.cachedStatement(sql: Self.insertSQL), db)
-        let session = try db.cachedStatement(sql: Self.sessionSQL)
-        let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
+    /// The rows, in a transaction the caller holds, as chunks (a session's rows of the batch
+    /// together); where each one went, nil for one skipped.
+    func insert(_ rows: [AuditIndexRow], positions: [AuditJournal.Position]?, _ db: GRDB.Database) throws -> [(previous: Int64, position: Int64)?] {
+        var chunks: [AuditChunks.Builder] = []
+        var open: [String: Int] = [:]
         var heads: [String: (index: Int64, hash: [UInt8])] = [:]
-        var chunks: [String: (first: Int64, last: Int64)] = [:]
         var marks: [String: (done: Int64, to: Int64)] = [:]
-        // A session's first row in each batch is noted (the upsert keeps the lowest): events may be
-        // committed out of `ei` order.
-        var noted = Set<String>()
+        var ends = Set<String>()
         for (i, row) in rows.enumerated() {
             if let at = positions?[i] {
                 let done = try marks[at.segment]?.done ?? Self.indexedTo(at.segment, db)
                 marks[at.segment] = (done, max(marks[at.segment]?.to ?? done, at.end))
-                if at.end <= done {
-                    ids.append(nil)
-                    continue
-                }
+                if at.end <= done { continue }
             }
-            let id = try insert.run(row)
-            if noted.insert(row.sessionID).inserted { try session.execute(arguments: [row.sessionID, id]) }
-            if row.endsSession { try sessionEnd.execute(arguments: [id, row.sessionID]) }
-            chunks[row.sessionID] = (min(chunks[row.sessionID]?.first ?? id, id), id)
-            if let chain = row.chain, row.index > heads[row.sessionID]?.index ?? -1 {
-                heads[row.sessionID] = (row.index, chain.hash)
+            let sid = row.sessionID
+            if let c = open[sid], chunks[c].accepts(row) {
+                chunks[c].add(row, at: i)
+            } else {
+                open[sid] = chunks.count
+                var chunk = AuditChunks.Builder(row)
+                chunk.add(row, at: i)
+                chunks.append(chunk)
             }
-            ids.append(id)
+            if row.endsSession { ends.insert(sid) }
+            if let chain = row.chain, row.index > heads[sid]?.index ?? -1 {
+                heads[sid] = (row.index, chain.hash)
+            }
         }
+        var placed = [(previous: Int64, position: Int64)?](repeating: nil, count: rows.count)
         if !chunks.isEmpty {
-            let chunk = try db.cachedStatement(sql: Self.sessionChunkSQL)
-            for (sid, c) in chunks { try chunk.execute(arguments: [sid, c.first, c.last]) }
+            var previous = try AuditChunks.lastPosition(db)
+            let ids = try AuditChunks.insert(chunks, db)
+            let session = try db.cachedStatement(sql: Self.sessionSQL)
+            let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
+            for (chunk, id) in zip(chunks, ids) {
+                for (line, i) in chunk.rows.enumerated() {
+                    let position = AuditChunks.position(chunk: id, line: line)
+                    placed[i] = (previous, position)
+                    previous = position
+                }
+                try session.execute(arguments: [chunk.sid, AuditChunks.position(chunk: id, line: 0)])
+                if ends.contains(chunk.sid) { try sessionEnd.execute(arguments: [previous, chunk.sid]) }
+            }
         }
         if !heads.isEmpty {
             let head = try db.cachedStatement(sql: Self.sessionHeadSQL)
             for (sid, h) in heads { try head.execute(arguments: [h.index, Data(h.hash), sid]) }
         }
         for (segment, mark) in marks where mark.to > mark.done { try Self.setIndexed(segment, to: mark.to, db) }
-        return ids
+        return placed
     }
 
+    /// The newest `limit` matches among the older rows and the chunks, oldest first.
     func search(_ q: AuditSearch) throws -> [AuditEvent] {
+        let limit = max(q.limit, 0)
+        guard limit > 0 else { return [] }
+        return try pool.read { db in
+            var found = try legacySearch(q, limit: limit, db)
+            found += try AuditChunks.search(q, limit: limit, db)
+            found.sort { ($0.event.time.nanoseconds, $0.position) < ($1.event.time.nanoseconds, $1.position) }
+            return found.suffix(limit).map(\.event)
+        }
+    }
+
+    /// Rows from before chunks (store v6 and older).
+    private func legacySearch(_ q: AuditSearch, limit: Int, _ db: GRDB.Database) throws -> [StoredAuditEvent] {
         var conditions: [String] = []
         var args: [any DatabaseValueConvertible] = []
         // A session's search walks its chunks (CROSS JOIN keeps SQLite from starting at the time
@@ -239,15 +265,22 @@ final class SQLiteAuditBackend: AuditBackend {
         if let db = q.database { conditions.append("e.db_service = ?"); args.append(db) }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY e.time DESC, e.id DESC LIMIT ?"
-        args.append(max(q.limit, 0))
-        return try fetch(sql, StatementArguments(args)).reversed().map(\.event)
+        args.append(limit)
+        return try fetch(sql, StatementArguments(args), db)
     }
 
     func session(_ sid: String) throws -> [AuditEvent] {
-        try fetch("""
-            SELECT e.id, e.json FROM audit_session_chunks c CROSS JOIN audit_events e ON e.id BETWEEN c.first_id AND c.last_id
-              WHERE c.sid = ? AND e.sid = ? ORDER BY e.ei, e.id
-            """, [sid, sid]).map(\.event)
+        try pool.read { db in
+            var events = try fetch("""
+                SELECT e.id, e.json FROM audit_session_chunks c CROSS JOIN audit_events e ON e.id BETWEEN c.first_id AND c.last_id
+                  WHERE c.sid = ? AND e.sid = ?
+                """, [sid, sid], db)
+            for id in try Int64.fetchAll(db, sql: "SELECT id FROM audit_chunks WHERE sid = ? ORDER BY id", arguments: [sid]) {
+                events += try AuditChunks.events(of: id, db) { _, row in row.sessionID == sid }
+            }
+            events.sort { ($0.event.index, $0.position) < ($1.event.index, $1.position) }
+            return events.map(\.event)
+        }
     }
 
     /// The event after which a session writes nothing more: its end, or a refused start.
@@ -260,11 +293,33 @@ final class SQLiteAuditBackend: AuditBackend {
     }
 
     func events(after cursor: Int64, limit: Int) throws -> [StoredAuditEvent] {
-        try fetch("SELECT id, json FROM audit_events WHERE id > ? ORDER BY id LIMIT ?", [cursor, limit])
+        try pool.read { db in
+            var out: [StoredAuditEvent] = []
+            if cursor < AuditChunks.base {
+                out = try fetch("SELECT id, json FROM audit_events WHERE id > ? ORDER BY id LIMIT ?", [cursor, limit], db)
+            }
+            guard out.count < limit else { return out }
+            let from = cursor < AuditChunks.base ? 0 : AuditChunks.chunkID(of: cursor)
+            let chunks = try Row.fetchCursor(db, sql: "SELECT id FROM audit_chunks WHERE id >= ? ORDER BY id", arguments: [from])
+            var previous = out.last?.position ?? cursor
+            while out.count < limit, let chunk = try chunks.next() {
+                let id: Int64 = chunk["id"]
+                // Only the lines past the cursor, and no more than the page needs, are decoded.
+                let skip = cursor - AuditChunks.position(chunk: id, line: 0)
+                let room = Int64(limit - out.count)
+                for e in try AuditChunks.events(of: id, db, where: { position, _ in
+                    position > cursor && position - AuditChunks.position(chunk: id, line: 0) <= max(skip, -1) + room
+                }) {
+                    out.append(StoredAuditEvent(previous: previous, position: e.position, event: e.event))
+                    previous = e.position
+                }
+            }
+            return out
+        }
     }
 
     func lastPosition() throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM audit_events") } ?? 0
+        try pool.read { db in try AuditChunks.lastPosition(db) }
     }
 
     func close() throws {
@@ -272,8 +327,8 @@ final class SQLiteAuditBackend: AuditBackend {
         try pool.close()
     }
 
-    private func fetch(_ sql: String, _ arguments: StatementArguments) throws -> [StoredAuditEvent] {
-        let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+    private func fetch(_ sql: String, _ arguments: StatementArguments, _ db: GRDB.Database) throws -> [StoredAuditEvent] {
+        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
         return try rows.map { row in
             let id: Int64 = row["id"]
             let json: String = row["json"]

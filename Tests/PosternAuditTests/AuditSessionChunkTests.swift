@@ -14,7 +14,7 @@ final class AuditSessionChunkTests: AuditConfigTestCase {
         let q = try DatabaseQueue(path: self.store)
         let (sids, chunks) = try q.read { db in
             (try String.fetchAll(db, sql: "SELECT sid FROM audit_sessions ORDER BY sid"),
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_session_chunks") ?? 0)
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_chunks") ?? 0)
         }
         try q.close()
         XCTAssertEqual(sids.count, 6)

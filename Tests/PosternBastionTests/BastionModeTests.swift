@@ -141,8 +141,11 @@ final class BastionModeTests: XCTestCase {
         busy.busyMode = .timeout(30) // the service writes this store meanwhile
         let db = try DatabaseQueue(path: b.storePath, configuration: busy)
         try db.write { db in
-            try db.execute(sql: "UPDATE audit_events SET json = replace(json, ?, 'tampered') WHERE sid = ? AND json LIKE ?",
-                           arguments: [marker, sid, "%\(marker)%"])
+            // The index chunk holding the statement's record: its line edited in place.
+            try db.execute(sql: """
+                UPDATE audit_chunks SET lines = CAST(replace(CAST(lines AS TEXT), ?, 'tampered') AS BLOB)
+                  WHERE sid = ? AND CAST(lines AS TEXT) LIKE ?
+                """, arguments: [marker, sid, "%\(marker)%"])
         }
         try db.close()
         let broken = try b.postern(as: "carol", ["audit", "verify"])

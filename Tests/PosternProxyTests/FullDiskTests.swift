@@ -150,8 +150,17 @@ final class FullDiskTests: XCTestCase {
     static func indexedQueries(_ store: String) throws -> (ids: [Int64: Int], keys: [String: Int]) {
         var config = Configuration()
         config.readonly = true
-        let json = try DatabaseQueue(path: store, configuration: config).read { db in
-            try String.fetchAll(db, sql: "SELECT json FROM audit_events WHERE event = 'db.session.query'")
+        // Index chunks hold journal lines: nine tab-separated columns (the event type second), the
+        // chain link, then the JSON.
+        let chunks = try DatabaseQueue(path: store, configuration: config).read { db in
+            try Data.fetchAll(db, sql: "SELECT lines FROM audit_chunks")
+        }
+        var json: [String] = []
+        for chunk in chunks {
+            for line in String(decoding: chunk, as: UTF8.self).split(separator: "\n") {
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                if fields.count > 1, fields[1] == "db.session.query", let last = fields.last { json.append(String(last)) }
+            }
         }
         var ids: [Int64: Int] = [:], keys: [String: Int] = [:]
         for text in json {
