@@ -203,6 +203,8 @@ private struct ChainWalk {
                 if let link = row.chain {
                     record(row, link: link, fromJournal: false)
                 } else {
+                    // Chunks came after chains: a line without a link lost it. (A pre-chain journal
+                    // segment replayed after an upgrade straight from store v4 is reported too.)
                     broken(session: row.sessionID, index: row.index, "its chain link was removed")
                 }
             }
