@@ -71,7 +71,7 @@ enum AuditChunks {
 
         func accepts(_ row: AuditIndexRow) -> Bool {
             row.user == user && row.dbService == dbService && count < AuditChunks.maxLines
-                && lines.count + row.line.count < AuditChunks.maxBytes
+                && lines.count + (row.line.isEmpty ? row.json.utf8.count + 400 : row.line.count + 1) <= AuditChunks.maxBytes
         }
 
         mutating func add(_ row: AuditIndexRow, at i: Int) {
@@ -100,11 +100,14 @@ enum AuditChunks {
 
         /// Which of a stored chunk's columns differ from what its records say (nil: none).
         func mismatch(_ chunk: Row) -> String? {
+            // Decoded without trapping: a tampered column may hold any type.
+            func text(_ column: String) -> String? { try? chunk.decode(String.self, forColumn: column) }
+            func number(_ column: String) -> Int64? { try? chunk.decode(Int64.self, forColumn: column) }
             let rows: [(String, Bool)] = [
-                ("sid", chunk["sid"] == sid), ("user", chunk["user"] == user), ("db_service", chunk["db_service"] == dbService),
-                ("first_time", chunk["first_time"] == firstTime), ("last_time", chunk["last_time"] == lastTime),
-                ("first_ei", chunk["first_ei"] == firstEI), ("last_ei", chunk["last_ei"] == lastEI),
-                ("types", chunk["types"] == typesColumn), ("count", chunk["count"] == Int64(count)),
+                ("sid", text("sid") == sid), ("user", text("user") == user), ("db_service", text("db_service") == dbService),
+                ("first_time", number("first_time") == firstTime), ("last_time", number("last_time") == lastTime),
+                ("first_ei", number("first_ei") == firstEI), ("last_ei", number("last_ei") == lastEI),
+                ("types", text("types") == typesColumn), ("count", number("count") == Int64(count)),
             ]
             let wrong = rows.filter { !$0.1 }.map(\.0) + (mixed ? ["records of more than one session"] : [])
             return wrong.isEmpty ? nil : wrong.joined(separator: ", ")
@@ -148,21 +151,21 @@ enum AuditChunks {
     }
 
     /// A chunk's records: each line's row (nil for a line that is not one), with its position.
-    static func records(id: Int64, lines blob: Data) -> [(position: Int64, row: AuditIndexRow?)] {
+    static func records(id: Int64, lines blob: Data) -> [(position: Int64, row: AuditIndexRow?, line: ArraySlice<UInt8>)] {
         // One copy: rows keep their lines as slices of it.
         let bytes = [UInt8](blob)
-        var out: [(Int64, AuditIndexRow?)] = []
+        var out: [(Int64, AuditIndexRow?, ArraySlice<UInt8>)] = []
         var start = 0
         bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             // memchr: a chunk (up to `maxBytes`) is read whole on every search that picks it.
             while start < buffer.count, let hit = memchr(base + start, 10, buffer.count - start) {
                 let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                out.append((position(chunk: id, line: out.count), AuditJournalLine.parse(bytes[start..<end])))
+                out.append((position(chunk: id, line: out.count), AuditJournalLine.parse(bytes[start..<end]), bytes[start..<end]))
                 start = end + 1
             }
         }
-        if start < bytes.count { out.append((position(chunk: id, line: out.count), nil)) }
+        if start < bytes.count { out.append((position(chunk: id, line: out.count), nil, bytes[start...])) }
         return out
     }
 
@@ -176,7 +179,7 @@ enum AuditChunks {
     static func events(of id: Int64, _ db: GRDB.Database,
                        where keep: (Int64, AuditIndexRow) -> Bool = { _, _ in true }) throws -> [StoredAuditEvent] {
         var out: [StoredAuditEvent] = []
-        for (position, row) in records(id: id, lines: try lines(of: id, db)) {
+        for (position, row, _) in records(id: id, lines: try lines(of: id, db)) {
             guard let row else { throw AuditStoreError.corrupt(position: position, reason: "an unreadable line in an index chunk") }
             guard keep(position, row) else { continue }
             out.append(StoredAuditEvent(previous: position - 1, position: position, event: try decodeStored(row.json, at: position)))
@@ -207,10 +210,11 @@ enum AuditChunks {
         var found: [StoredAuditEvent] = []
         // The `limit`-th newest match's time, once there are that many.
         var floor: Int64?
-        for chunk in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)) {
-            if let floor, (chunk["last_time"] as Int64) < floor { break }
+        let chunks = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
+        while let chunk = try chunks.next() {
+            if let floor, try chunk.decode(Int64.self, forColumn: "last_time") < floor { break }
             // The record's own columns (hashed in its chain) decide; the chunk's only picked it.
-            found += try events(of: chunk["id"], db) { _, row in
+            found += try events(of: try chunk.decode(Int64.self, forColumn: "id"), db) { _, row in
                 (q.since.map { row.time >= $0.nanoseconds } ?? true) && (q.until.map { row.time < $0.nanoseconds } ?? true)
                     && (types.isEmpty || types.contains(row.event)) && (q.user.map { row.user == $0 } ?? true)
                     && (q.database.map { row.dbService == $0 } ?? true) && (q.sessionID.map { row.sessionID == $0 } ?? true)

@@ -98,6 +98,14 @@ enum AuditJournalLine {
                              json: String(decoding: line[start...], as: UTF8.self), chain: chain, line: line)
     }
 
+    /// The session and `ei` columns of a line that is not a whole record (to name it when it
+    /// is reported), if they can be read.
+    static func sessionAndIndex(_ line: ArraySlice<UInt8>) -> (session: String, index: Int64)? {
+        let fields = line.split(separator: 9, maxSplits: columns, omittingEmptySubsequences: false)
+        guard fields.count > 6, let sid = unescape(fields[5]), let index = Int64(String(decoding: fields[6], as: UTF8.self)) else { return nil }
+        return (sid, index)
+    }
+
     private static func escape(_ text: String, into out: inout [UInt8]) {
         for b in text.utf8 {
             switch b {

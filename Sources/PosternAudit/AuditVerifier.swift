@@ -169,8 +169,9 @@ private struct ChainWalk {
         broken(session: row.sessionID, index: row.index, detail)
     }
 
-    mutating func broken(session sid: String, index: Int64?, _ detail: String) {
-        report.records += 1
+    /// `counted`: the break is a record's (not a chunk's columns).
+    mutating func broken(session sid: String, index: Int64?, counted: Bool = true, _ detail: String) {
+        if counted { report.records += 1 }
         var s = sessions[sid] ?? Session(tip: AuditChainLink.genesis(session: sid))
         s.indexed = true
         if !s.broken { fail(&s, .changed, sid, index, detail) }
@@ -189,12 +190,15 @@ private struct ChainWalk {
         }
         let chunks = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: args)
         while let chunk = try chunks.next() {
-            let id: Int64 = chunk["id"]
-            let records = AuditChunks.records(id: id, lines: chunk["lines"] ?? Data())
+            let id: Int64 = try chunk.decode(Int64.self, forColumn: "id")
+            let sid = (try? chunk.decode(String.self, forColumn: "sid")) ?? "?"
+            let records = AuditChunks.records(id: id, lines: (try? chunk.decode(Data.self, forColumn: "lines")) ?? Data())
             var described: AuditChunks.Builder?
-            for (line, (_, row)) in records.enumerated() {
+            for (n, (_, row, line)) in records.enumerated() {
                 guard let row else {
-                    broken(session: chunk["sid"], index: nil, "line \(line + 1) of index chunk \(id) is not a record")
+                    let named = AuditJournalLine.sessionAndIndex(line)
+                    broken(session: named?.session ?? sid, index: named?.index,
+                           "line \(n + 1) of index chunk \(id) is not a whole record (its chain link or a column is malformed)")
                     continue
                 }
                 if described == nil { described = AuditChunks.Builder(row) }
@@ -209,7 +213,7 @@ private struct ChainWalk {
                 }
             }
             if let mismatch = described?.mismatch(chunk) ?? (records.isEmpty ? "no records" : nil) {
-                broken(session: chunk["sid"], index: nil, "index chunk \(id) misdescribes its records (\(mismatch)): searches would miss them")
+                broken(session: described?.sid ?? sid, index: nil, counted: false, "index chunk \(id) misdescribes its records (\(mismatch)): searches would miss them")
             }
         }
     }

@@ -47,7 +47,7 @@ final class AuditChainTests: AuditConfigTestCase {
             } else {
                 let blob = Data(lines.map { $0 + "\n" }.joined().utf8)
                 var columns: AuditChunks.Builder?
-                for case let (_, row?) in AuditChunks.records(id: first, lines: blob) {
+                for case let (_, row?, _) in AuditChunks.records(id: first, lines: blob) {
                     if columns == nil { columns = AuditChunks.Builder(row) }
                     columns?.describe(row)
                 }
@@ -169,6 +169,19 @@ final class AuditChainTests: AuditConfigTestCase {
         XCTAssertEqual(report.problems.map(\.kind), [.changed, .changed])
         XCTAssertEqual(Set(report.problems.map { "\($0.session ?? "") \($0.index ?? -1)" }), ["\(ids[0]) 2", "\(ids[1]) 9"])
         XCTAssertEqual(report.unchained, 0)
+    }
+
+    /// A link that is no longer hex: the line is not a record any more, named by its session and `ei`.
+    func testAMalformedLinkIsNamed() throws {
+        try fill()
+        let sid = try sessionIDs()[2]
+        try tamperRecords(sid) { lines in
+            guard let i = lines.firstIndex(where: { Self.ei($0) == 4 }) else { return XCTFail() }
+            var fields = Self.fields(lines[i])
+            fields[9] = "00"
+            lines[i] = fields.joined(separator: "\t")
+        }
+        try assertFirstProblem(.changed, session: sid, index: 4)
     }
 
     /// Cutting a tail and removing the session's head with it.

@@ -25,9 +25,11 @@ final class AuditChunkReadTests: XCTestCase {
                 events.append(Fixture.query(&sessions[k], "select \(batch)", time: time))
             }
             try store.recordNow(try events.map(EncodedAuditEvent.init))
+            // Indexed batch by batch: a chunk per session and batch, their time ranges overlapping.
+            try store.catchUp()
             written += events
         }
-        try store.catchUp()
+        XCTAssertEqual(try chunkCount(store), 60)
         let all = try store.search(AuditSearch(limit: 1000))
         XCTAssertEqual(all.count, written.count)
         XCTAssertEqual(all.map(\.time), all.map(\.time).sorted(), "oldest first")
@@ -37,6 +39,34 @@ final class AuditChunkReadTests: XCTestCase {
         let ofOne = try store.search(AuditSearch(sessionID: sessions[1].sessionID, limit: 5))
         XCTAssertEqual(ofOne.map(\.index), Array(15..<20))
         XCTAssertEqual(try store.search(AuditSearch(types: [.sessionStart])), [])
+    }
+
+    /// The newest match may sit in a chunk that ends later than the chunk holding the next one:
+    /// A's chunk spans times 10 and 30, B's (indexed after) holds 10 alone.
+    func testAnOlderChunkCanHoldTheLimitsLastMatch() throws {
+        let dir = try TempDir()
+        let store = try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite"))
+        defer { try? store.close() }
+        var a = Fixture.session()
+        var b = Fixture.session()
+        let t0 = AuditTime.now()
+        let a10 = Fixture.query(&a, "select 'a10'", time: t0.adding(nanoseconds: 10))
+        let a30 = Fixture.query(&a, "select 'a30'", time: t0.adding(nanoseconds: 30))
+        try store.recordNow([try EncodedAuditEvent(a10), try EncodedAuditEvent(a30)])
+        try store.catchUp()
+        let b10 = Fixture.query(&b, "select 'b10'", time: t0.adding(nanoseconds: 10))
+        try store.recordNow([try EncodedAuditEvent(b10)])
+        try store.catchUp()
+        XCTAssertEqual(try chunkCount(store), 2)
+        // Equal times go in store order: b10 was stored after a10.
+        XCTAssertEqual(try store.search(AuditSearch(limit: 2)), [b10, a30])
+        XCTAssertEqual(try store.search(AuditSearch(limit: 3)), [a10, b10, a30])
+        XCTAssertEqual(try store.search(AuditSearch(limit: 1)), [a30])
+    }
+
+    func chunkCount(_ store: AuditStore) throws -> Int {
+        let backend = try XCTUnwrap(store.storage as? SQLiteAuditBackend)
+        return try backend.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_chunks") ?? 0 }
     }
 
     /// `events(after:)` pages in store order: from before every chunk, from the middle of one,
@@ -65,7 +95,6 @@ final class AuditChunkReadTests: XCTestCase {
                 let next = try backend.events(after: cursor, limit: page)
                 guard let last = next.last else { break }
                 XCTAssertLessThanOrEqual(next.count, page)
-                XCTAssertEqual(next.first?.previous, cursor, "a page starts where the last one ended")
                 seen += next
                 cursor = last.position
             }
@@ -83,7 +112,8 @@ final class AuditChunkReadTests: XCTestCase {
         try store.recordNow([try EncodedAuditEvent(s.make(.sessionStart(.init()))), try EncodedAuditEvent(Fixture.query(&s, "select 1"))])
         try store.close()
         XCTAssertTrue(try AuditVerifier.verify(storePath: path).intact)
-        for change in ["types = ','", "last_time = 0", "user = 'mallory'", "count = 1"] {
+        for change in ["types = ','", "last_time = 0", "first_time = 0", "first_ei = 1", "last_ei = 0", "user = 'mallory'",
+                       "db_service = 'other'", "sid = 'someone-else'", "count = 1", "last_time = 'x'"] {
             let q = try DatabaseQueue(path: path)
             let saved = try q.read { db in try Row.fetchOne(db, sql: "SELECT * FROM audit_chunks") }
             try q.write { db in try db.execute(sql: "UPDATE audit_chunks SET \(change)") }
@@ -93,8 +123,11 @@ final class AuditChunkReadTests: XCTestCase {
             XCTAssertTrue(report.problems.first?.detail.contains("misdescribes") == true, "\(change): \(report.problems)")
             let row = try XCTUnwrap(saved)
             try q.write { db in
-                try db.execute(sql: "UPDATE audit_chunks SET types = ?, last_time = ?, user = ?, count = ?",
-                               arguments: [row["types"], row["last_time"], row["user"], row["count"]])
+                try db.execute(sql: """
+                    UPDATE audit_chunks SET types = ?, first_time = ?, last_time = ?, first_ei = ?, last_ei = ?, user = ?,
+                      db_service = ?, sid = ?, count = ?
+                    """, arguments: [row["types"], row["first_time"], row["last_time"], row["first_ei"], row["last_ei"],
+                                      row["user"], row["db_service"], row["sid"], row["count"]])
             }
             try q.close()
             XCTAssertTrue(try AuditVerifier.verify(storePath: path).intact, change)
