@@ -131,7 +131,7 @@ enum AuditChunks {
             sqlite3_bind_int64(s, 7, c.lastEI)
             bind(c.typesColumn, 8, s)
             sqlite3_bind_int64(s, 9, Int64(c.count))
-            c.lines.withUnsafeBytes { sqlite3_bind_blob(s, 10, $0.baseAddress, Int32($0.count), transient) }
+            _ = c.lines.withUnsafeBytes { sqlite3_bind_blob(s, 10, $0.baseAddress, Int32($0.count), transient) }
             let rc = sqlite3_step(s)
             sqlite3_reset(s)
             guard rc == SQLITE_DONE else {
@@ -231,7 +231,7 @@ enum AuditChunks {
     /// Bound as a copy (SQLITE_TRANSIENT); an empty string stays "" (a nil pointer would bind NULL).
     static func bind(_ text: String, _ column: Int32, _ s: OpaquePointer?) {
         var text = text
-        text.withUTF8 { utf8 in
+        _ = text.withUTF8 { utf8 in
             utf8.withMemoryRebound(to: CChar.self) { chars in
                 if let base = chars.baseAddress {
                     sqlite3_bind_text(s, column, base, Int32(chars.count), transient)
