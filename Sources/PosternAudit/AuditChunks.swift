@@ -60,13 +60,9 @@ enum AuditChunks {
         var rows: [Int] = []
 
         init(_ row: AuditIndexRow) {
-            self.init(sid: row.sessionID, user: row.user, dbService: row.dbService)
-        }
-
-        init(sid: String, user: String, dbService: String) {
-            self.sid = sid
-            self.user = user
-            self.dbService = dbService
+            sid = row.sessionID
+            user = row.user
+            dbService = row.dbService
         }
 
         func accepts(_ row: AuditIndexRow) -> Bool {
@@ -206,7 +202,6 @@ enum AuditChunks {
         var sql = "SELECT id, last_time FROM audit_chunks"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY last_time DESC, id DESC"
-        let types = Set(q.types.map(\.rawValue))
         var found: [StoredAuditEvent] = []
         // The `limit`-th newest match's time, once there are that many.
         var floor: Int64?
@@ -215,9 +210,7 @@ enum AuditChunks {
             if let floor, try chunk.decode(Int64.self, forColumn: "last_time") < floor { break }
             // The record's own columns (hashed in its chain) decide; the chunk's only picked it.
             found += try events(of: try chunk.decode(Int64.self, forColumn: "id"), db) { _, row in
-                (q.since.map { row.time >= $0.nanoseconds } ?? true) && (q.until.map { row.time < $0.nanoseconds } ?? true)
-                    && (types.isEmpty || types.contains(row.event)) && (q.user.map { row.user == $0 } ?? true)
-                    && (q.database.map { row.dbService == $0 } ?? true) && (q.sessionID.map { row.sessionID == $0 } ?? true)
+                q.matches(time: row.time, type: row.event, user: row.user, database: row.dbService, session: row.sessionID)
             }
             if found.count >= limit {
                 found.sort { ($0.event.time.nanoseconds, $0.position) > ($1.event.time.nanoseconds, $1.position) }

@@ -26,12 +26,17 @@ public struct AuditSearch: Sendable, Equatable {
     }
 
     public func matches(_ e: AuditEvent) -> Bool {
-        if let since, e.time < since { return false }
-        if let until, e.time >= until { return false }
-        if !types.isEmpty, !types.contains(e.type) { return false }
-        if let user, e.user != user { return false }
-        if let database, e.database.service != database { return false }
-        if let sessionID, e.sessionID != sessionID { return false }
+        matches(time: e.time.nanoseconds, type: e.type.rawValue, user: e.user, database: e.database.service, session: e.sessionID)
+    }
+
+    /// The same test on an event's index columns (before its JSON is decoded).
+    func matches(time: Int64, type: String, user: String, database: String, session: String) -> Bool {
+        if let since, time < since.nanoseconds { return false }
+        if let until, time >= until.nanoseconds { return false }
+        if !types.isEmpty, !types.contains(where: { $0.rawValue == type }) { return false }
+        if let wanted = self.user, user != wanted { return false }
+        if let wanted = self.database, database != wanted { return false }
+        if let sessionID, session != sessionID { return false }
         return true
     }
 }
