@@ -41,25 +41,38 @@ public struct AuditChainLink: Sendable, Equatable {
     /// The hash of a record (its indexed columns and JSON), following `previous`. Texts are
     /// length-prefixed, so no two different records hash the same bytes.
     static func hash(previous: [UInt8], row: AuditIndexRow) -> [UInt8] {
-        var h = SHA256()
-        h.update(data: previous)
-        for number in [row.time, row.index] {
-            withUnsafeBytes(of: number.bigEndian) { h.update(bufferPointer: $0) }
+        var scratch: [UInt8] = []
+        return hash(previous: previous, row: row, scratch: &scratch)
+    }
+
+    /// The same, with the hashed bytes laid out in `scratch` (reused across a batch) and digested in
+    /// one call: per-field digest updates cost more than the copy on every audited statement.
+    static func hash(previous: [UInt8], row: AuditIndexRow, scratch: inout [UInt8]) -> [UInt8] {
+        scratch.removeAll(keepingCapacity: true)
+        scratch += previous
+        func number(_ n: Int64) { withUnsafeBytes(of: n.bigEndian) { scratch += $0 } }
+        func text(_ t: String) {
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: t.utf8.count).bigEndian) { scratch += $0 }
+            scratch += t.utf8
         }
-        for text in [row.event, row.code, row.user, row.dbService, row.sessionID, row.uid, row.json] {
-            var text = text
-            text.withUTF8 { utf8 in
-                withUnsafeBytes(of: UInt32(truncatingIfNeeded: utf8.count).bigEndian) { h.update(bufferPointer: $0) }
-                h.update(bufferPointer: UnsafeRawBufferPointer(utf8))
-            }
-        }
-        return Array(h.finalize())
+        number(row.time)
+        number(row.index)
+        text(row.event)
+        text(row.code)
+        text(row.user)
+        text(row.dbService)
+        text(row.sessionID)
+        text(row.uid)
+        text(row.json)
+        return Array(SHA256.hash(data: scratch))
     }
 
     static func hex(_ bytes: [UInt8], into out: inout [UInt8]) {
+        // Digits by arithmetic: a static table costs a lazy-initialisation check per access.
+        func digit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
         for b in bytes {
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 0xF)])
+            out.append(digit(b >> 4))
+            out.append(digit(b & 0xF))
         }
     }
 
@@ -93,8 +106,6 @@ public struct AuditChainLink: Sendable, Equatable {
         default: nil
         }
     }
-
-    static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 /// The chain's tip for each session this process is writing. A session's records are written by
@@ -123,12 +134,18 @@ final class AuditChainTips: @unchecked Sendable {
         }
         var moves: [Move] = []
         moves.reserveCapacity(rows.count)
+        var scratch: [UInt8] = []
+        // A batch holds each session's events back to back: the previous row's tip is usually the one.
+        var last: (sid: String, hash: [UInt8])?
         for i in rows.indices {
             let sid = rows[i].sessionID
-            let previous = local[sid] ?? known[sid] ?? AuditChainLink.genesis(session: sid)
-            let hash = AuditChainLink.hash(previous: previous, row: rows[i])
+            let previous = if let last, last.sid == sid { last.hash } else {
+                local[sid] ?? known[sid] ?? AuditChainLink.genesis(session: sid)
+            }
+            let hash = AuditChainLink.hash(previous: previous, row: rows[i], scratch: &scratch)
             rows[i].chain = AuditChainLink(previous: previous, hash: hash)
-            local[sid] = hash
+            if let last, last.sid != sid { local[last.sid] = last.hash }
+            last = (sid, hash)
             moves.append(Move(session: sid, hash: hash, ends: rows[i].endsSession))
         }
         return moves

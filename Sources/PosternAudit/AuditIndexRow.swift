@@ -45,10 +45,12 @@ enum AuditJournalLine {
 
     static func append(_ row: AuditIndexRow, to out: inout [UInt8]) {
         out += String(row.time).utf8
-        for text in [row.event, row.code, row.user, row.dbService, row.sessionID] {
-            out.append(9)
-            escape(text, into: &out)
-        }
+        // One call per column, not a loop over an array of them: this runs for every event.
+        column(row.event, into: &out)
+        column(row.code, into: &out)
+        column(row.user, into: &out)
+        column(row.dbService, into: &out)
+        column(row.sessionID, into: &out)
         out.append(9)
         out += String(row.index).utf8
         out.append(9)
@@ -106,7 +108,20 @@ enum AuditJournalLine {
         return (sid, index)
     }
 
+    private static func column(_ text: String, into out: inout [UInt8]) {
+        out.append(9)
+        escape(text, into: &out)
+    }
+
     private static func escape(_ text: String, into out: inout [UInt8]) {
+        // Column texts almost never hold a byte to escape: copied whole when they do not.
+        var text = text
+        let plain = text.withUTF8 { utf8 in
+            for b in utf8 where b == 0x25 || b == 9 || b == 10 || b == 13 { return false }
+            out.append(contentsOf: utf8)
+            return true
+        }
+        if plain { return }
         for b in text.utf8 {
             switch b {
             case 0x25: out += [0x25, 0x32, 0x35]

@@ -205,3 +205,28 @@ extension AuditStore {
         }
     }
 }
+
+/// The bytes a record is stored and chained as, pinned: stores written by earlier builds must
+/// verify and replay under later ones, however the writing code is made faster.
+final class AuditRecordBytesTests: XCTestCase {
+    static let row = AuditIndexRow(time: 1_733_390_000_123_456_789, event: "db.session.query", code: "TDB02I",
+                                   user: "ops\t%\u{E9}", dbService: "orders\nprod\r", sessionID: "5f1c-sid",
+                                   index: 42, uid: "u-1", endsSession: false, json: #"{"query":"select '\t'"}"#)
+
+    func testChainHashIsPinned() {
+        let previous = AuditChainLink.genesis(session: Self.row.sessionID)
+        XCTAssertEqual(AuditChainLink.hex(previous), "404527b3fb600511b016f51b9659c6e5c89ac02a535b854e2b79d62358911a5e")
+        XCTAssertEqual(AuditChainLink.hex(AuditChainLink.hash(previous: previous, row: Self.row)), "c064c4ef31067b12b73fe98dfc8143990c6ba05e027fbf7d5884b18acce8db0b")
+    }
+
+    func testJournalLineIsPinned() {
+        var row = Self.row
+        row.chain = AuditChainLink(previous: [UInt8](repeating: 0xA5, count: 32), hash: (0..<32).map { UInt8($0) })
+        var line: [UInt8] = []
+        AuditJournalLine.append(row, to: &line)
+        let expected = ["1733390000123456789", "db.session.query", "TDB02I", "ops%09%25\u{E9}", "orders%0Aprod%0D", "5f1c-sid",
+                        "42", "u-1", "0", String(repeating: "a5", count: 32) + "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                        #"{"query":"select '\t'"}"#].joined(separator: "\t") + "\n"
+        XCTAssertEqual(String(decoding: line, as: UTF8.self), expected)
+    }
+}
