@@ -36,7 +36,8 @@ final class PGSession {
     var clientNeedsFlush = false
     var clientReadPending = false
     var upstreamReadPending = false
-    var cancelPID: Int32?
+    /// The BackendKeyData the client was given (the proxy's own, standing for the server's).
+    var cancelKey: (pid: Int32, key: Int32)?
     var pendingSignIn: EventLoopFuture<PGUpstreamReady>?
 
     enum PendingOp {
@@ -176,7 +177,7 @@ final class PGSession {
 
     /// Closes both channels once pending writes are out.
     func finish() {
-        if let pid = cancelPID { engine.cancelKeys.remove(pid: pid) }
+        if let cancelKey { engine.cancelKeys.remove(pid: cancelKey.pid) }
         closeBothSides()
     }
 
