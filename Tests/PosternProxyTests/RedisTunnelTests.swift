@@ -173,6 +173,26 @@ final class RedisClientTrafficTests: XCTestCase {
         XCTAssertEqual(multi.results.map(\.tag), ["array", "simple-string", "simple-string", "simple-string", "array"])
     }
 
+    /// Commands read together with a malformed one are audited, never sent, and recorded as not sent.
+    func testCommandsBeforeMalformedRESPInOneReadAreRecordedNotSent() async throws {
+        let h = try ProxyHarness()
+        let tunnel = try await h.tunnel(try h.redisDatabase(), dbUser: "alice")
+        let key = "postern:unsent:\(UUID().uuidString)"
+        let client = try RawTCPClient(port: tunnel.port)
+        client.send(RESPEncoder.command(["AUTH", "alice", tunnel.password]))
+        XCTAssertEqual(client.read { $0.count >= 5 }.bytes, Array("+OK\r\n".utf8))
+        client.send(RESPEncoder.command(["SET", key, "1"]) + Array("*abc\r\n".utf8))
+        let got = client.read { String(decoding: $0, as: UTF8.self).contains("\r\n") }
+        XCTAssertTrue(String(decoding: got.bytes, as: UTF8.self).hasPrefix("-ERR Protocol error"))
+        XCTAssertEqual(try h.redisCLI(tunnel, ["EXISTS", key]).stdout, "0\n", "the SET never reached the server")
+        await h.shutdown()
+        XCTAssertTrue(h.waitForAllSessionsFinished(atLeast: 2))
+        let session = try XCTUnwrap(h.sink.sessions(dbUser: "alice").map { h.redisEvents($0.id) }
+            .first { $0.queries.contains("SET \(key) 1") })
+        XCTAssertEqual(session.results.count, 1)
+        XCTAssertEqual(session.results.first?.error?.hasPrefix("not sent: "), true, "\(session.results)")
+    }
+
     /// Malformed RESP ends only its own session, with a protocol error; another session goes on.
     func testFuzzCorpusSessionsWhileAnotherSessionWorks() async throws {
         let h = try ProxyHarness()

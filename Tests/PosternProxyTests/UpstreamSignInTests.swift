@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import PosternAWS
 import PosternCore
+import PosternTestSupport
 import XCTest
 @testable import PosternProxy
 
@@ -184,6 +185,49 @@ final class UpstreamSignInTests: XCTestCase {
             XCTAssertTrue(kinds.contains { if case .malformed = $0 { return true } else { return false } }, "\(kinds)")
             XCTAssertEqual(kinds.last, .end)
             XCTAssertFalse(kinds.contains { if case .query = $0 { return true } else { return false } })
+        }
+    }
+
+    /// Statements the audit records always get a result when a malformed message ends the session
+    /// (the shared `ClosingSession.malformed`): one already at the server is abandoned, one that
+    /// arrived in the same read as the bad message was never sent, and the trail says so.
+    func testMalformedMessageLeavesNoStatementWithoutAResult() async throws {
+        let h = try ProxyHarness()
+        let db = try h.database()
+        // Forwarded, then the bad message while the server still runs it.
+        let running = try RawPGClient.ready(try await h.tunnel(db, dbUser: h.admin.user, dbName: h.admin.database))
+        let marker = "malformed_after_\(UInt32.random(in: 0...UInt32.max))"
+        running.sendMessage(UInt8(ascii: "Q"), Array("select pg_sleep(2) as \(marker)".utf8) + [0])
+        XCTAssertTrue(try eventually {
+            let seen = try h.adminPSQL(["-c", "select count(*) from pg_stat_activity where query like '%\(marker)%' and pid <> pg_backend_pid()"])
+            return seen.stdout == "1\n"
+        }, "the statement reached the server")
+        running.send([UInt8(ascii: "Q")] + be32(2))
+        // In one write: the first is audited, then dropped with the bad message that follows it.
+        let sameRead = try RawPGClient.ready(try await h.tunnel(db, dbUser: h.admin.user, dbName: h.admin.database))
+        sameRead.send(RawPGClient.frame("Q", Array("select 'never sent'".utf8) + [0]) + [UInt8(ascii: "Q")] + be32(2))
+        for client in [running, sameRead] {
+            var last: RawPGClient.Message?
+            while let m = client.receive() { last = m }
+            XCTAssertEqual(last?.fields["C"], "08P01")
+        }
+        XCTAssertTrue(h.waitForFinishedSessions(2))
+        await h.shutdown()
+        let bySession = Dictionary(grouping: h.sink.all, by: \.0.id)
+        XCTAssertEqual(bySession.count, 2)
+        for (_, events) in bySession {
+            let kinds = events.map(\.1.kind)
+            let results = kinds.compactMap { kind -> StatementResult? in
+                if case .result(let r) = kind { return r } else { return nil }
+            }
+            XCTAssertEqual(results.count, 1, "\(kinds)")
+            let error = results.first?.error ?? ""
+            if kinds.contains(.query("select 'never sent'")) {
+                XCTAssertTrue(error.hasPrefix("not sent: "), error)
+            } else {
+                XCTAssertTrue(error.hasPrefix("session ended: "), error)
+            }
+            XCTAssertEqual(kinds.last, .end)
         }
     }
 

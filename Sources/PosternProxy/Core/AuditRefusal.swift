@@ -13,7 +13,4 @@ struct AuditRefusal {
         message = "the audit record could not be written" + (diskFull ? " (the audit store's disk is full)" : "")
             + ", so " + consequence
     }
-
-    /// PostgreSQL's code for it: disk_full, or a system error.
-    var sqlState: String { diskFull ? PGWire.SQLState.diskFull : PGWire.SQLState.systemError }
 }

@@ -22,14 +22,11 @@ struct UpstreamSetupError: Error, CustomStringConvertible {
 /// the session is open. A failure at any step refuses the session, audited before the client is
 /// told; a client that left during the sign-in leaves nothing open upstream.
 /// The order lives here once; an engine supplies the protocol parts of each step.
-protocol OpeningSession: RelaySession {
+protocol OpeningSession: ClosingSession {
     associatedtype Login: Sendable
     associatedtype Ready: Sendable
     /// The port used when a database's uri names none.
     static var defaultPort: Int { get }
-    /// Between `open` and relay: false once the session ended or was stopped meanwhile.
-    var isConnecting: Bool { get }
-    func beginConnecting()
     /// Refuses before the login, after the first RBAC check (nil: go on).
     func refusalBeforeLogin() -> (any Error)?
     /// The login, fetched off the event loop (a token may be minted or a secret read).
@@ -42,10 +39,8 @@ protocol OpeningSession: RelaySession {
     func attach(_ ready: Ready, target: UpstreamTarget) throws
     /// Closes a signed-in upstream the session no longer wants.
     func discard(_ ready: Ready)
-    /// Refuses the session in the engine's protocol (auditing the refusal first).
-    func refuse(_ failure: OpenFailure)
-    /// `db.session.start` could not be recorded: the client is told, both sides close.
-    func startNotRecorded(_ refusal: AuditRefusal)
+    /// What the client reads when the session cannot be opened.
+    func openError(_ failure: OpenFailure) -> NativeError
     /// The start is recorded: the client hears the session is open, and relay begins.
     func relayOpened(_ ready: Ready)
 }
@@ -56,28 +51,28 @@ extension OpeningSession {
     /// Opens the upstream for an authenticated client.
     func open() {
         let decision = context.authorizer.check(context.route)
-        guard decision.allowed else { return refuse(.denied(decision.reason)) }
-        if let error = refusalBeforeLogin() { return refuse(.upstream(error)) }
-        beginConnecting()
+        guard decision.allowed else { return refuse(openError(.denied(decision.reason))) }
+        if let error = refusalBeforeLogin() { return refuse(openError(.upstream(error))) }
+        phase = .connecting
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         eventLoop.makeFutureWithTask(loginSource()).whenComplete { result in
             let session = bound.value
             switch result {
             case .success(let login): session.connectUpstream(login)
-            case .failure(let error): session.refuse(.upstream(error))
+            case .failure(let error): session.refuse(session.openError(.upstream(error)))
             }
         }
     }
 
     private func connectUpstream(_ login: Login) {
-        guard isConnecting else { return }
+        guard phase == .connecting else { return }
         let decision = context.authorizer.check(context.route)
-        guard decision.allowed else { return refuse(.denied(decision.reason)) }
+        guard decision.allowed else { return refuse(openError(.denied(decision.reason))) }
         let target: UpstreamTarget
         do {
             target = try context.services.upstreamTarget(for: context.route.database, defaultPort: Self.defaultPort)
         } catch {
-            return refuse(.upstream(error))
+            return refuse(openError(.upstream(error)))
         }
         let signIn = signIn(to: target, login: login)
         pendingSignIn = signIn
@@ -87,27 +82,27 @@ extension OpeningSession {
             session.pendingSignIn = nil
             switch result {
             case .success(let ready): session.upstreamReady(ready, target: target)
-            case .failure(let error): session.refuse(.upstream(error))
+            case .failure(let error): session.refuse(session.openError(.upstream(error)))
             }
         }
     }
 
     private func upstreamReady(_ ready: Ready, target: UpstreamTarget) {
         // The client left while we signed in: leave nothing open upstream.
-        guard isConnecting else { return discard(ready) }
+        guard phase == .connecting else { return discard(ready) }
         do {
             try attach(ready, target: target)
         } catch {
             discard(ready)
-            return refuse(.upstream(UpstreamSetupError(underlying: error)))
+            return refuse(openError(.upstream(UpstreamSetupError(underlying: error))))
         }
         auditor.append(.start(error: nil))
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         auditor.commit().whenComplete { result in
             let session = bound.value
-            guard session.isConnecting else { return }
+            guard session.phase == .connecting else { return }
             switch result {
-            case .failure(let error): session.startNotRecorded(AuditRefusal(error, "the session was not started"))
+            case .failure(let error): session.auditFailed(AuditRefusal(error, "the session was not started"))
             case .success: session.relayOpened(ready)
             }
         }

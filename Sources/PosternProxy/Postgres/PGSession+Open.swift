@@ -6,10 +6,6 @@ import NIOCore
 extension PGSession: OpeningSession {
     static var defaultPort: Int { PostgresEngine.defaultPort }
 
-    var isConnecting: Bool { phase == .connecting }
-
-    func beginConnecting() { phase = .connecting }
-
     func loginSource() -> @Sendable () async throws -> UpstreamLogin {
         let context = self.context
         return { try await context.services.credentials.login(for: context.route) }
@@ -39,19 +35,12 @@ extension PGSession: OpeningSession {
         ready.channel.writeAndFlush(out).whenComplete { _ in ready.channel.close(promise: nil) }
     }
 
-    func refuse(_ failure: OpenFailure) {
+    func openError(_ failure: OpenFailure) -> PGFatal {
         switch failure {
-        case .denied(let reason): refuse(code: PGWire.SQLState.invalidAuthorization, message: reason)
-        case .upstream(let error as PGUpstreamError): refuse(code: error.sqlState, message: error.description)
-        case .upstream(let error): refuse(code: PGWire.SQLState.cannotConnect, message: "\(error)")
+        case .denied(let reason): PGFatal(code: PGWire.SQLState.invalidAuthorization, message: reason)
+        case .upstream(let error as PGUpstreamError): PGFatal(code: error.sqlState, message: error.description)
+        case .upstream(let error): PGFatal(code: PGWire.SQLState.cannotConnect, message: "\(error)")
         }
-    }
-
-    func startNotRecorded(_ refusal: AuditRefusal) {
-        phase = .closed
-        sendFatal(code: refusal.sqlState, message: refusal.message)
-        terminateUpstream()
-        finish()
     }
 
     /// The client never sees upstream authentication: it gets AuthenticationOk, the server's

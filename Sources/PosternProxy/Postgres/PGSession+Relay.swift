@@ -29,7 +29,9 @@ extension PGSession {
             terminateAfterForward = true
         case .malformed(let reason, let prefix):
             forward.removeAll(keepingCapacity: true)
+            let unsent = sentOps.compactMap { op -> Int? in if case .statement(let i, _) = op { i } else { nil } }
             sentOps.removeAll(keepingCapacity: true)
+            recordUnsent(unsent, reason: "the client sent a malformed message after it")
             return malformed(reason, prefix: prefix)
         }
         if gate {
@@ -48,11 +50,7 @@ extension PGSession {
         if case .failure(let error) = result {
             forward.removeAll(keepingCapacity: true)
             sentOps.removeAll(keepingCapacity: true)
-            phase = .closed
-            let refusal = AuditRefusal(error, "the statement was not sent; the session ends")
-            sendFatal(code: refusal.sqlState, message: refusal.message)
-            terminateUpstream()
-            return finish()
+            return auditFailed(AuditRefusal(error, "the statement was not sent; the session ends"))
         }
         writeForward()
         if terminateAfterForward { return clientTerminated() }
@@ -94,7 +92,7 @@ extension PGSession {
     /// Terminate from the client: everything before it has gone upstream; Terminate follows, then both close.
     private func clientTerminated() {
         upstreamNeedsFlush = false
-        end(reason: "the client terminated the session", sendTerminate: true)
+        end(reason: "the client terminated the session")
     }
 
     func upstreamRead(_ buffer: ByteBuffer) {
@@ -124,6 +122,6 @@ extension PGSession {
             clientNeedsFlush = false
             client?.flush()
         }
-        end(reason: "the upstream server closed the connection", sendTerminate: false)
+        end(reason: "the upstream server closed the connection", upstreamOpen: false)
     }
 }

@@ -5,8 +5,8 @@ import NIOCore
 /// the tunnel's one-time secret (or nothing on the owner's Unix socket).
 extension PGSession {
     func processStartup() {
-        while phase == .startup || phase == .clientAuth, var buf = inbound {
-            if phase == .startup {
+        while phase == .handshake, var buf = inbound {
+            if !awaitingSASL {
                 guard let length = buf.getInteger(at: buf.readerIndex, as: Int32.self) else { return }
                 guard length >= 8, Int(length) <= PGWire.maxStartupPacket else {
                     return malformed("startup packet length \(length) is out of range")
@@ -119,7 +119,7 @@ extension PGSession {
         case .peerCredentials:
             open()
         case .password:
-            phase = .clientAuth
+            awaitingSASL = true
             guard let client else { return }
             var out = client.channel.allocator.buffer(capacity: 32)
             out.writePGAuthentication(.sasl, Array(SCRAM.mechanism.utf8) + [0, 0])

@@ -4,20 +4,18 @@ import NIOCore
 /// One client connection through the PostgreSQL engine, from its first byte to its end. Lives on
 /// the client channel's event loop; the upstream channel is opened on the same loop.
 final class PGSession {
-    enum Phase: Equatable {
-        case startup, clientAuth, connecting, relay, closed
-    }
-
     let context: ProxySessionContext
     let engine: PostgresEngine
     let eventLoop: EventLoop
     var client: ChannelHandlerContext?
     var upstream: ChannelHandlerContext?
-    var phase = Phase.startup
+    var phase = SessionPhase.handshake
     let auditor: SessionAuditor
 
     // Startup and client authentication.
     var inbound: ByteBuffer?
+    /// The client was asked for SCRAM (after its StartupMessage); `scram` once it began.
+    var awaitingSASL = false
     var scram: SCRAMServerExchange?
     /// What goes upstream after `user` and `database` (`PGStartupParameters`).
     var upstreamParameters: [(String, String)] = []
@@ -65,7 +63,7 @@ final class PGSession {
 
     var clientReadAllowed: Bool {
         switch phase {
-        case .startup, .clientAuth: return true
+        case .handshake: return true
         case .connecting, .closed: return false
         case .relay: return !stalled.isFull && (upstream?.channel.isWritable ?? false)
         }
@@ -81,7 +79,7 @@ final class PGSession {
 
     func clientRead(_ buffer: ByteBuffer) {
         switch phase {
-        case .startup, .clientAuth:
+        case .handshake:
             var b = buffer
             if inbound == nil { inbound = b } else { inbound?.writeBuffer(&b) }
             processStartup()
@@ -107,62 +105,18 @@ final class PGSession {
 
     func clientClosed() {
         guard phase != .closed else { return }
-        end(reason: "the client disconnected", sendTerminate: true)
+        end(reason: "the client disconnected")
     }
 
     // MARK: - Refusals and the end
 
-    /// Refuses the session before relay: the reason is audited (db.session.start, TDB00W) before
-    /// the client is told, so a client that saw the error finds the event stored.
-    func refuse(code: String, message: String) {
-        guard phase != .closed else { return }
-        phase = .closed
-        auditor.append(.start(error: message))
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        auditor.commit().whenComplete { _ in
-            bound.value.sendFatal(code: code, message: message)
-            bound.value.finish()
-        }
-    }
-
-    /// A protocol error from the client: audited as malformed, answered with 08P01, session closed.
-    func malformed(_ reason: String, prefix: [UInt8] = []) {
-        guard phase != .closed else { return }
-        let wasRelaying = phase == .relay
-        phase = .closed
-        auditor.append(.malformed(reason: reason, prefix: prefix))
-        if wasRelaying { auditor.append(.end) }
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        auditor.commit().whenComplete { _ in
-            let session = bound.value
-            session.sendFatal(code: PGWire.SQLState.protocolViolation, message: "invalid message from the client: \(reason)")
-            session.terminateUpstream()
-            session.finish()
-        }
-    }
+    func refuse(code: String, message: String) { refuse(PGFatal(code: code, message: message)) }
 
     func sendFatal(code: String, message: String) {
         guard let client else { return }
         var out = client.channel.allocator.buffer(capacity: 64 + message.utf8.count)
         out.writePGError(code: code, message: message)
         client.writeAndFlush(NIOAny(out), promise: nil)
-    }
-
-    /// Ends a session that was relaying (or connecting): results still open are recorded as
-    /// abandoned, db.session.end is committed, Terminate goes upstream, both sides close.
-    func end(reason: String, sendTerminate: Bool, event: SessionEvent.Kind = .end) {
-        guard phase != .closed else { return }
-        // A session stopped while connecting, after its start was recorded, records its end too.
-        let wasOpen = phase == .relay || (phase == .connecting && auditor.recordedStart)
-        phase = .closed
-        if wasOpen {
-            ledger.abandon(now: ProxyClock.monotonicNanos(), reason: "session ended: \(reason)", into: &results)
-            flushResults()
-            auditor.append(event)
-        }
-        if sendTerminate { terminateUpstream() }
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        auditor.commit().whenComplete { _ in bound.value.finish() }
     }
 
     func terminateUpstream() {
@@ -174,29 +128,42 @@ final class PGSession {
         out.writePGMessage(PGFrontendMessage.terminate) { _ in }
         upstream.writeAndFlush(NIOAny(out), promise: nil)
     }
+}
 
-    /// Closes both channels once pending writes are out.
+/// A FATAL ErrorResponse: how a PostgreSQL client is told its session is refused or over.
+struct PGFatal {
+    let code: String
+    let message: String
+}
+
+/// PostgreSQL's words for the shared ending (`ClosingSession`).
+extension PGSession: ClosingSession {
+    func send(_ error: PGFatal) { sendFatal(code: error.code, message: error.message) }
+
+    func auditText(_ error: PGFatal) -> String { error.message }
+
+    func malformedError(_ reason: String) -> PGFatal {
+        PGFatal(code: PGWire.SQLState.protocolViolation, message: "invalid message from the client: \(reason)")
+    }
+
+    func stopError(_ reason: SessionStopReason) -> PGFatal {
+        let code = if case .idle = reason { PGWire.SQLState.idleSessionTimeout } else { PGWire.SQLState.adminShutdown }
+        return PGFatal(code: code, message: "terminating connection: \(reason.message)")
+    }
+
+    /// disk_full when the store's disk is, else a system error.
+    func auditError(_ refusal: AuditRefusal) -> PGFatal {
+        PGFatal(code: refusal.diskFull ? PGWire.SQLState.diskFull : PGWire.SQLState.systemError, message: refusal.message)
+    }
+
+    func abandonOpenStatements(now: UInt64, reason: String) {
+        ledger.abandon(now: now, reason: reason, into: &results)
+    }
+
+    func goodbyeUpstream() { terminateUpstream() }
+
     func finish() {
         if let cancelKey { engine.cancelKeys.remove(pid: cancelKey.pid) }
         closeBothSides()
-    }
-
-    /// Postern ends the session: the client is told, the upstream gets Terminate, the end is audited.
-    func stop(_ reason: SessionStopReason) -> EventLoopFuture<Void> {
-        guard let client else { return eventLoop.makeSucceededVoidFuture() }
-        if phase == .relay || phase == .connecting {
-            let code = if case .idle = reason { PGWire.SQLState.idleSessionTimeout } else { PGWire.SQLState.adminShutdown }
-            sendFatal(code: code, message: "terminating connection: \(reason.message)")
-            end(reason: reason.auditReason ?? "the proxy shut down", sendTerminate: true, event: reason.endEvent)
-        } else if phase != .closed {
-            phase = .closed
-            finish()
-        }
-        return client.channel.closeFuture
-    }
-
-    func flushResults() {
-        for result in results { auditor.appendLater(.result(result)) }
-        results.removeAll(keepingCapacity: true)
     }
 }

@@ -6,12 +6,12 @@ import PosternCore
 /// before anything reaches the server. Redis's own replies are used for everything else.
 extension RedisSession {
     func processAuth() {
-        while phase == .auth, var data = held, data.readableBytes > 0 {
+        while phase == .handshake, var data = held, data.readableBytes > 0 {
             let parsed: RESPCommandParser.Command?
             do {
                 parsed = try data.withUnsafeReadableBytes { b throws(RESPError) in try commands.parse(b) }
             } catch {
-                return malformed(error, prefix: Array(data.readableBytesView.prefix(64)))
+                return malformed(error.description, prefix: Array(data.readableBytesView.prefix(64)))
             }
             guard let command = parsed else { return }
             let argv = data.withUnsafeReadableBytes { command.strings(in: $0) }

@@ -6,10 +6,6 @@ import PosternCore
 extension RedisSession: OpeningSession {
     static var defaultPort: Int { RedisEngine.defaultPort }
 
-    var isConnecting: Bool { phase == .connecting }
-
-    func beginConnecting() { phase = .connecting }
-
     func refusalBeforeLogin() -> (any Error)? {
         guard let host = route.database.endpoint?.host, host.lowercased().hasPrefix("clustercfg.") else { return nil }
         return RedisUpstreamError.clusterMode(database: route.database.name)
@@ -40,18 +36,12 @@ extension RedisSession: OpeningSession {
 
     func discard(_ channel: Channel) { channel.close(promise: nil) }
 
-    func refuse(_ failure: OpenFailure) {
+    func openError(_ failure: OpenFailure) -> String {
         switch failure {
-        case .denied(let reason): refuse("ERR " + reason)
-        case .upstream(let error as RedisUpstreamError): refuse(error.clientLine(for: route))
-        case .upstream(let error): refuse("ERR " + "\(error)")
+        case .denied(let reason): "ERR " + reason
+        case .upstream(let error as RedisUpstreamError): error.clientLine(for: route)
+        case .upstream(let error): "ERR " + "\(error)"
         }
-    }
-
-    func startNotRecorded(_ refusal: AuditRefusal) {
-        phase = .closed
-        sendError("ERR " + refusal.message)
-        finish()
     }
 
     func relayOpened(_ channel: Channel) {

@@ -43,8 +43,9 @@ extension RedisSession {
             } catch {
                 endRun()
                 forward.removeAll()
+                recordUnsent(batch.map(\.statement), reason: "the client sent a malformed command after it")
                 batch.removeAll()
-                return malformed(error, prefix: Array(data.readableBytesView.prefix(64)))
+                return malformed(error.description, prefix: Array(data.readableBytesView.prefix(64)))
             }
             guard let command = parsed else { break }
             data.moveReaderIndex(forwardBy: command.length)
@@ -168,9 +169,7 @@ extension RedisSession {
         if case .failure(let error) = result {
             forward.removeAll()
             batch.removeAll()
-            phase = .closed
-            sendError("ERR " + AuditRefusal(error, "the command was not sent; the session ends").message)
-            return finish()
+            return auditFailed(AuditRefusal(error, "the command was not sent; the session ends"))
         }
         let now = ProxyClock.monotonicNanos()
         if let upstream, !forward.isEmpty {

@@ -5,20 +5,13 @@ import PosternCore
 /// One client connection through the Redis engine, from its first byte to its end. Lives on
 /// the client channel's event loop; the upstream channel is opened on the same loop.
 final class RedisSession {
-    enum Phase: Equatable {
-        /// A tunnel client on TCP must AUTH with the tunnel's secret first.
-        case auth
-        case connecting
-        case relay
-        case closed
-    }
-
     let context: ProxySessionContext
     let engine: RedisEngine
     let eventLoop: EventLoop
     var client: ChannelHandlerContext?
     var upstream: ChannelHandlerContext?
-    var phase = Phase.auth
+    /// `.handshake`: a tunnel client on TCP must AUTH with the tunnel's secret first.
+    var phase = SessionPhase.handshake
     let auditor: SessionAuditor
 
     // Client side.
@@ -69,7 +62,7 @@ final class RedisSession {
 
     var clientReadAllowed: Bool {
         switch phase {
-        case .auth: return true
+        case .handshake: return true
         case .connecting, .closed: return false
         case .relay: return !stalled.isFull && (upstream?.channel.isWritable ?? false)
         }
@@ -87,7 +80,7 @@ final class RedisSession {
 
     func clientRead(_ buffer: ByteBuffer) {
         switch phase {
-        case .auth:
+        case .handshake:
             hold(buffer)
             processAuth()
         case .connecting:
@@ -131,42 +124,10 @@ final class RedisSession {
     func endIfDrained() {
         guard clientInputEnded else { return }
         switch phase {
-        case .auth: end(reason: "the client disconnected")
+        case .handshake: end(reason: "the client disconnected")
         case .relay where !awaitingAudit && stalled.isEmpty && batch.isEmpty && ledger.isEmpty:
             end(reason: "the client disconnected")
         default: return
-        }
-    }
-
-    // MARK: - Refusals and the end
-
-    /// Refuses the session before relay: audited (db.session.start, TDB00W) before the client
-    /// is told, then closed.
-    func refuse(_ line: String) {
-        guard phase != .closed else { return }
-        phase = .closed
-        auditor.append(.start(error: line))
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        auditor.commit().whenComplete { _ in
-            bound.value.sendError(line)
-            bound.value.finish()
-        }
-    }
-
-    /// A protocol violation from the client: `-ERR Protocol error…`, audited as malformed, closed
-    /// (Redis closes such connections too).
-    func malformed(_ error: RESPError, prefix: [UInt8]) {
-        guard phase != .closed else { return }
-        let wasRelaying = phase == .relay
-        phase = .closed
-        ledger.abandon(now: ProxyClock.monotonicNanos(), reason: "session ended: \(error)", into: &results)
-        flushResults()
-        auditor.append(.malformed(reason: error.description, prefix: prefix))
-        if wasRelaying { auditor.append(.end) }
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        auditor.commit().whenComplete { _ in
-            bound.value.sendError("ERR " + error.description)
-            bound.value.finish()
         }
     }
 
@@ -176,45 +137,32 @@ final class RedisSession {
         out.writeRedisError(line)
         client.writeAndFlush(NIOAny(out), promise: nil)
     }
+}
 
-    /// Ends a session: commands still waiting are recorded as abandoned, db.session.end is
-    /// committed, both sides close.
-    func end(reason: String, event: SessionEvent.Kind = .end) {
-        guard phase != .closed else { return }
-        // A session stopped while connecting, after its start was recorded, records its end too.
-        let wasOpen = phase == .relay || (phase == .connecting && auditor.recordedStart)
-        phase = .closed
-        if wasOpen {
-            ledger.abandon(now: ProxyClock.monotonicNanos(), reason: "session ended: \(reason)", into: &results)
-            flushResults()
-            auditor.append(event)
-        }
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        auditor.commit().whenComplete { _ in bound.value.finish() }
+/// Redis's words for the shared ending (`ClosingSession`): an error line, the text after `-`.
+extension RedisSession: ClosingSession {
+    func send(_ line: String) { sendError(line) }
+
+    func auditText(_ line: String) -> String { line }
+
+    func malformedError(_ reason: String) -> String { "ERR " + reason }
+
+    func stopError(_ reason: SessionStopReason) -> String {
+        let kind = if case .revoked = reason { "NOPERM" } else { "ERR" }
+        return "\(kind) \(reason.message)"
     }
 
-    /// Closes both channels once pending writes are out.
+    func auditError(_ refusal: AuditRefusal) -> String { "ERR " + refusal.message }
+
+    func abandonOpenStatements(now: UInt64, reason: String) {
+        ledger.abandon(now: now, reason: reason, into: &results)
+    }
+
+    /// Nothing to say: the server drops the connection's state when it closes.
+    func goodbyeUpstream() {}
+
     func finish() {
         if upstream == nil { pendingSignIn?.whenSuccess { $0.close(promise: nil) } }
         closeBothSides()
-    }
-
-    /// Postern ends the session: the client is told, the end (and why) is audited.
-    func stop(_ reason: SessionStopReason) -> EventLoopFuture<Void> {
-        guard let client else { return eventLoop.makeSucceededVoidFuture() }
-        if phase == .relay || phase == .connecting {
-            let kind = if case .revoked = reason { "NOPERM" } else { "ERR" }
-            sendError("\(kind) \(reason.message)")
-            end(reason: reason.auditReason ?? "the proxy shut down", event: reason.endEvent)
-        } else if phase != .closed {
-            phase = .closed
-            finish()
-        }
-        return client.channel.closeFuture
-    }
-
-    func flushResults() {
-        for result in results { auditor.appendLater(.result(result)) }
-        results.removeAll(keepingCapacity: true)
     }
 }
