@@ -307,6 +307,23 @@ final class AuditChainTests: AuditConfigTestCase {
                        rows[0].chain?.hash)
     }
 
+    /// Sessions interleaved in one batch (A, B, A) each chain on from their own last record, as
+    /// one row at a time would.
+    func testInterleavedSessionsInOneBatchChainSeparately() throws {
+        var a = Fixture.session()
+        var b = Fixture.session()
+        var rows = try [Fixture.query(&a, "select 1"), Fixture.query(&b, "select 2"), Fixture.query(&a, "select 3"),
+                        Fixture.query(&b, "select 4")].map { AuditIndexRow(try EncodedAuditEvent($0)) }
+        _ = AuditChainTips().link(&rows)
+        XCTAssertEqual(rows[0].chain?.previous, AuditChainLink.genesis(session: a.sessionID))
+        XCTAssertEqual(rows[1].chain?.previous, AuditChainLink.genesis(session: b.sessionID))
+        XCTAssertEqual(rows[2].chain?.previous, rows[0].chain?.hash)
+        XCTAssertEqual(rows[3].chain?.previous, rows[1].chain?.hash)
+        for row in rows {
+            XCTAssertEqual(AuditChainLink.hash(previous: row.chain?.previous ?? [], row: row), row.chain?.hash)
+        }
+    }
+
     /// A session's tip lives until its end event, or until its writer says it is finished (a
     /// session refused or broken off records no end): a long-lived service does not grow with them.
     func testTipsGoWithTheSession() throws {

@@ -197,9 +197,9 @@ final class UpstreamSignInTests: XCTestCase {
         // Forwarded, then the bad message while the server still runs it.
         let running = try RawPGClient.ready(try await h.tunnel(db, dbUser: h.admin.user, dbName: h.admin.database))
         let marker = "malformed_after_\(UInt32.random(in: 0...UInt32.max))"
-        running.sendMessage(UInt8(ascii: "Q"), Array("select pg_sleep(2) as \(marker)".utf8) + [0])
+        running.sendMessage(UInt8(ascii: "Q"), Array("select pg_sleep(5) as \(marker)".utf8) + [0])
         XCTAssertTrue(try eventually {
-            let seen = try h.adminPSQL(["-c", "select count(*) from pg_stat_activity where query like '%\(marker)%' and pid <> pg_backend_pid()"])
+            let seen = try h.adminPSQL(["-c", "select count(*) from pg_stat_activity where query like '%\(marker)%' and state = 'active' and pid <> pg_backend_pid()"])
             return seen.stdout == "1\n"
         }, "the statement reached the server")
         running.send([UInt8(ascii: "Q")] + be32(2))

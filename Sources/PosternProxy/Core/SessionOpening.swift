@@ -4,8 +4,9 @@ import NIOCore
 enum OpenFailure {
     /// RBAC said no (before the login, or again right before the connect).
     case denied(String)
-    /// No login, no upstream target, or the sign-in or its setup failed: the error's text is what
-    /// the client sees (the engine may word its own sign-in errors better).
+    /// The engine refused before the login (`refusalBeforeLogin`), or there is no login, no
+    /// upstream target, or the sign-in or its setup failed: the error's text is what the client
+    /// sees (the engine may word its own errors better).
     case upstream(any Error)
 }
 

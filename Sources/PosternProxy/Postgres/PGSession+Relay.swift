@@ -35,38 +35,27 @@ extension PGSession {
             return malformed(reason, prefix: prefix)
         }
         if gate {
-            awaitingAudit = true
-            let bound = NIOLoopBound(self, eventLoop: eventLoop)
-            auditor.commit().whenComplete { result in bound.value.auditCommitted(result) }
+            commitAudited()
         } else {
             writeForward()
             if terminateAfterForward { clientTerminated() }
         }
     }
 
-    private func auditCommitted(_ result: Result<Void, Error>) {
-        guard phase == .relay else { return }
-        awaitingAudit = false
-        if case .failure(let error) = result {
-            forward.removeAll(keepingCapacity: true)
-            sentOps.removeAll(keepingCapacity: true)
-            return auditFailed(AuditRefusal(error, "the statement was not sent; the session ends"))
-        }
+    func forwardAudited() {
         writeForward()
-        if terminateAfterForward { return clientTerminated() }
-        drainStalled()
-        if !awaitingAudit, upstreamNeedsFlush {
-            upstreamNeedsFlush = false
-            upstream?.flush()
-        }
-        resumeClientReads()
+        if terminateAfterForward { clientTerminated() }
     }
 
-    func drainStalled() {
-        while phase == .relay, !awaitingAudit, !terminateAfterForward, let next = stalled.popFirst() {
-            processClient(next)
-        }
+    func dropAudited() {
+        forward.removeAll(keepingCapacity: true)
+        sentOps.removeAll(keepingCapacity: true)
     }
+
+    var auditFailureConsequence: String { "the statement was not sent; the session ends" }
+
+    /// After the client's Terminate nothing more it sent is read.
+    var mayDrain: Bool { !terminateAfterForward }
 
     private func writeForward() {
         guard let upstream else { return }
@@ -107,21 +96,5 @@ extension PGSession {
         }
         client.write(NIOAny(buffer), promise: nil)
         clientNeedsFlush = true
-    }
-
-    func upstreamReadComplete() {
-        if clientNeedsFlush {
-            clientNeedsFlush = false
-            client?.flush()
-        }
-    }
-
-    func upstreamClosed() {
-        guard phase != .closed else { return }
-        if clientNeedsFlush {
-            clientNeedsFlush = false
-            client?.flush()
-        }
-        end(reason: "the upstream server closed the connection", upstreamOpen: false)
     }
 }

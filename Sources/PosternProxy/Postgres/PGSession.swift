@@ -59,48 +59,16 @@ final class PGSession {
 
     var route: Route { context.route }
 
-    // MARK: - Read control
-
-    var clientReadAllowed: Bool {
-        switch phase {
-        case .handshake: return true
-        case .connecting, .closed: return false
-        case .relay: return !stalled.isFull && (upstream?.channel.isWritable ?? false)
-        }
-    }
-
-    var upstreamReadAllowed: Bool { client?.channel.isWritable ?? false }
-
     // MARK: - Client events
 
     func clientActive() {
         registerForShutdown()
     }
 
-    func clientRead(_ buffer: ByteBuffer) {
-        switch phase {
-        case .handshake:
-            var b = buffer
-            if inbound == nil { inbound = b } else { inbound?.writeBuffer(&b) }
-            processStartup()
-        case .connecting:
-            stalled.append(buffer)
-        case .relay:
-            if awaitingAudit {
-                stalled.append(buffer)
-            } else {
-                processClient(buffer)
-            }
-        case .closed:
-            return
-        }
-    }
-
-    func clientReadComplete() {
-        if upstreamNeedsFlush, !awaitingAudit {
-            upstreamNeedsFlush = false
-            upstream?.flush()
-        }
+    func handshakeRead(_ buffer: ByteBuffer) {
+        var b = buffer
+        if inbound == nil { inbound = b } else { inbound?.writeBuffer(&b) }
+        processStartup()
     }
 
     func clientClosed() {

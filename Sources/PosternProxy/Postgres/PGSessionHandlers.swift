@@ -1,4 +1,4 @@
 /// Both ends of a PostgreSQL session.
 typealias PGSessionHandler = RelayHandler<PGSession>
 
-extension PGSession: RelaySession {}
+extension PGSession: AuditedRelay {}

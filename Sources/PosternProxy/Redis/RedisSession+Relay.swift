@@ -87,9 +87,7 @@ extension RedisSession {
         endRun()
         if data.readableBytes > 0 { held = data }
         guard !batch.isEmpty else { return }
-        awaitingAudit = true
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        auditor.commit().whenComplete { result in bound.value.auditCommitted(result) }
+        commitAudited()
     }
 
     /// The arguments as the audit log reads them (long ones cut).
@@ -163,14 +161,7 @@ extension RedisSession {
         }
     }
 
-    private func auditCommitted(_ result: Result<Void, Error>) {
-        guard phase == .relay else { return }
-        awaitingAudit = false
-        if case .failure(let error) = result {
-            forward.removeAll()
-            batch.removeAll()
-            return auditFailed(AuditRefusal(error, "the command was not sent; the session ends"))
-        }
+    func forwardAudited() {
         let now = ProxyClock.monotonicNanos()
         if let upstream, !forward.isEmpty {
             for slice in forward { upstream.write(NIOAny(slice), promise: nil) }
@@ -189,14 +180,16 @@ extension RedisSession {
         batch.removeAll(keepingCapacity: true)
         writeLocalReplies(now: now)
         if !results.isEmpty { flushResults() }
-        drainStalled()
-        if !awaitingAudit, upstreamNeedsFlush {
-            upstreamNeedsFlush = false
-            upstream?.flush()
-        }
-        resumeClientReads()
-        endIfDrained()
     }
+
+    func dropAudited() {
+        forward.removeAll()
+        batch.removeAll()
+    }
+
+    var auditFailureConsequence: String { "the command was not sent; the session ends" }
+
+    func afterCommit() { endIfDrained() }
 
     /// Postern's own replies that are next in line.
     private func writeLocalReplies(now: UInt64) {
@@ -208,12 +201,6 @@ extension RedisSession {
         if clientNeedsFlush {
             clientNeedsFlush = false
             client.flush()
-        }
-    }
-
-    func drainStalled() {
-        while phase == .relay, !awaitingAudit, let next = stalled.popFirst() {
-            processClient(next)
         }
     }
 
@@ -271,19 +258,6 @@ extension RedisSession {
             upstreamReadComplete()
             endIfDrained()
         }
-    }
-
-    func upstreamReadComplete() {
-        if clientNeedsFlush {
-            clientNeedsFlush = false
-            client?.flush()
-        }
-    }
-
-    func upstreamClosed() {
-        guard phase != .closed else { return }
-        upstreamReadComplete()
-        end(reason: "the upstream server closed the connection")
     }
 }
 

@@ -58,18 +58,6 @@ final class RedisSession {
 
     var route: Route { context.route }
 
-    // MARK: - Read control
-
-    var clientReadAllowed: Bool {
-        switch phase {
-        case .handshake: return true
-        case .connecting, .closed: return false
-        case .relay: return !stalled.isFull && (upstream?.channel.isWritable ?? false)
-        }
-    }
-
-    var upstreamReadAllowed: Bool { client?.channel.isWritable ?? false }
-
     // MARK: - Client events
 
     func clientActive() {
@@ -78,18 +66,9 @@ final class RedisSession {
         if case .peerCredentials = context.clientAuthentication.kind { open() }
     }
 
-    func clientRead(_ buffer: ByteBuffer) {
-        switch phase {
-        case .handshake:
-            hold(buffer)
-            processAuth()
-        case .connecting:
-            stalled.append(buffer)
-        case .relay:
-            if awaitingAudit { stalled.append(buffer) } else { processClient(buffer) }
-        case .closed:
-            return
-        }
+    func handshakeRead(_ buffer: ByteBuffer) {
+        hold(buffer)
+        processAuth()
     }
 
     func hold(_ buffer: ByteBuffer) {
@@ -98,13 +77,6 @@ final class RedisSession {
         } else {
             var b = buffer
             held?.writeBuffer(&b)
-        }
-    }
-
-    func clientReadComplete() {
-        if upstreamNeedsFlush, !awaitingAudit {
-            upstreamNeedsFlush = false
-            upstream?.flush()
         }
     }
 

@@ -1,4 +1,4 @@
 /// Both ends of a Redis session.
 typealias RedisSessionHandler = RelayHandler<RedisSession>
 
-extension RedisSession: RelaySession {}
+extension RedisSession: AuditedRelay {}
