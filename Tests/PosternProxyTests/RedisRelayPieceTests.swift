@@ -107,11 +107,29 @@ final class RedisRelayPieceTests: XCTestCase {
         XCTAssertEqual(long.withUnsafeBytes { RedisAuditText.argument($0) }, String(repeating: "x", count: 4096) + "...(5000 bytes)")
     }
 
+    /// One table says how each command is relayed, answered and redacted; any other command is
+    /// forwarded, answered once, and has no values to mask.
+    func testCommandTraitsTable() {
+        XCTAssertEqual(RedisCommandTraits.of("exec").handling, .exec)
+        XCTAssertEqual(RedisCommandTraits.of("reset").handling, .endsTransaction)
+        XCTAssertEqual(RedisCommandTraits.of("reset").answer, .reset)
+        XCTAssertEqual(RedisCommandTraits.of("auth").handling, .answeredLocally)
+        XCTAssertEqual(RedisCommandTraits.of("ssubscribe").answer, .subscription)
+        XCTAssertEqual(RedisCommandTraits.of("hset").values?.first, 3)
+        XCTAssertEqual(RedisCommandTraits.of("hset").values?.stride, 2)
+        let other = RedisCommandTraits.of("get")
+        XCTAssertEqual(other.handling, .forward)
+        XCTAssertEqual(other.answer, .reply)
+        XCTAssertNil(other.values)
+        // Looked up by the lower-cased name the relay passes.
+        XCTAssertEqual(RedisCommandTraits.of("EXEC").handling, .forward)
+    }
+
     /// The server may quote a masked password back in its error: a result of a command whose audit
     /// text had a secret masked keeps only the error's code. Postern's own denials are kept whole.
     func testTheErrorOfACommandWithASecretIsMasked() throws {
-        XCTAssertEqual(RedisAuditText.audited(["ACL", "SETUSER", "u", "(>pw)"], values: .full).secret, true)
-        XCTAssertEqual(RedisAuditText.audited(["SET", "k", "v"], values: .redacted).secret, false)
+        XCTAssertEqual(RedisAuditText.audited(["ACL", "SETUSER", "u", "(>pw)"], traits: .of("acl"), values: .full).secret, true)
+        XCTAssertEqual(RedisAuditText.audited(["SET", "k", "v"], traits: .of("set"), values: .redacted).secret, false)
         var ledger = RedisReplyLedger()
         var results: [StatementResult] = []
         var secret = entry(1, .reply)

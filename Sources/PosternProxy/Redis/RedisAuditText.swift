@@ -8,15 +8,15 @@ enum RedisAuditText {
     static let maxArgument = 4096
 
     static func query(_ argv: [String], values: AuditConfig.RedisValues) -> String {
-        audited(argv, values: values).text
+        audited(argv, traits: .of(argv.first?.lowercased() ?? ""), values: values).text
     }
 
     /// The log's text, and whether a secret was masked in it (the server's error about such a
     /// command is masked too: `AuditRedaction.redisError`).
-    static func audited(_ argv: [String], values: AuditConfig.RedisValues) -> (text: String, secret: Bool) {
+    static func audited(_ argv: [String], traits: RedisCommandTraits, values: AuditConfig.RedisValues) -> (text: String, secret: Bool) {
         var args = AuditRedaction.redisCommand(argv)
         let secret = args != argv
-        if values == .redacted { redactValues(&args) }
+        if values == .redacted { redactValues(&args, traits: traits) }
         var out = ""
         for (k, a) in args.enumerated() {
             if k > 0 { out += " " }
@@ -36,18 +36,8 @@ enum RedisAuditText {
         return plain ? a : RESPValue.quoted(Array(a.utf8))
     }
 
-    /// Where write commands carry values: the first value's position and the stride between
-    /// values (0: every argument from there on).
-    static let valuePositions: [String: (first: Int, stride: Int)] = [
-        "set": (2, 0), "setnx": (2, 0), "getset": (2, 0), "append": (2, 0), "setex": (3, 0), "psetex": (3, 0),
-        "setrange": (3, 0), "mset": (2, 2), "msetnx": (2, 2), "hset": (3, 2), "hmset": (3, 2), "hsetnx": (3, 0),
-        "lpush": (2, 0), "rpush": (2, 0), "lpushx": (2, 0), "rpushx": (2, 0), "lset": (3, 0), "linsert": (4, 0),
-        "sadd": (2, 0), "zadd": (2, 0), "publish": (2, 0), "spublish": (2, 0), "xadd": (2, 0), "pfadd": (2, 0),
-        "geoadd": (2, 0), "restore": (3, 0), "json.set": (3, 0),
-    ]
-
-    static func redactValues(_ args: inout [String]) {
-        guard let name = args.first?.lowercased(), let (first, stride) = valuePositions[name] else { return }
+    static func redactValues(_ args: inout [String], traits: RedisCommandTraits) {
+        guard let (first, stride) = traits.values else { return }
         var i = first
         while i < args.count {
             if args[i] != AuditRedaction.mask { args[i] = AuditRedaction.mask }

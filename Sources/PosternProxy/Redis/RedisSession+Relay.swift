@@ -53,10 +53,11 @@ extension RedisSession {
                 endRun()
                 continue
             }
-            let (argv, classified) = data.withVeryUnsafeBytes { all in
+            let (argv, traits, classified) = data.withVeryUnsafeBytes { all in
                 let input = UnsafeRawBufferPointer(rebasing: all[at..<(at + command.length)])
                 let argv = Self.auditArguments(command, in: input)
-                return (argv, classify(command, argv: argv, in: input))
+                let traits = RedisCommandTraits.of(argv[0].lowercased())
+                return (argv, traits, classify(command, argv: argv, traits: traits, in: input))
             }
             // Redis splits an inline line its own way (a vertical tab or form feed stays inside an
             // argument there): the server gets the arguments that were checked and audited.
@@ -64,7 +65,7 @@ extension RedisSession {
             if case .forward = classified, case .inline(let args) = command.arguments {
                 disposition = .rewrite(RESPEncoder.command(args))
             }
-            let audited = RedisAuditText.audited(argv, values: engine.values)
+            let audited = RedisAuditText.audited(argv, traits: traits, values: engine.values)
             let index = auditor.append(.query(audited.text))
             switch disposition {
             case .forward:
@@ -81,7 +82,7 @@ extension RedisSession {
             case .local:
                 endRun()
             }
-            batch.append(RedisReplyLedger.Entry(statement: index, kind: replyKind(argv, disposition), sentAt: 0,
+            batch.append(RedisReplyLedger.Entry(statement: index, kind: replyKind(argv, traits, disposition), sentAt: 0,
                                                 secret: audited.secret))
         }
         endRun()
@@ -98,39 +99,39 @@ extension RedisSession {
         }
     }
 
-    private func classify(_ command: RESPCommandParser.Command, argv: [String], in input: UnsafeRawBufferPointer) -> Disposition {
+    private func classify(_ command: RESPCommandParser.Command, argv: [String], traits: RedisCommandTraits,
+                          in input: UnsafeRawBufferPointer) -> Disposition {
         if let denied = gate.check(argv) {
             if inTransaction { transactionSpoiled = true }
             return .local(denied)
         }
-        let name = argv[0].lowercased()
-        switch name {
-        case "multi":
+        switch traits.handling {
+        case .forward:
+            return .forward
+        case .beginsTransaction:
             inTransaction = true
             return .forward
-        case "exec", "discard", "reset":
-            let spoiled = name == "exec" && inTransaction && transactionSpoiled
+        case .exec, .endsTransaction:
+            let spoiled = traits.handling == .exec && inTransaction && transactionSpoiled
             inTransaction = false
             transactionSpoiled = false
             // DISCARD ends the server's transaction (and its WATCHes) as an aborted EXEC would.
             return spoiled ? .spoiledExec : .forward
-        case "auth":
+        case .answeredLocally:
             // Postern signs in upstream itself; the client's AUTH is answered here, as Teleport does.
             return argv.count == 2 || argv.count == 3 ? .local("+OK") : .local("-ERR wrong number of arguments for 'auth' command")
-        case "hello":
+        case .hello:
             guard let at = argv.firstIndex(where: { $0.lowercased() == "auth" }), at > 1, at + 2 < argv.count else {
                 return .forward
             }
             var kept = (0..<command.count).map { command.argument($0, in: input) }
             kept.removeSubrange(at...(at + 2))
             return .rewrite(RESPEncoder.command(kept))
-        default:
-            return .forward
         }
     }
 
     /// How the server will answer, given CLIENT REPLY state; nil for no reply at all.
-    private func replyKind(_ argv: [String], _ disposition: Disposition) -> RedisReplyLedger.Kind {
+    private func replyKind(_ argv: [String], _ traits: RedisCommandTraits, _ disposition: Disposition) -> RedisReplyLedger.Kind {
         if case .local(let line) = disposition {
             guard line.hasPrefix("+") else {
                 let error = String(line.drop { $0 == "-" })
@@ -138,8 +139,7 @@ extension RedisSession {
             }
             return .local(ByteBuffer(string: line + "\r\n"), type: .simpleString, error: nil)
         }
-        let name = argv[0].lowercased()
-        if name == "client", argv.count >= 3, argv[1].lowercased() == "reply" {
+        if traits.answer == .client, argv.count >= 3, argv[1].lowercased() == "reply" {
             switch argv[2].lowercased() {
             case "off": repliesOff = true; return .none
             case "skip": skipNextReply = true; return .none
@@ -151,13 +151,12 @@ extension RedisSession {
         if skipNextReply { skipNextReply = false; return .none }
         // After CLIENT REPLY OFF/SKIP the server answers nothing, so there is nothing to swap.
         if case .spoiledExec = disposition { return .spoiledExec }
-        switch name {
-        case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe":
-            return .subscription(remaining: max(1, argv.count - 1))
-        case "monitor": return .monitor
-        case "reset": return .reset
-        case "hello": return .hello(version: argv.count > 1 ? Int(argv[1]) : nil)
-        default: return .reply
+        switch traits.answer {
+        case .subscription: return .subscription(remaining: max(1, argv.count - 1))
+        case .monitor: return .monitor
+        case .reset: return .reset
+        case .hello: return .hello(version: argv.count > 1 ? Int(argv[1]) : nil)
+        case .reply, .client: return .reply
         }
     }
 
