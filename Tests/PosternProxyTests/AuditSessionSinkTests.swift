@@ -22,7 +22,7 @@ final class AuditSessionSinkTests: XCTestCase {
             SessionEvent(index: 2, timeNanos: 1_700_000_000_200_000_000,
                          kind: .result(StatementResult(statementIndex: 1, tag: "ALTER ROLE", rows: nil, durationNanos: 1_500_000,
                                                        error: nil, sqlState: nil))),
-            SessionEvent(index: 3, timeNanos: 1_700_000_000_300_000_000, kind: .bind(statement: "s1", portal: "", parameters: ["1", nil])),
+            SessionEvent(index: 3, timeNanos: 1_700_000_000_300_000_000, kind: .statement(.postgresBind(.init(statementName: "s1", portalName: "", parameters: ["1", ""])))),
             SessionEvent(index: 4, timeNanos: 1_700_000_000_400_000_000, kind: .end),
         ], of: session)
         let events = await memory.events

@@ -58,7 +58,7 @@ final class PgbenchTunnelTests: XCTestCase {
         // Every statement the tunnel ran is audited with its outcome: 7 statements a transaction
         // (pgbench's own set-up queries on its first connection come on top).
         let kinds = h.sink.all.map(\.1.kind)
-        let executes = kinds.filter { if case .execute = $0 { return true } else { return false } }.count
+        let executes = kinds.filter { if case .statement(.postgresExecute) = $0 { return true } else { return false } }.count
         let queries = kinds.filter { if case .query = $0 { return true } else { return false } }.count
         let results = kinds.compactMap { k -> StatementResult? in if case .result(let r) = k { return r } else { return nil } }
         XCTAssertGreaterThanOrEqual(queries, 100 * 7)
@@ -84,9 +84,9 @@ final class PgbenchTunnelTests: XCTestCase {
         guard events.count == 6 else { return XCTFail("\(events.map(\.kind))") }
         XCTAssertEqual(events.map(\.index), [0, 1, 2, 3, 4, 5])
         XCTAssertEqual(events[0].kind, .start(error: nil))
-        XCTAssertEqual(events[1].kind, .parse(statement: "", query: "select $1::int + 1 as w, 'text' as t;"))
-        XCTAssertEqual(events[2].kind, .bind(statement: "", portal: "", parameters: ["7"]))
-        XCTAssertEqual(events[3].kind, .execute(portal: ""))
+        XCTAssertEqual(events[1].kind, .statement(.postgresParse(.init(statementName: "", query: "select $1::int + 1 as w, 'text' as t;"))))
+        XCTAssertEqual(events[2].kind, .statement(.postgresBind(.init(statementName: "", portalName: "", parameters: ["7"]))))
+        XCTAssertEqual(events[3].kind, .statement(.postgresExecute(.init(portalName: ""))))
         guard case .result(let result) = events[4].kind else { return XCTFail("\(events[4].kind)") }
         XCTAssertEqual(result.statementIndex, 3)
         XCTAssertEqual(result.tag, "SELECT 1")

@@ -135,7 +135,7 @@ final class ProtocolPieceTests: XCTestCase {
         body.writeInteger(Int32(-1))
         body.writeInteger(Int16(0))
         XCTAssertEqual(PGFrontendMessage.event(type: UInt8(ascii: "B"), body: body),
-                       .bind(statement: "stmt", portal: "portal", parameters: ["hi", "AP8Q", nil]))
+                       .statement(.postgresBind(.init(statementName: "stmt", portalName: "portal", parameters: ["hi", "AP8Q", ""]))))
         XCTAssertEqual(Base64.encode(Array("any carnal pleas".utf8)), "YW55IGNhcm5hbCBwbGVhcw==")
     }
 }

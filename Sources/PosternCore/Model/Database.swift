@@ -2,6 +2,15 @@
 public enum DatabaseProtocol: String, Sendable, Codable, CaseIterable {
     case postgres
     case redis
+
+    /// The database name a session uses when none is given: PostgreSQL's is the db user's name;
+    /// Redis has none (its numbered databases are not routed).
+    public func defaultDatabaseName(dbUser: String) -> String {
+        switch self {
+        case .postgres: dbUser
+        case .redis: ""
+        }
+    }
 }
 
 /// Database types named as Teleport names them.

@@ -48,17 +48,8 @@ public struct AuditSessionSink: SessionEventSink {
             return .sessionEnd(.init(sessionStop: time, reason: reason))
         case .query(let text):
             return .query(.init(query: AuditRedaction.sql(text)))
-        case .parse(let statement, let query):
-            return .postgresParse(.init(statementName: statement, query: AuditRedaction.sql(query)))
-        case .bind(let statement, let portal, let parameters):
-            return .postgresBind(.init(statementName: statement, portalName: portal, parameters: parameters.map { $0 ?? "" }))
-        case .execute(let portal):
-            return .postgresExecute(.init(portalName: portal))
-        case .close(let target, let name):
-            return .postgresClose(.init(statementName: target == .statement ? name : "",
-                                        portalName: target == .portal ? name : ""))
-        case .function(let oid, let arguments):
-            return .postgresFunction(.init(functionOID: oid, functionArgs: arguments.map { $0 ?? "" }))
+        case .statement(let details):
+            return details
         case .malformed(_, let prefix):
             return .malformedPacket(.init(payload: prefix))
         case .result(let r):

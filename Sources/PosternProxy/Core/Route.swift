@@ -7,7 +7,7 @@ public struct Route: Sendable, Equatable {
     public var user: PosternUser
     public var database: Database
     public var dbUser: String
-    /// The database name inside the server; PostgreSQL's default (the db user) when not given.
+    /// The database name inside the server; the protocol's default when not given.
     public var dbName: String
     /// The operator behind the session in bastion mode (OS login, uid, SSH address), for the audit.
     public var origin: AuditOrigin
@@ -19,7 +19,7 @@ public struct Route: Sendable, Equatable {
         self.database = database
         self.dbUser = dbUser
         let name = dbName ?? ""
-        self.dbName = name.isEmpty && database.protocol == .postgres ? dbUser : name
+        self.dbName = name.isEmpty ? database.protocol.defaultDatabaseName(dbUser: dbUser) : name
     }
 }
 

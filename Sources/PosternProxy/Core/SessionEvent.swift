@@ -37,11 +37,6 @@ public struct SessionEvent: Sendable, Equatable {
         self.kind = kind
     }
 
-    public enum CloseTarget: String, Sendable, Equatable {
-        case statement
-        case portal
-    }
-
     public enum Kind: Sendable, Equatable {
         /// db.session.start: `error` nil on success (TDB00I), else the reason (TDB00W).
         case start(error: String?)
@@ -49,18 +44,12 @@ public struct SessionEvent: Sendable, Equatable {
         case end
         /// db.session.end (TDB01I) of a session Postern ended, with the reason.
         case ended(reason: String)
-        /// db.session.query (TDB02I): a simple-protocol Query.
+        /// db.session.query (TDB02I): a statement or command as the client sent it (SQL's secrets
+        /// are masked when it is recorded).
         case query(String)
-        /// db.session.postgres.statements.parse (TPG00I).
-        case parse(statement: String, query: String)
-        /// db.session.postgres.statements.bind (TPG01I): parameters as text, binary as base64, NULL as nil.
-        case bind(statement: String, portal: String, parameters: [String?])
-        /// db.session.postgres.statements.execute (TPG02I).
-        case execute(portal: String)
-        /// db.session.postgres.statements.close (TPG03I).
-        case close(target: CloseTarget, name: String)
-        /// db.session.postgres.function (TPG04I).
-        case function(oid: UInt32, arguments: [String?])
+        /// A client statement event only one engine has, already in its audit form (PostgreSQL's
+        /// extended protocol: `db.session.postgres.statements.parse|bind|execute|close`, `.function`).
+        case statement(AuditEventDetails)
         /// db.session.malformed_packet (TDB06I): what was wrong, and the first bytes of the message.
         case malformed(reason: String, prefix: [UInt8])
         /// db.session.result (TDB10I): the outcome of the statement event at `statementIndex`.
@@ -72,7 +61,7 @@ extension SessionEvent.Kind {
     /// Something the client sent, as opposed to what the proxy records about the session.
     var isClientStatement: Bool {
         switch self {
-        case .query, .parse, .bind, .execute, .close, .function: return true
+        case .query, .statement: return true
         case .start, .end, .ended, .malformed, .result: return false
         }
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import PosternCore
 
 /// Decodes the client messages that are audited into session events. A message whose body does
 /// not parse is malformed (nil).
@@ -44,42 +45,44 @@ enum PGFrontendMessage {
             return .query(text)
         case parse:
             guard let name = b.readCString(), let text = b.readCString() else { return nil }
-            return .parse(statement: name, query: text)
+            return .statement(.postgresParse(.init(statementName: name, query: AuditRedaction.sql(text))))
         case bind:
             guard let portal = b.readCString(), let statement = b.readCString(),
                   let values = readValues(&b)
             else { return nil }
-            return .bind(statement: statement, portal: portal, parameters: values)
+            return .statement(.postgresBind(.init(statementName: statement, portalName: portal,
+                                                  parameters: values)))
         case execute:
             guard let portal = b.readCString(), b.readInteger(as: Int32.self) != nil else { return nil }
-            return .execute(portal: portal)
+            return .statement(.postgresExecute(.init(portalName: portal)))
         case close:
             guard let which = b.readInteger(as: UInt8.self), let name = b.readCString() else { return nil }
             switch which {
-            case UInt8(ascii: "S"): return .close(target: .statement, name: name)
-            case UInt8(ascii: "P"): return .close(target: .portal, name: name)
+            case UInt8(ascii: "S"): return .statement(.postgresClose(.init(statementName: name, portalName: "")))
+            case UInt8(ascii: "P"): return .statement(.postgresClose(.init(statementName: "", portalName: name)))
             default: return nil
             }
         case functionCall:
             guard let oid = b.readInteger(as: UInt32.self), let values = readValues(&b) else { return nil }
-            return .function(oid: oid, arguments: values)
+            return .statement(.postgresFunction(.init(functionOID: oid, functionArgs: values)))
         default:
             return nil
         }
     }
 
-    /// Format codes then values, as Bind and FunctionCall carry them: text as text, binary as base64.
-    private static func readValues(_ b: inout ByteBuffer) -> [String?]? {
+    /// Format codes then values, as Bind and FunctionCall carry them: text as text, binary as
+    /// base64, NULL as empty (as Teleport records them).
+    private static func readValues(_ b: inout ByteBuffer) -> [String]? {
         guard let formatCount = b.readInteger(as: Int16.self), formatCount >= 0,
               let formats = b.readArray(Int(formatCount)),
               let valueCount = b.readInteger(as: Int16.self), valueCount >= 0
         else { return nil }
         guard formats.count <= 1 || formats.count == Int(valueCount) else { return nil }
-        var values: [String?] = []
+        var values: [String] = []
         values.reserveCapacity(Int(valueCount))
         for i in 0..<Int(valueCount) {
             guard let length = b.readInteger(as: Int32.self) else { return nil }
-            if length == -1 { values.append(nil); continue }
+            if length == -1 { values.append(""); continue }
             guard length >= 0, let view = b.readSlice(length: Int(length)) else { return nil }
             let binary = formats.isEmpty ? false : (formats.count == 1 ? formats[0] == 1 : formats[i] == 1)
             values.append(binary ? Base64.encode(view.readableBytesView) : String(buffer: view))
