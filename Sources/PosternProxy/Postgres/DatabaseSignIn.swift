@@ -24,7 +24,7 @@ public struct DatabaseSignIn: UpstreamCredentialSource {
         let db = route.database
         switch db.auth {
         case .password(let source):
-            return UpstreamLogin(user: route.dbUser, password: try secret(source, db: db.name))
+            return try UpstreamPassword.login(for: route, source: source, environment: environment)
         case .managed:
             throw UpstreamCredentialError("database \(quoted(db.name)) uses managed passwords, which PostgreSQL does not support")
         case .iam:
@@ -68,24 +68,6 @@ public struct DatabaseSignIn: UpstreamCredentialSource {
             return UpstreamLogin(user: route.dbUser, password: token.value)
         } catch {
             throw UpstreamCredentialError("cannot sign an IAM token for \(quoted(db.name)): \(error)")
-        }
-    }
-
-    private func secret(_ source: SecretSource, db: String) throws -> String {
-        switch source {
-        case .environment(let name):
-            guard let value = environment[name], !value.isEmpty else {
-                throw UpstreamCredentialError("the password of \(quoted(db)) is not set (environment variable \(name) is empty)")
-            }
-            return value
-        case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw UpstreamCredentialError("cannot read the password file of \(quoted(db)): \(path)")
-            }
-            var text = String(decoding: data, as: UTF8.self)
-            while let last = text.last, last == "\n" || last == "\r" { text.removeLast() }
-            guard !text.isEmpty else { throw UpstreamCredentialError("the password file of \(quoted(db)) is empty: \(path)") }
-            return text
         }
     }
 }

@@ -38,9 +38,8 @@ public struct RedisSignIn: RedisLoginSource {
     public func login(for route: Route) async throws -> RedisLogin {
         let db = route.database
         switch db.auth {
-        case .password:
-            // The same password_file / password_env reading as every engine.
-            return try await DatabaseSignIn(environment: environment).login(for: route)
+        case .password(let source):
+            return try UpstreamPassword.login(for: route, source: source, environment: environment)
         case .iam:
             guard let iam else {
                 throw UpstreamCredentialError("IAM sign-in to \(quoted(db.name)) is not available in this build")

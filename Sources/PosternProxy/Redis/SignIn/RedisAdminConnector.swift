@@ -21,10 +21,9 @@ public struct RedisAdminConnector: Sendable {
             throw UpstreamCredentialError("database \(quoted(db.name)) has no redis.managed_users block")
         }
         // The admin password is read as any configured password is (same files, same errors).
-        var adminDB = db
-        adminDB.auth = .password(managed.adminPassword)
-        let login = try await DatabaseSignIn(environment: environment)
-            .login(for: Route(user: PosternUser(name: "postern", roles: []), database: adminDB, dbUser: managed.adminUser))
+        let login = UpstreamLogin(user: managed.adminUser,
+                                  password: try UpstreamPassword.read(managed.adminPassword, database: db.name,
+                                                                      environment: environment))
         let target = try UpstreamTarget.make(for: db, defaultPort: RedisEngine.defaultPort)
         do {
             return try await RedisAdminClient.signIn(to: target, on: group, user: login.user, password: login.password,
