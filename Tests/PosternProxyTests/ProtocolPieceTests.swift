@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PosternCore
 import XCTest
 @testable import PosternProxy
 
@@ -122,6 +123,20 @@ final class ProtocolPieceTests: XCTestCase {
         XCTAssertTrue(tag("COPY 20") == ("COPY 20", 20))
         XCTAssertTrue(tag("CREATE TABLE") == ("CREATE TABLE", nil))
         XCTAssertTrue(tag("BEGIN") == ("BEGIN", nil))
+    }
+
+    /// Parse is recorded in its audit form by the engine, its query's secrets masked as a Query's are.
+    func testParseIsRecordedWithItsSecretsMasked() {
+        var body = ByteBuffer()
+        body.writeCString("s1")
+        body.writeCString("alter role x password 'hunter2'")
+        body.writeInteger(Int16(0))
+        guard case .statement(.postgresParse(let parse))? = PGFrontendMessage.event(type: UInt8(ascii: "P"), body: body) else {
+            return XCTFail("Parse is a statement event")
+        }
+        XCTAssertEqual(parse.statementName, "s1")
+        XCTAssertFalse(parse.query.contains("hunter2"), parse.query)
+        XCTAssertEqual(parse.query, AuditRedaction.sql("alter role x password 'hunter2'"))
     }
 
     func testBindParametersAreTextOrBase64() {

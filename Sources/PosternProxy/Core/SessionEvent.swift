@@ -22,8 +22,9 @@ public struct SessionInfo: Sendable {
     }
 }
 
-/// One audited thing that happened in a session, in the proxy's terms. The audit module maps it
-/// to Teleport's JSON event; nothing here ever holds a password, token or key.
+/// One audited thing that happened in a session, in the proxy's terms, mapped to Teleport's JSON
+/// event when recorded. Never a password, token or key of Postern's; what the client sent is kept
+/// as sent but for the secrets the engine or the recording masks (SQL's, Redis's AUTH and the like).
 public struct SessionEvent: Sendable, Equatable {
     /// Position in the session, from 0 (Teleport's `ei`).
     public var index: Int
@@ -49,6 +50,7 @@ public struct SessionEvent: Sendable, Equatable {
         case query(String)
         /// A client statement event only one engine has, already in its audit form (PostgreSQL's
         /// extended protocol: `db.session.postgres.statements.parse|bind|execute|close`, `.function`).
+        /// Only for what a client sent: it counts as client activity and gates forwarding.
         case statement(AuditEventDetails)
         /// db.session.malformed_packet (TDB06I): what was wrong, and the first bytes of the message.
         case malformed(reason: String, prefix: [UInt8])
@@ -67,7 +69,7 @@ extension SessionEvent.Kind {
     }
 }
 
-/// How one statement (a Query, an Execute or a FunctionCall) ended.
+/// How one statement or command ended (PostgreSQL: a Query, an Execute or a FunctionCall).
 public struct StatementResult: Sendable, Equatable {
     public var statementIndex: Int
     /// The CommandComplete tag (`SELECT 5`, `INSERT 0 1`, `CREATE TABLE`), when the server sent one.
