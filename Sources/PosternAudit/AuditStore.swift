@@ -146,6 +146,12 @@ public final class AuditStore: ImmediateAuditSink {
         return try storage.session(sid)
     }
 
+    /// A session's events as stored (JSON objects, in `ei` order): what `audit play` prints.
+    public func sessionJSON(_ sid: String) throws -> [String] {
+        try catchUp()
+        return try storage.sessionJSON(sid)
+    }
+
     /// Events committed from now on, by this process at once and by others within `pollInterval`.
     public func subscribe(pollInterval: Duration = .milliseconds(250)) throws -> AuditSubscription {
         let (inbox, continuation) = AsyncStream<AuditSignal>.makeStream(bufferingPolicy: .bufferingNewest(256))

@@ -91,6 +91,10 @@ final class JSONLinesAuditBackend: AuditBackend {
         return out.enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }.map(\.element)
     }
 
+    func sessionJSON(_ sid: String) throws -> [String] {
+        try session(sid).map { try $0.jsonString() }
+    }
+
     func events(after cursor: Int64, limit: Int) throws -> [StoredAuditEvent] {
         var out: [StoredAuditEvent] = []
         try scan(from: cursor) { stored in

@@ -283,6 +283,32 @@ final class SQLiteAuditBackend: AuditBackend {
         }
     }
 
+    func sessionJSON(_ sid: String) throws -> [String] {
+        try pool.read { db in
+            var found: [(index: Int64, position: Int64, json: String)] = []
+            let legacy = try Row.fetchAll(db, sql: """
+                SELECT e.id, e.ei, e.json FROM audit_session_chunks c CROSS JOIN audit_events e ON e.id BETWEEN c.first_id AND c.last_id
+                  WHERE c.sid = ? AND e.sid = ?
+                """, arguments: [sid, sid])
+            for row in legacy {
+                let id: Int64 = row["id"]
+                let json: String = row["json"]
+                guard json.utf8.first == 0x7B, json.utf8.last == 0x7D else {
+                    throw AuditStoreError.corrupt(position: id, reason: "an index row whose JSON is not an object")
+                }
+                found.append((row["ei"], id, json))
+            }
+            for id in try Int64.fetchAll(db, sql: "SELECT id FROM audit_chunks WHERE sid = ? ORDER BY id", arguments: [sid]) {
+                for (position, row, _) in AuditChunks.records(id: id, lines: try AuditChunks.lines(of: id, db)) {
+                    guard let row else { throw AuditStoreError.corrupt(position: position, reason: "an unreadable line in an index chunk") }
+                    if row.sessionID == sid { found.append((row.index, position, row.json)) }
+                }
+            }
+            found.sort { ($0.index, $0.position) < ($1.index, $1.position) }
+            return found.map(\.json)
+        }
+    }
+
     /// The event after which a session writes nothing more: its end, or a refused start.
     static func endsSession(_ event: AuditEvent) -> Bool {
         switch event.details {

@@ -17,6 +17,8 @@ protocol AuditBackend: Sendable {
     func search(_ query: AuditSearch) throws -> [AuditEvent]
     /// Every event of a session, in `ei` order.
     func session(_ sid: String) throws -> [AuditEvent]
+    /// The same events as the JSON they were stored as (for output, without decoding each).
+    func sessionJSON(_ sid: String) throws -> [String]
     /// Up to `limit` events stored after `cursor`, in store order.
     func events(after cursor: Int64, limit: Int) throws -> [StoredAuditEvent]
     /// The position of the last committed event (0 when empty).

@@ -171,6 +171,12 @@ struct Play: AsyncParsableCommand {
             } else {
                 let store = try AuditCLI.openExisting(options)
                 defer { try? store.close() }
+                if format == .json {
+                    // The stored JSON laid out as JSONEncoder would: no decoding and re-encoding per event.
+                    let stored = try AuditCLI.run { try store.sessionJSON(sid) }
+                    guard !stored.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }
+                    return AuditCLI.writeLine(AuditJSON.terminalSafe(AuditJSON.prettyArray(stored)))
+                }
                 events = try AuditCLI.run { try store.session(sid) }
                 guard !events.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }
             }

@@ -92,6 +92,9 @@ final class AuditCLITests: AuditConfigTestCase {
         XCTAssertEqual(played.map(\.index), [0, 1, 2, 3])
         XCTAssertEqual(Set(played.map(\.sessionID)), [sid])
         XCTAssertTrue(r.stdout.hasPrefix("[\n"), "a JSON array, as tsh play prints")
+        // Stored JSON laid out directly: the same bytes as encoding the events again.
+        let reencoded = String(decoding: try AuditJSON.encoder(pretty: true).encode(played), as: UTF8.self)
+        XCTAssertEqual(r.stdout, AuditJSON.terminalSafe(reencoded) + "\n")
 
         let missing = try postern(["play", "--format", "json", "no-such-sid"])
         XCTAssertEqual(missing.status, 1)

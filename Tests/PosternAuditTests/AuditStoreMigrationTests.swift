@@ -20,6 +20,9 @@ final class AuditStoreMigrationTests: XCTestCase {
         let fresh = [t.make(.sessionStart(.init())), Fixture.query(&t, "select 2")]
         try await store.record(contentsOf: fresh)
         XCTAssertEqual(try store.session(t.sessionID), fresh)
+        // What `audit play` prints: the stored JSON, old rows and new chunks alike.
+        XCTAssertEqual(try store.sessionJSON(s.sessionID), try old.map { try $0.jsonString() })
+        XCTAssertEqual(try store.sessionJSON(t.sessionID), try fresh.map { try $0.jsonString() })
         XCTAssertEqual(try store.search(AuditSearch(types: [.query])).map(\.sessionID), [s.sessionID, t.sessionID])
         let indexes = try store.indexNames()
         XCTAssertEqual(indexes, ["audit_events_time"], "only the time index is maintained per event")
@@ -35,7 +38,8 @@ final class AuditStoreMigrationTests: XCTestCase {
         let dir = try TempDir()
         let path = dir.file("audit.sqlite")
         var old = Fixture.session()
-        try writeVersion1Store(path, events: [old.make(.sessionStart(.init())), Fixture.query(&old, "select 1")])
+        let before = [old.make(.sessionStart(.init())), Fixture.query(&old, "select 1")]
+        try writeVersion1Store(path, events: before)
         let store = try AuditStore(backend: .sqlite, path: path)
         defer { try? store.close() }
         var s = Fixture.session()
@@ -53,6 +57,10 @@ final class AuditStoreMigrationTests: XCTestCase {
         XCTAssertEqual(try store.session(s.sessionID).map(\.index), [0, 1, 2])
         XCTAssertEqual(try store.session(other.sessionID).map(\.index), [0, 1, 2])
         XCTAssertEqual(try store.search(AuditSearch(sessionID: s.sessionID)).count, 3)
+        // A session that goes on after the migration is read from old rows and chunks, in `ei` order.
+        let after = Fixture.query(&old, "select 5")
+        try store.recordNow([after])
+        XCTAssertEqual(try store.sessionJSON(old.sessionID), try (before + [after]).map { try $0.jsonString() })
     }
 
     /// A store as schema v1 left it (sync: in an async test GRDB's async overloads would be picked).

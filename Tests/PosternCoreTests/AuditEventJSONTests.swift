@@ -160,15 +160,18 @@ final class AuditEventJSONTests: XCTestCase {
 
 /// The direct JSON writer and JSONEncoder must give the same bytes for everything an event can hold.
 final class AuditJSONWriterTests: XCTestCase {
-    func testWriterMatchesJSONEncoderForEveryKind() throws {
-        let tricky = "q \"quoted\" back\\slash /path\u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1B}\u{1F} é 漢 \u{202E} 🙂"
-        let db = AuditDatabase(service: "s\u{1}", protocol: "postgres", uri: "h:1", name: tricky, user: "u",
-                               labels: ["b": tricky, "a": "1", "Z": "", "é": "x"], awsRegion: "eu-west-2",
-                               roles: ["r2", "r1"], type: "rds", origin: "cloud")
+    static let tricky = "q \"quoted\" back\\slash /path\u{0}\u{1}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1B}\u{1F} é 漢 \u{202E} 🙂"
+    static let db = AuditDatabase(service: "s\u{1}", protocol: "postgres", uri: "h:1", name: tricky, user: "u",
+                                  labels: ["b": tricky, "a": "1", "Z": "", "é": "x"], awsRegion: "eu-west-2",
+                                  roles: ["r2", "r1"], type: "rds", origin: "cloud")
+
+    /// One event of every kind, with every field set to what breaks naive encoders.
+    static func everyKind() -> [AuditEvent] {
         let kinds: [AuditEventDetails] = [
             .sessionStart(.init(status: .failed(tricky, message: tricky), serverID: "h", serverHostname: "n",
                                 serverVersion: "v", localAddr: "l", remoteAddr: "r", userAgent: "ua", postgresPID: 4_294_967_295,
                                 startupParameters: ["search_path": tricky, tricky: "", "a": "1"])),
+            .sessionStart(.init(status: .ok)),
             .sessionEnd(.init(sessionStart: AuditTime(nanoseconds: -1), sessionStop: AuditTime(seconds: 1),
                               participants: ["a", tricky])),
             .query(.init(query: tricky, parameters: [tricky, ""])),
@@ -184,14 +187,28 @@ final class AuditJSONWriterTests: XCTestCase {
             .result(.init(queryID: "q", status: .failed(tricky), sqlState: "42P01", affectedRecords: UInt64.max,
                           durationMicroseconds: $0, commandTag: tricky))
         }
-        for (i, details) in kinds.enumerated() {
-            let ev = AuditEvent(index: Int64(i) - 1, id: i == 0 ? "" : "id", time: AuditTime(seconds: Int64(i), nanos: 5),
-                                clusterName: tricky, user: tricky, sessionID: "sid", database: db, details: details)
+        return kinds.enumerated().map { i, details in
+            AuditEvent(index: Int64(i) - 1, id: i == 0 ? "" : "id", time: AuditTime(seconds: Int64(i), nanos: 5),
+                       clusterName: tricky, user: tricky, sessionID: "sid", database: db, details: details)
+        }
+    }
+
+    func testWriterMatchesJSONEncoderForEveryKind() throws {
+        for (i, ev) in Self.everyKind().enumerated() {
             let viaEncoder = String(decoding: try AuditJSON.encoder().encode(ev), as: UTF8.self)
             XCTAssertEqual(try ev.jsonString(), viaEncoder, "kind \(i)")
-            let template = try AuditEventTemplate(clusterName: tricky, user: tricky, sessionID: "sid", database: db)
+            let template = try AuditEventTemplate(clusterName: Self.tricky, user: Self.tricky, sessionID: "sid", database: Self.db)
             XCTAssertEqual(try EncodedAuditEvent(ev, template: template).json, viaEncoder, "kind \(i) from a template")
             XCTAssertEqual(try AuditEvent.decode(json: Data(try ev.jsonString().utf8)), ev, "kind \(i)")
+        }
+    }
+
+    /// `audit play` lays stored JSON out itself: the same bytes as JSONEncoder's pretty array.
+    func testPrettyArrayOfStoredJSONMatchesJSONEncoder() throws {
+        let events = Self.everyKind()
+        for slice in [events[...], events.prefix(1), events.prefix(0)] {
+            let viaEncoder = String(decoding: try AuditJSON.encoder(pretty: true).encode(Array(slice)), as: UTF8.self)
+            XCTAssertEqual(AuditJSON.prettyArray(try slice.map { try $0.jsonString() }), viaEncoder)
         }
     }
 

@@ -1,0 +1,69 @@
+extension AuditJSON {
+    /// Events' stored JSON (compact, as `AuditJSONWriter` and `JSONEncoder` write it) as one
+    /// pretty-printed array, in exactly the bytes `encoder(pretty: true)` gives for the events
+    /// themselves: `audit play` prints a long session without decoding and re-encoding every event.
+    /// Only the layout between tokens changes; strings and numbers are copied as they are.
+    public static func prettyArray(_ objects: [String]) -> String {
+        guard !objects.isEmpty else { return "[\n\n]" }
+        var out: [UInt8] = []
+        out.reserveCapacity(objects.reduce(16) { $0 + $1.utf8.count * 3 / 2 })
+        out += "[\n  ".utf8
+        for (i, object) in objects.enumerated() {
+            if i > 0 { out += ",\n  ".utf8 }
+            var object = object
+            object.withUTF8 { reindent($0, depth: 1, into: &out) }
+        }
+        out += "\n]".utf8
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Foundation's pretty layout: two spaces a level, `"key" : value`, an empty container as
+    /// its brackets around a blank line.
+    private static func reindent(_ json: UnsafeBufferPointer<UInt8>, depth start: Int, into out: inout [UInt8]) {
+        var depth = start
+        func newline() {
+            out.append(0x0A)
+            // Never negative, whatever the bytes (a damaged store's JSON is laid out, not trusted).
+            out.append(contentsOf: repeatElement(0x20, count: 2 * max(depth, 0)))
+        }
+        var inString = false
+        var escaped = false
+        var i = 0
+        while i < json.count {
+            let b = json[i]
+            i += 1
+            if inString {
+                out.append(b)
+                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+                continue
+            }
+            switch b {
+            case 0x22:
+                inString = true
+                out.append(b)
+            case 0x7B, 0x5B: // { [
+                out.append(b)
+                if i < json.count, json[i] == (b == 0x7B ? 0x7D : 0x5D) {
+                    out.append(0x0A)
+                    newline()
+                    out.append(json[i])
+                    i += 1
+                } else {
+                    depth += 1
+                    newline()
+                }
+            case 0x7D, 0x5D: // } ]
+                depth -= 1
+                newline()
+                out.append(b)
+            case 0x2C: // ,
+                out.append(b)
+                newline()
+            case 0x3A: // :
+                out += [0x20, 0x3A, 0x20]
+            default:
+                out.append(b)
+            }
+        }
+    }
+}
