@@ -156,13 +156,15 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Pending], reindex: Bool) {
-        let events = batch.count == 1 ? batch[0].events : batch.flatMap(\.events)
+        func events() -> [EncodedAuditEvent] { batch.count == 1 ? batch[0].events : batch.flatMap(\.events) }
         do {
             if let journal {
-                try indexJournaled(events, rows: batch.count == 1 ? batch[0].rows : batch.flatMap(\.rows),
+                // The events themselves only go to subscribers: with none (the proxy alone), they are
+                // not gathered. One who subscribes meanwhile reads them back from the store.
+                try indexJournaled(hasSubscribers ? events() : nil, rows: batch.count == 1 ? batch[0].rows : batch.flatMap(\.rows),
                                    positions: batch.flatMap { $0.positions ?? [] }, reindex: reindex, journal)
             } else {
-                try append(events)
+                try append(events())
             }
             for p in batch { p.waiter?.resume(nil) }
         } catch {
@@ -170,7 +172,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    private func indexJournaled(_ events: [EncodedAuditEvent], rows: [AuditIndexRow], positions: [AuditJournal.Position], reindex: Bool,
+    private func indexJournaled(_ events: [EncodedAuditEvent]?, rows: [AuditIndexRow], positions: [AuditJournal.Position], reindex: Bool,
                                 _ journal: (journal: AuditJournal, index: SQLiteAuditBackend)) throws {
         appendLock.lock()
         defer { appendLock.unlock() }
@@ -185,7 +187,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         } catch {
             indexBehind = true
             logger.error("audit indexing failed; the events are kept in the journal and indexed from it later",
-                         metadata: ["events": "\(events.count)", "error": "\(error)"])
+                         metadata: ["events": "\(rows.count)", "error": "\(error)"])
             throw AuditStoreError(error)
         }
         var ends: [String: Int64] = [:]
@@ -258,7 +260,10 @@ final class GroupCommitWriter: @unchecked Sendable {
         c?.finish()
     }
 
+    private var hasSubscribers: Bool { subscribersLock.withLock { !subscribers.isEmpty } }
+
     private func publish(_ stored: [StoredAuditEvent]) {
+        guard !stored.isEmpty else { return }
         subscribersLock.lock()
         let all = Array(subscribers.values)
         subscribersLock.unlock()

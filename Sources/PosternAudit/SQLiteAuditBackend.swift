@@ -162,18 +162,22 @@ final class SQLiteAuditBackend: AuditBackend {
     /// Inserts the events (as `rows`) in one transaction. With journal `positions` (one per event),
     /// events another process already indexed from the journal are skipped, and the segments' marks
     /// move past them.
-    func append(_ events: [EncodedAuditEvent], rows: [AuditIndexRow], positions: [AuditJournal.Position]?) throws -> [StoredAuditEvent] {
+    /// `events`: the rows' events, when someone listens for them (nil: nothing is returned).
+    func append(_ events: [EncodedAuditEvent]?, rows: [AuditIndexRow], positions: [AuditJournal.Position]?) throws -> [StoredAuditEvent] {
         guard !rows.isEmpty else { return [] }
         return try pool.writeWithoutTransaction { db in
             var stored: [StoredAuditEvent] = []
+            var count = 0
             try db.inTransaction(.immediate) {
                 let placed = try insert(rows, positions: positions, db)
+                count = placed.count { $0 != nil }
+                guard let events else { return .commit }
                 stored = zip(placed, events).compactMap { at, e in at.map { StoredAuditEvent(previous: $0.previous, position: $0.position, event: e.event) } }
                 // Store order: a session's lines of the batch share a chunk.
                 stored.sort { $0.position < $1.position }
                 return .commit
             }
-            checkpointer.committed(stored.count)
+            checkpointer.committed(count)
             return stored
         }
     }
@@ -186,17 +190,30 @@ final class SQLiteAuditBackend: AuditBackend {
         var heads: [String: (index: Int64, hash: [UInt8])] = [:]
         var marks: [String: (done: Int64, to: Int64)] = [:]
         var ends = Set<String>()
+        // A batch's rows mostly share a segment, and come a session's read at a time: the last
+        // segment's mark and session's chunk are kept at hand, not looked up by name per row.
+        var segment: (name: String, done: Int64, to: Int64)?
+        var last: (sid: String, chunk: Int)?
         for (i, row) in rows.enumerated() {
             if let at = positions?[i] {
-                let done = try marks[at.segment]?.done ?? Self.indexedTo(at.segment, db)
-                marks[at.segment] = (done, max(marks[at.segment]?.to ?? done, at.end))
-                if at.end <= done { continue }
+                if segment?.name != at.segment {
+                    if let s = segment { marks[s.name] = (s.done, s.to) }
+                    let done = try marks[at.segment]?.done ?? Self.indexedTo(at.segment, db)
+                    segment = (at.segment, done, marks[at.segment]?.to ?? done)
+                }
+                guard var s = segment else { continue }
+                s.to = max(s.to, at.end)
+                segment = s
+                if at.end <= s.done { continue }
             }
             let sid = row.sessionID
-            if let c = open[sid], chunks[c].accepts(row) {
+            let known = if let last, last.sid == sid { last.chunk } else { open[sid] }
+            if let c = known, chunks[c].accepts(row) {
                 chunks[c].add(row, at: i)
+                last = (sid, c)
             } else {
                 open[sid] = chunks.count
+                last = (sid, chunks.count)
                 var chunk = AuditChunks.Builder(row)
                 chunk.add(row, at: i)
                 chunks.append(chunk)
@@ -206,6 +223,7 @@ final class SQLiteAuditBackend: AuditBackend {
                 heads[sid] = (row.index, chain.hash)
             }
         }
+        if let s = segment { marks[s.name] = (s.done, s.to) }
         var placed = [(previous: Int64, position: Int64)?](repeating: nil, count: rows.count)
         if !chunks.isEmpty {
             var previous = try AuditChunks.lastPosition(db)
