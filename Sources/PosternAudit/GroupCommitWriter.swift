@@ -161,8 +161,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             if let journal {
                 // The events themselves only go to subscribers: with none (the proxy alone), they are
                 // not gathered. One who subscribes meanwhile reads them back from the store.
-                try indexJournaled(hasSubscribers ? events() : nil, rows: batch.count == 1 ? batch[0].rows : batch.flatMap(\.rows),
-                                   positions: batch.flatMap { $0.positions ?? [] }, reindex: reindex, journal)
+                try indexJournaled(hasSubscribers ? events() : nil, rows: batch.map(\.rows),
+                                   positions: batch.map { $0.positions ?? [] }, reindex: reindex, journal)
             } else {
                 try append(events())
             }
@@ -172,7 +172,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    private func indexJournaled(_ events: [EncodedAuditEvent]?, rows: [AuditIndexRow], positions: [AuditJournal.Position], reindex: Bool,
+    private func indexJournaled(_ events: [EncodedAuditEvent]?, rows: [[AuditIndexRow]], positions: [[AuditJournal.Position]], reindex: Bool,
                                 _ journal: (journal: AuditJournal, index: SQLiteAuditBackend)) throws {
         appendLock.lock()
         defer { appendLock.unlock() }
@@ -187,11 +187,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         } catch {
             indexBehind = true
             logger.error("audit indexing failed; the events are kept in the journal and indexed from it later",
-                         metadata: ["events": "\(rows.count)", "error": "\(error)"])
+                         metadata: ["events": "\(rows.reduce(0) { $0 + $1.count })", "error": "\(error)"])
             throw AuditStoreError(error)
         }
         var ends: [String: Int64] = [:]
-        for p in positions { ends[p.segment] = max(ends[p.segment] ?? 0, p.end) }
+        for p in positions.joined() { ends[p.segment] = max(ends[p.segment] ?? 0, p.end) }
         for (segment, end) in ends { journal.journal.indexed(segment, upTo: end) }
     }
 

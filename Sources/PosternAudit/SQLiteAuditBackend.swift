@@ -154,7 +154,7 @@ final class SQLiteAuditBackend: AuditBackend {
     func append(_ events: [EncodedAuditEvent]) throws -> [StoredAuditEvent] {
         var rows = events.map(AuditIndexRow.init)
         let moves = tips.link(&rows)
-        let stored = try append(events, rows: rows, positions: nil)
+        let stored = try append(events, rows: [rows], positions: nil)
         tips.commit(moves)
         return stored
     }
@@ -163,8 +163,10 @@ final class SQLiteAuditBackend: AuditBackend {
     /// events another process already indexed from the journal are skipped, and the segments' marks
     /// move past them.
     /// `events`: the rows' events, when someone listens for them (nil: nothing is returned).
-    func append(_ events: [EncodedAuditEvent]?, rows: [AuditIndexRow], positions: [AuditJournal.Position]?) throws -> [StoredAuditEvent] {
-        guard !rows.isEmpty else { return [] }
+    /// `rows` come in the groups they were journaled in (not copied into one array: this runs for
+    /// every event), `positions` in the same shape.
+    func append(_ events: [EncodedAuditEvent]?, rows: [[AuditIndexRow]], positions: [[AuditJournal.Position]]?) throws -> [StoredAuditEvent] {
+        guard rows.contains(where: { !$0.isEmpty }) else { return [] }
         return try pool.writeWithoutTransaction { db in
             var stored: [StoredAuditEvent] = []
             var count = 0
@@ -185,6 +187,10 @@ final class SQLiteAuditBackend: AuditBackend {
     /// The rows, in a transaction the caller holds, as chunks (a session's rows of the batch
     /// together); where each one went, nil for one skipped.
     func insert(_ rows: [AuditIndexRow], positions: [AuditJournal.Position]?, _ db: GRDB.Database) throws -> [(previous: Int64, position: Int64)?] {
+        try insert([rows], positions: positions.map { [$0] }, db)
+    }
+
+    func insert(_ groups: [[AuditIndexRow]], positions: [[AuditJournal.Position]]?, _ db: GRDB.Database) throws -> [(previous: Int64, position: Int64)?] {
         var chunks: [AuditChunks.Builder] = []
         var open: [String: Int] = [:]
         var heads: [String: (index: Int64, hash: [UInt8])] = [:]
@@ -194,37 +200,41 @@ final class SQLiteAuditBackend: AuditBackend {
         // segment's mark and session's chunk are kept at hand, not looked up by name per row.
         var segment: (name: String, done: Int64, to: Int64)?
         var last: (sid: String, chunk: Int)?
-        for (i, row) in rows.enumerated() {
-            if let at = positions?[i] {
-                if segment?.name != at.segment {
-                    if let s = segment { marks[s.name] = (s.done, s.to) }
-                    let done = try marks[at.segment]?.done ?? Self.indexedTo(at.segment, db)
-                    segment = (at.segment, done, marks[at.segment]?.to ?? done)
+        var i = -1
+        for (g, rows) in groups.enumerated() {
+            for (k, row) in rows.enumerated() {
+                i += 1
+                if let at = positions?[g][k] {
+                    if segment?.name != at.segment {
+                        if let s = segment { marks[s.name] = (s.done, s.to) }
+                        let done = try marks[at.segment]?.done ?? Self.indexedTo(at.segment, db)
+                        segment = (at.segment, done, marks[at.segment]?.to ?? done)
+                    }
+                    guard var s = segment else { continue }
+                    s.to = max(s.to, at.end)
+                    segment = s
+                    if at.end <= s.done { continue }
                 }
-                guard var s = segment else { continue }
-                s.to = max(s.to, at.end)
-                segment = s
-                if at.end <= s.done { continue }
-            }
-            let sid = row.sessionID
-            let known = if let last, last.sid == sid { last.chunk } else { open[sid] }
-            if let c = known, chunks[c].accepts(row) {
-                chunks[c].add(row, at: i)
-                last = (sid, c)
-            } else {
-                open[sid] = chunks.count
-                last = (sid, chunks.count)
-                var chunk = AuditChunks.Builder(row)
-                chunk.add(row, at: i)
-                chunks.append(chunk)
-            }
-            if row.endsSession { ends.insert(sid) }
-            if let chain = row.chain, row.index > heads[sid]?.index ?? -1 {
-                heads[sid] = (row.index, chain.hash)
+                let sid = row.sessionID
+                let known = if let last, last.sid == sid { last.chunk } else { open[sid] }
+                if let c = known, chunks[c].accepts(row) {
+                    chunks[c].add(row, at: i)
+                    last = (sid, c)
+                } else {
+                    open[sid] = chunks.count
+                    last = (sid, chunks.count)
+                    var chunk = AuditChunks.Builder(row)
+                    chunk.add(row, at: i)
+                    chunks.append(chunk)
+                }
+                if row.endsSession { ends.insert(sid) }
+                if let chain = row.chain, row.index > heads[sid]?.index ?? -1 {
+                    heads[sid] = (row.index, chain.hash)
+                }
             }
         }
         if let s = segment { marks[s.name] = (s.done, s.to) }
-        var placed = [(previous: Int64, position: Int64)?](repeating: nil, count: rows.count)
+        var placed = [(previous: Int64, position: Int64)?](repeating: nil, count: i + 1)
         if !chunks.isEmpty {
             var previous = try AuditChunks.lastPosition(db)
             let ids = try AuditChunks.insert(chunks, db)
