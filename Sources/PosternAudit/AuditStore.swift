@@ -161,7 +161,9 @@ public final class AuditStore: ImmediateAuditSink {
         if id == nil { continuation.finish() }
         let cursor: Int64
         do {
-            // What this process journaled before subscribing is indexed, so it is not delivered.
+            // What this process journaled before subscribing is indexed first, and the cursor read
+            // after it: those events are not delivered, and a batch indexed without gathering its
+            // events for subscribers (none were there yet) is never after the cursor.
             if journal != nil { writer.sync() }
             cursor = try storage.lastPosition()
         } catch {

@@ -160,7 +160,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         do {
             if let journal {
                 // The events themselves only go to subscribers: with none (the proxy alone), they are
-                // not gathered. One who subscribes meanwhile reads them back from the store.
+                // not gathered. A subscriber added meanwhile reads its cursor after this batch (its
+                // `sync` queues behind it), so these events are before the cursor, not missed.
                 try indexJournaled(hasSubscribers ? events() : nil, rows: batch.map(\.rows),
                                    positions: batch.map { $0.positions ?? [] }, reindex: reindex, journal)
             } else {

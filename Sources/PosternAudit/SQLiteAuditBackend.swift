@@ -159,12 +159,11 @@ final class SQLiteAuditBackend: AuditBackend {
         return stored
     }
 
-    /// Inserts the events (as `rows`) in one transaction. With journal `positions` (one per event),
-    /// events another process already indexed from the journal are skipped, and the segments' marks
-    /// move past them.
-    /// `events`: the rows' events, when someone listens for them (nil: nothing is returned).
-    /// `rows` come in the groups they were journaled in (not copied into one array: this runs for
-    /// every event), `positions` in the same shape.
+    /// Inserts the events (as `rows`) in one transaction. `rows` come in the groups they were
+    /// journaled in (not copied into one array: this runs for every event), with journal `positions`
+    /// in the same shape: events another process already indexed from the journal are skipped, and
+    /// the segments' marks move past them. `events`: the rows' events, when someone listens for them
+    /// (nil: nothing is returned).
     func append(_ events: [EncodedAuditEvent]?, rows: [[AuditIndexRow]], positions: [[AuditJournal.Position]]?) throws -> [StoredAuditEvent] {
         guard rows.contains(where: { !$0.isEmpty }) else { return [] }
         return try pool.writeWithoutTransaction { db in
@@ -190,6 +189,8 @@ final class SQLiteAuditBackend: AuditBackend {
         try insert([rows], positions: positions.map { [$0] }, db)
     }
 
+    /// The same for rows in groups (as journaled: not copied into one array), `positions` in the
+    /// same shape; `placed` is indexed by the rows' order across the groups.
     func insert(_ groups: [[AuditIndexRow]], positions: [[AuditJournal.Position]]?, _ db: GRDB.Database) throws -> [(previous: Int64, position: Int64)?] {
         var chunks: [AuditChunks.Builder] = []
         var open: [String: Int] = [:]

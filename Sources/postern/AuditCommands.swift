@@ -175,7 +175,10 @@ struct Play: AsyncParsableCommand {
                     // The stored JSON laid out as JSONEncoder would: no decoding and re-encoding per event.
                     let stored = try AuditCLI.run { try store.sessionJSON(sid) }
                     guard !stored.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }
-                    return AuditCLI.writeLine(AuditJSON.terminalSafe(AuditJSON.prettyArray(stored)))
+                    guard let pretty = AuditJSON.prettyArray(stored) else {
+                        throw CLIError("session \(sid) holds a damaged event in \(store.path): `postern audit verify --sid \(sid)` names it")
+                    }
+                    return AuditCLI.writeLine(AuditJSON.terminalSafe(pretty))
                 }
                 events = try AuditCLI.run { try store.session(sid) }
                 guard !events.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }

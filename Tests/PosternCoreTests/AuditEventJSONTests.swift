@@ -210,6 +210,10 @@ final class AuditJSONWriterTests: XCTestCase {
             let viaEncoder = String(decoding: try AuditJSON.encoder(pretty: true).encode(Array(slice)), as: UTF8.self)
             XCTAssertEqual(AuditJSON.prettyArray(try slice.map { try $0.jsonString() }), viaEncoder)
         }
+        // What no encoder writes is refused, not laid out: a damaged store is reported by `play`.
+        for damaged in [#"{"a":"x"#, #"{"a":[1}"#, #"{"a":1}}"#, #"{"a":1},{"b":2}"#, "{\"a\":\"\u{1B}[2J\"}", #"["a"]"#, ""] {
+            XCTAssertNil(AuditJSON.prettyArray([damaged]), damaged)
+        }
     }
 
     func testKeyRanksFollowTheSortedKeyNames() {

@@ -3,7 +3,9 @@ extension AuditJSON {
     /// pretty-printed array, in exactly the bytes `encoder(pretty: true)` gives for the events
     /// themselves: `audit play` prints a long session without decoding and re-encoding every event.
     /// Only the layout between tokens changes; strings and numbers are copied as they are.
-    public static func prettyArray(_ objects: [String]) -> String {
+    /// Nil if an object is not laid out as an encoder writes one (brackets that do not balance, an
+    /// unterminated string, a raw control character in one): a damaged store is reported, not printed.
+    public static func prettyArray(_ objects: [String]) -> String? {
         guard !objects.isEmpty else { return "[\n\n]" }
         var out: [UInt8] = []
         out.reserveCapacity(objects.reduce(16) { $0 + $1.utf8.count * 3 / 2 })
@@ -11,7 +13,7 @@ extension AuditJSON {
         for (i, object) in objects.enumerated() {
             if i > 0 { out += ",\n  ".utf8 }
             var object = object
-            object.withUTF8 { reindent($0, depth: 1, into: &out) }
+            guard object.withUTF8({ reindent($0, depth: 1, into: &out) }) else { return nil }
         }
         out += "\n]".utf8
         return String(decoding: out, as: UTF8.self)
@@ -19,11 +21,12 @@ extension AuditJSON {
 
     /// Foundation's pretty layout: two spaces a level, `"key" : value`, an empty container as
     /// its brackets around a blank line.
-    private static func reindent(_ json: UnsafeBufferPointer<UInt8>, depth start: Int, into out: inout [UInt8]) {
+    /// False (output abandoned) for bytes no encoder writes as one object.
+    private static func reindent(_ json: UnsafeBufferPointer<UInt8>, depth start: Int, into out: inout [UInt8]) -> Bool {
+        guard json.first == 0x7B else { return false }
         var depth = start
         func newline() {
             out.append(0x0A)
-            // Never negative, whatever the bytes (a damaged store's JSON is laid out, not trusted).
             out.append(contentsOf: repeatElement(0x20, count: 2 * max(depth, 0)))
         }
         var inString = false
@@ -33,6 +36,7 @@ extension AuditJSON {
             let b = json[i]
             i += 1
             if inString {
+                guard b >= 0x20 else { return false }
                 out.append(b)
                 if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
                 continue
@@ -54,8 +58,11 @@ extension AuditJSON {
                 }
             case 0x7D, 0x5D: // } ]
                 depth -= 1
+                guard depth >= start else { return false }
                 newline()
                 out.append(b)
+                // The object ends with its own closing brace: nothing may follow it.
+                if depth == start, i < json.count { return false }
             case 0x2C: // ,
                 out.append(b)
                 newline()
@@ -65,5 +72,6 @@ extension AuditJSON {
                 out.append(b)
             }
         }
+        return depth == start && !inString
     }
 }
