@@ -111,6 +111,21 @@ final class AuditChainTests: AuditConfigTestCase {
         try assertFirstProblem(.changed, session: sid, index: 7)
     }
 
+    /// `play` prints stored JSON without decoding it: JSON no encoder writes (here a raw escape
+    /// character a terminal would act on) is refused with a pointer to `audit verify`, never printed.
+    func testPlayRefusesADamagedRecord() throws {
+        try fill()
+        let sid = try sessionIDs()[1]
+        try tamperRecord(sid, ei: 7) { $0[$0.count - 1] = $0[$0.count - 1].replacingOccurrences(of: "select 7 ", with: "select \u{1B}[2J ") }
+        let played = try PosternBinary.run(["play", "--format", "json", "--config", config, sid])
+        XCTAssertEqual(played.status, 1, played.stdout)
+        XCTAssertEqual(played.stdout, "")
+        XCTAssertTrue(played.stderr.contains("session \(sid) holds a damaged event"), played.stderr)
+        XCTAssertTrue(played.stderr.contains("postern audit verify --sid \(sid)"), played.stderr)
+        let other = try sessionIDs()[0]
+        XCTAssertEqual(try PosternBinary.run(["play", "--format", "json", "--config", config, other]).status, 0)
+    }
+
     func testARemovedRecordIsNamed() throws {
         try fill()
         let sid = try sessionIDs()[0]
