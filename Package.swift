@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // Targets are the architecture; dependencies point one way:
 // PosternCore (pure model) ← PosternAWS ← PosternProxy (an engine-neutral Core and one folder per
-// engine, Sources/PosternProxy/README.md); PosternCore ← PosternAudit (store);
+// engine, Sources/PosternProxy/README.md); PosternCore ← PosternAudit (store; its formats:
+// Sources/PosternAudit/README.md);
 // PosternProxy + PosternAudit ← PosternService (composition: the engines a build has, the proxy
 // assembly, live config and RBAC, the bastion service and its client);
 // PosternCore ← PosternTUI (console; reaches proxy and audit only through interfaces and sockets);
@@ -70,7 +71,8 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(
             name: "PosternService",
