@@ -299,34 +299,23 @@ final class SQLiteAuditBackend: AuditBackend {
     }
 
     func session(_ sid: String) throws -> [AuditEvent] {
-        try pool.read { db in
-            var events = try fetch("""
-                SELECT e.id, e.json FROM audit_session_chunks c CROSS JOIN audit_events e ON e.id BETWEEN c.first_id AND c.last_id
-                  WHERE c.sid = ? AND e.sid = ?
-                """, [sid, sid], db)
-            for id in try Int64.fetchAll(db, sql: "SELECT id FROM audit_chunks WHERE sid = ? ORDER BY id", arguments: [sid]) {
-                events += try AuditChunks.events(of: id, db) { _, row in row.sessionID == sid }
-            }
-            events.sort { ($0.event.index, $0.position) < ($1.event.index, $1.position) }
-            return events.map(\.event)
-        }
+        try sessionRecords(sid).map { try decodeStored($0.json, at: $0.position) }
     }
 
     func sessionJSON(_ sid: String) throws -> [String] {
+        try sessionRecords(sid).map(\.json)
+    }
+
+    /// A session's stored events, old rows and chunk lines alike, in `ei` order (store order for equal
+    /// ones), their JSON not decoded.
+    private func sessionRecords(_ sid: String) throws -> [(index: Int64, position: Int64, json: String)] {
         try pool.read { db in
             var found: [(index: Int64, position: Int64, json: String)] = []
             let legacy = try Row.fetchAll(db, sql: """
                 SELECT e.id, e.ei, e.json FROM audit_session_chunks c CROSS JOIN audit_events e ON e.id BETWEEN c.first_id AND c.last_id
                   WHERE c.sid = ? AND e.sid = ?
                 """, arguments: [sid, sid])
-            for row in legacy {
-                let id: Int64 = row["id"]
-                let json: String = row["json"]
-                guard json.utf8.first == 0x7B, json.utf8.last == 0x7D else {
-                    throw AuditStoreError.corrupt(position: id, reason: "an index row whose JSON is not an object")
-                }
-                found.append((row["ei"], id, json))
-            }
+            for row in legacy { found.append((row["ei"], row["id"], row["json"])) }
             for id in try Int64.fetchAll(db, sql: "SELECT id FROM audit_chunks WHERE sid = ? ORDER BY id", arguments: [sid]) {
                 for (position, row, _) in AuditChunks.records(id: id, lines: try AuditChunks.lines(of: id, db)) {
                     guard let row else { throw AuditStoreError.corrupt(position: position, reason: "an unreadable line in an index chunk") }
@@ -334,7 +323,7 @@ final class SQLiteAuditBackend: AuditBackend {
                 }
             }
             found.sort { ($0.index, $0.position) < ($1.index, $1.position) }
-            return found.map(\.json)
+            return found
         }
     }
 
