@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PosternCore
 
 /// Tamper evidence: each session's records form a SHA-256 chain. A record holds the hash of the
 /// record before it in its session (a per-session genesis value for the first) and its own hash,
@@ -63,7 +64,7 @@ public struct AuditChainLink: Sendable, Equatable {
         text(row.dbService)
         text(row.sessionID)
         text(row.uid)
-        text(row.json)
+        text(row.lineJSON)
         return Array(SHA256.hash(data: scratch))
     }
 
@@ -124,31 +125,58 @@ final class AuditChainTips: @unchecked Sendable {
         let ends: Bool
     }
 
-    /// Links the rows (in order) to their sessions' tips; returns one move per row.
-    func link(_ rows: inout [AuditIndexRow]) -> [Move] {
-        var local: [String: [UInt8]] = [:]
+    /// Events as record lines, linked into their chains: `rows` one per event (their `line` the
+    /// record's, a slice of `bytes`), `ends[i]` where row i's record ends in `bytes`, one move per row.
+    struct Linked {
+        var rows: [AuditIndexRow] = []
+        var bytes: [UInt8] = []
+        var ends: [Int64] = []
+        var moves: [Move] = []
+    }
+
+    /// The events (in order) as records: each run of one session's events (up to
+    /// `AuditRecordLine.maxEvents`) is one record, linked to the session's tip.
+    func link(_ events: [AuditEvent]) -> Linked {
+        // A batch holds each session's events back to back: looked up once per run, not per event.
         let known: [String: [UInt8]] = lock.withLock {
             var out: [String: [UInt8]] = [:]
-            for row in rows where out[row.sessionID] == nil { out[row.sessionID] = tips[row.sessionID] }
+            var last: String?
+            for e in events where e.sessionID != last {
+                last = e.sessionID
+                if out[e.sessionID] == nil { out[e.sessionID] = tips[e.sessionID] }
+            }
             return out
         }
-        var moves: [Move] = []
-        moves.reserveCapacity(rows.count)
-        var scratch: [UInt8] = []
-        // A batch holds each session's events back to back: the previous row's tip is usually the one.
-        var last: (sid: String, hash: [UInt8])?
-        for i in rows.indices {
-            let sid = rows[i].sessionID
-            let previous = if let last, last.sid == sid { last.hash } else {
-                local[sid] ?? known[sid] ?? AuditChainLink.genesis(session: sid)
+        var out = Linked()
+        out.rows.reserveCapacity(events.count)
+        out.ends.reserveCapacity(events.count)
+        out.moves.reserveCapacity(events.count)
+        out.bytes.reserveCapacity(events.count * 160)
+        var content = AuditRecordWriter()
+        var local: [String: [UInt8]] = [:]
+        var lines: [Range<Int>] = []
+        var start = 0
+        while start < events.count {
+            let sid = events[start].sessionID
+            var end = start + 1
+            while end < events.count, end - start < AuditRecordLine.maxEvents, events[end].sessionID == sid { end += 1 }
+            let previous = local[sid] ?? known[sid] ?? AuditChainLink.genesis(session: sid)
+            let lineStart = out.bytes.count
+            let hash = AuditRecordLine.append(events[start..<end], previous: previous, to: &out.bytes, content: &content)
+            local[sid] = hash
+            let link = AuditChainLink(previous: previous, hash: hash)
+            for k in start..<end {
+                let row = AuditIndexRow(events[k], chain: link, part: AuditIndexRow.Part(ordinal: k - start, count: end - start))
+                out.moves.append(Move(session: sid, hash: hash, ends: row.endsSession))
+                out.rows.append(row)
+                out.ends.append(Int64(out.bytes.count))
+                lines.append(lineStart..<(out.bytes.count - 1))
             }
-            let hash = AuditChainLink.hash(previous: previous, row: rows[i], scratch: &scratch)
-            rows[i].chain = AuditChainLink(previous: previous, hash: hash)
-            if let last, last.sid != sid { local[last.sid] = last.hash }
-            last = (sid, hash)
-            moves.append(Move(session: sid, hash: hash, ends: rows[i].endsSession))
+            start = end
         }
-        return moves
+        // Slices of the finished buffer (the index stores the lines as written).
+        for i in out.rows.indices { out.rows[i].line = out.bytes[lines[i]] }
+        return out
     }
 
     /// The session writes nothing more.

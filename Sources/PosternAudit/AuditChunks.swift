@@ -4,17 +4,17 @@ import GRDBSQLite
 import PosternCore
 
 /// The index since store v7: a row per session per indexed batch (a chunk), holding that session's
-/// journal lines verbatim, instead of a row per event. Indexing a batch then costs a few inserts
+/// journal records (and lines from before v8) verbatim, instead of a row per event. Indexing a batch then costs a few inserts
 /// whatever its size (the per-event row, its time-index entry and its copy of the JSON were the
 /// index's cost, and it fell behind a pipelined Redis load); searches pick chunks by session, user,
-/// database, time range and event types, and decode their lines. Rows from before v7 stay in
+/// database, time range and event types, and decode their records. Rows from before v7 stay in
 /// `audit_events`, read as before.
 ///
 /// An event's position (the store order tail and subscriptions follow) is `base + chunk id << 16 +
-/// line number`: above every older rowid, in chunk order.
+/// its number among the chunk's events`: above every older rowid, in chunk order.
 enum AuditChunks {
     static let base: Int64 = 1 << 40
-    /// Lines per chunk, below the 16 bits of line number a position has.
+    /// Events per chunk, below the 16 bits of event number a position has.
     static let maxLines = 4096
     /// Bytes per chunk (a line may be longer alone: a statement's text is not cut).
     static let maxBytes = 4 << 20
@@ -27,7 +27,7 @@ enum AuditChunks {
             first_ei INTEGER NOT NULL, last_ei INTEGER NOT NULL,
             types TEXT NOT NULL,     -- ',' + each event type in it + ','
             count INTEGER NOT NULL,
-            lines BLOB NOT NULL      -- journal lines (AuditJournalLine), each ended by a newline
+            lines BLOB NOT NULL      -- journal records (AuditRecordLine) or older lines, each ended by a newline
         );
         CREATE INDEX audit_chunks_time ON audit_chunks(last_time);
         CREATE INDEX audit_chunks_sid ON audit_chunks(sid, last_time);
@@ -52,6 +52,7 @@ enum AuditChunks {
         var firstEI = Int64.max
         var lastEI = Int64.min
         var types: Set<String> = []
+        private var lastType = ""
         var count = 0
         /// Records of more than one session, user or database (never written so).
         var mixed = false
@@ -65,17 +66,17 @@ enum AuditChunks {
             dbService = row.dbService
         }
 
+        /// A record's first event (and so the record whole), or a line of the older kind.
         func accepts(_ row: AuditIndexRow) -> Bool {
-            row.user == user && row.dbService == dbService && count < AuditChunks.maxLines
-                && lines.count + (row.line.isEmpty ? row.json.utf8.count + 400 : row.line.count + 1) <= AuditChunks.maxBytes
+            row.user == user && row.dbService == dbService && count + (row.part?.count ?? 1) <= AuditChunks.maxLines
+                && lines.count + row.line.count + 1 <= AuditChunks.maxBytes
         }
 
+        /// A record's events are added one after another, its line with the first.
         mutating func add(_ row: AuditIndexRow, at i: Int) {
             describe(row)
             rows.append(i)
-            if row.line.isEmpty {
-                AuditJournalLine.append(row, to: &lines)
-            } else {
+            if row.part?.isFirst ?? true {
                 lines += row.line
                 lines.append(10)
             }
@@ -87,7 +88,11 @@ enum AuditChunks {
             lastTime = max(lastTime, row.time)
             firstEI = min(firstEI, row.index)
             lastEI = max(lastEI, row.index)
-            types.insert(row.event)
+            // A record's events are mostly of one type: the set is touched when it changes.
+            if row.event != lastType {
+                types.insert(row.event)
+                lastType = row.event
+            }
             count += 1
             if row.sessionID != sid || row.user != user || row.dbService != dbService { mixed = true }
         }
@@ -146,8 +151,10 @@ enum AuditChunks {
         return try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM audit_events") ?? 0
     }
 
-    /// A chunk's records: each line's row (nil for a line that is not one), with its position.
-    static func records(id: Int64, lines blob: Data) -> [(position: Int64, row: AuditIndexRow?, line: ArraySlice<UInt8>)] {
+    /// A chunk's events: a row for each (a record's events each, a line of the older kind its one;
+    /// nil for a line that is neither), with its position and line.
+    /// `checking`: records are checked against their hashes (for `audit verify`).
+    static func records(id: Int64, lines blob: Data, checking: Bool = false) -> [(position: Int64, row: AuditIndexRow?, line: ArraySlice<UInt8>)] {
         // One copy: rows keep their lines as slices of it.
         let bytes = [UInt8](blob)
         var out: [(Int64, AuditIndexRow?, ArraySlice<UInt8>)] = []
@@ -157,7 +164,12 @@ enum AuditChunks {
             // memchr: a chunk (up to `maxBytes`) is read whole on every search that picks it.
             while start < buffer.count, let hit = memchr(base + start, 10, buffer.count - start) {
                 let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                out.append((position(chunk: id, line: out.count), AuditJournalLine.parse(bytes[start..<end]), bytes[start..<end]))
+                let line = bytes[start..<end]
+                if let rows = AuditJournalLine.rows(line, checking: checking) {
+                    for row in rows { out.append((position(chunk: id, line: out.count), row, line)) }
+                } else {
+                    out.append((position(chunk: id, line: out.count), nil, line))
+                }
                 start = end + 1
             }
         }
@@ -178,7 +190,7 @@ enum AuditChunks {
         for (position, row, _) in records(id: id, lines: try lines(of: id, db)) {
             guard let row else { throw AuditStoreError.corrupt(position: position, reason: "an unreadable line in an index chunk") }
             guard keep(position, row) else { continue }
-            out.append(StoredAuditEvent(previous: position - 1, position: position, event: try decodeStored(row.json, at: position)))
+            out.append(StoredAuditEvent(previous: position - 1, position: position, event: try row.payload.decoded(at: position)))
         }
         return out
     }

@@ -1,6 +1,7 @@
 import PosternCore
 
-/// What the SQLite index stores of an event: the searchable columns and the event's JSON.
+/// What the index knows of an event: the searchable columns, and the event (a record's, decoded)
+/// or its JSON (a line of the older kind).
 struct AuditIndexRow: Sendable {
     var time: Int64
     var event: String
@@ -12,16 +13,70 @@ struct AuditIndexRow: Sendable {
     var uid: String
     /// The event after which its session writes nothing more (its end, or a refused start).
     var endsSession: Bool
-    var json: String
-    /// Its link in the session's hash chain (nil in rows written before chains).
+    var payload: Payload
+    /// Its link in the session's hash chain (nil in rows written before chains); a record's, for
+    /// each of its events.
     var chain: AuditChainLink? = nil
-    /// Its journal line, without the newline, once written or read (empty before).
+    /// Its journal line, without the newline, once written or read (empty before); a record's
+    /// events share it.
     var line: ArraySlice<UInt8> = []
-}
+    /// Its place in its record (nil: a line of its own, the older kind).
+    var part: Part? = nil
 
-extension AuditIndexRow {
-    init(_ e: EncodedAuditEvent) {
-        let ev = e.event
+    enum Payload: Sendable {
+        case json(String)
+        case event(AuditEvent)
+
+        /// The event's JSON as stored (a line's) or rendered (a record's: the same bytes).
+        func json(at position: Int64) throws -> String {
+            switch self {
+            case .json(let text): return text
+            case .event(let e):
+                do {
+                    return try e.jsonString()
+                } catch {
+                    throw AuditStoreError.corrupt(position: position, reason: String(describing: error).prefix(200).description)
+                }
+            }
+        }
+
+        /// The event, decoded from its JSON if it is a line's.
+        func decoded(at position: Int64) throws -> AuditEvent {
+            switch self {
+            case .json(let text): try decodeStored(text, at: position)
+            case .event(let e): e
+            }
+        }
+    }
+
+    struct Part: Sendable, Equatable {
+        let ordinal: Int
+        let count: Int
+        /// Whether the record's contents match its hash, when read for `audit verify` (else nil).
+        var intact: Bool? = nil
+
+        var isFirst: Bool { ordinal == 0 }
+        var isLast: Bool { ordinal == count - 1 }
+    }
+
+    init(time: Int64, event: String, code: String, user: String, dbService: String, sessionID: String, index: Int64,
+         uid: String, endsSession: Bool, json: String, chain: AuditChainLink? = nil, line: ArraySlice<UInt8> = []) {
+        self.time = time
+        self.event = event
+        self.code = code
+        self.user = user
+        self.dbService = dbService
+        self.sessionID = sessionID
+        self.index = index
+        self.uid = uid
+        self.endsSession = endsSession
+        payload = .json(json)
+        self.chain = chain
+        self.line = line
+    }
+
+    /// A record's event.
+    init(_ ev: AuditEvent, chain: AuditChainLink? = nil, line: ArraySlice<UInt8> = [], part: Part? = nil) {
         time = ev.time.nanoseconds
         event = ev.type.rawValue
         code = ev.code
@@ -31,7 +86,22 @@ extension AuditIndexRow {
         index = ev.index
         uid = ev.id
         endsSession = SQLiteAuditBackend.endsSession(ev)
-        json = e.json
+        payload = .event(ev)
+        self.chain = chain
+        self.line = line
+        self.part = part
+    }
+
+    /// An event as a line of the older kind (JSON; tests write such journals).
+    init(_ e: EncodedAuditEvent) {
+        self.init(e.event)
+        payload = .json(e.json)
+    }
+
+    /// A line's JSON (empty for a record's event, whose hash is its record's).
+    var lineJSON: String {
+        if case .json(let text) = payload { return text }
+        return ""
     }
 }
 
@@ -63,8 +133,21 @@ enum AuditJournalLine {
             AuditChainLink.hex(chain.hash, into: &out)
             out.append(9)
         }
-        out += row.json.utf8
+        out += row.lineJSON.utf8
         out.append(10)
+    }
+
+    /// The rows a journal line (without its newline) holds: a record's events, or a line of this
+    /// older kind's one; nil if it is neither, whole.
+    static func rows(_ line: ArraySlice<UInt8>, checking: Bool = false) -> [AuditIndexRow]? {
+        if AuditRecordLine.isRecord(line) { return AuditRecordLine.rows(line, checking: checking) }
+        return parse(line).map { [$0] }
+    }
+
+    /// The session and `ei` a line that is not whole names, if they can be read (of either kind).
+    static func named(_ line: ArraySlice<UInt8>) -> (session: String, index: Int64?)? {
+        if AuditRecordLine.isRecord(line) { return AuditRecordLine.sessionAndIndex(line) }
+        return sessionAndIndex(line).map { ($0.session, $0.index) }
     }
 
     /// The row a line (without its newline) holds, or nil if it is not a whole line of this format.

@@ -9,8 +9,8 @@ import Darwin
 #endif
 
 /// The SQLite store's write-ahead journal: what makes an event durable before its statement is
-/// forwarded. Each process appends to its own segment files (`<store>.journal/<time>-<pid>-<random>.pjl`,
-/// a line per event: index columns and JSON, one write(2) per commit) and holds an exclusive flock
+/// forwarded. Each process appends to its own segment files (`<store>.journal/<time>-<pid>-<random>.pjr`,
+/// a record per session per commit, `AuditRecordLine`; one write(2) per commit) and holds an exclusive flock
 /// on each for as long as it lives; the SQLite index is filled from memory, in large batches, off
 /// the statement's path.
 /// A segment whose lock can be taken belongs to a process that died: the next store to open indexes
@@ -30,11 +30,11 @@ final class AuditJournal: @unchecked Sendable {
         var reserved: Int64 = 0
     }
 
-    /// Segments since chained lines: an older Postern, which would take the lines for garbage and
-    /// drop a dead segment of them, does not see these files at all.
-    static let suffix = ".pjl"
-    /// Segments an older Postern wrote (still replayed).
-    static let legacySuffix = ".jsonl"
+    /// Segments of records (`AuditRecordLine`): an older Postern, which would take the records for
+    /// garbage and drop a dead segment of them, does not see these files at all.
+    static let suffix = ".pjr"
+    /// Segments an older Postern wrote, of JSON lines (chained, then before chains): still replayed.
+    static let legacySuffixes = [".pjl", ".jsonl"]
     /// A segment past this size is retired (removed once indexed) and a new one started.
     static let segmentBytes: Int64 = 64 << 20
     /// Blocks are reserved this far ahead of the writes (a syscall per MiB journaled, not per commit).
@@ -77,29 +77,14 @@ final class AuditJournal: @unchecked Sendable {
         return Set(retired.keys).union([current.name])
     }
 
-    /// Writes the events' lines in one write(2) and, still in journal order, hands them with their
-    /// index rows and positions to `onAppend`. Throws if the write failed; then no offset of that
-    /// segment is used again (see `mustRotate`).
-    func append(_ events: [EncodedAuditEvent],
+    /// Writes the events' records in one write(2) and, still in journal order, hands their index
+    /// rows and positions to `onAppend`. Throws if the write failed; then no offset of that segment
+    /// is used again (see `mustRotate`).
+    func append(_ events: [AuditEvent],
                 onAppend: ([AuditIndexRow], [Position]) -> Void) throws(AuditStoreError) {
-        // Lines are built before taking the lock: only the write is serialized.
-        var rows = events.map(AuditIndexRow.init)
-        let moves = tips.link(&rows)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(events.reduce(0) { $0 + $1.json.utf8.count + 330 })
-        var ends: [Int64] = []
-        ends.reserveCapacity(rows.count)
-        for row in rows {
-            AuditJournalLine.append(row, to: &bytes)
-            ends.append(Int64(bytes.count))
-        }
-        // The index stores the lines as written (slices share the buffer).
-        var lineStart = 0
-        for i in rows.indices {
-            let end = Int(ends[i])
-            rows[i].line = bytes[lineStart..<(end - 1)]
-            lineStart = end
-        }
+        // Records are built before taking the lock: only the write is serialized.
+        let linked = tips.link(events)
+        let (rows, bytes, ends, moves) = (linked.rows, linked.bytes, linked.ends, linked.moves)
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw .closed }
@@ -258,13 +243,12 @@ final class AuditJournal: @unchecked Sendable {
         }
     }
 
-    static func isSegment(_ name: String) -> Bool { name.hasSuffix(suffix) || name.hasSuffix(legacySuffix) }
+    static func isSegment(_ name: String) -> Bool { ([suffix] + legacySuffixes).contains { name.hasSuffix($0) } }
 
     /// Segment files still under their creation name a minute after it (a younger one may be
     /// between its creation and its lock).
     static func unfinished(in directory: String) -> [String] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
-            $0.hasSuffix(suffix + ".new") || $0.hasSuffix(legacySuffix + ".new")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { name in ([suffix] + legacySuffixes).contains { name.hasSuffix($0 + ".new") }
         }
         return names.filter { name in
             var st = stat()

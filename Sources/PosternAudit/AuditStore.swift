@@ -65,7 +65,7 @@ public final class AuditStore: ImmediateAuditSink {
     public func sessionFinished(_ sessionID: String) { tips?.forget(sessionID) }
 
     /// Journals the events (durable when this returns) and queues them for the index.
-    private func journaled(_ events: [EncodedAuditEvent], _ journal: AuditJournal) throws {
+    private func journaled(_ events: [AuditEvent], _ journal: AuditJournal) throws {
         do {
             try journal.append(events) { rows, positions in writer.index(events, rows: rows, at: positions) }
         } catch {
@@ -86,8 +86,8 @@ public final class AuditStore: ImmediateAuditSink {
         try sqlite.indexJournal(in: AuditJournal.directory(of: path), except: journal?.ownSegments ?? [], deadOnly: false)
     }
 
-    /// Returns once the event is committed; concurrent calls share commits. The JSON is encoded here,
-    /// on the caller's thread, so the writer thread only writes.
+    /// Returns once the event is committed; concurrent calls share commits. A journaled event is
+    /// encoded and written here, on the caller's thread.
     public func record(_ event: AuditEvent) async throws {
         try await record(contentsOf: [event])
     }
@@ -95,22 +95,13 @@ public final class AuditStore: ImmediateAuditSink {
     /// Commits the events in order, in the same transaction.
     public func record(contentsOf events: [AuditEvent]) async throws {
         guard !events.isEmpty else { return }
-        let encoded = try events.map(EncodedAuditEvent.init)
-        if let journal { return try journaled(encoded, journal) }
-        try await writer.submit(encoded)
+        if let journal { return try journaled(events, journal) }
+        try await writer.submit(events)
     }
 
-    /// Without a Task: encodes here, and `completion` runs on the writer thread after the commit.
+    /// Without a Task: journaled here (then `completion` runs here), or queued for the writer thread
+    /// (`completion` runs there after the commit).
     public func record(_ events: [AuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
-        do {
-            record(encoded: try events.map(EncodedAuditEvent.init), completion: completion)
-        } catch {
-            completion(error)
-        }
-    }
-
-    /// Without a Task or encoding: `completion` runs on the writer thread after the commit.
-    public func record(encoded events: [EncodedAuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
         guard !events.isEmpty else { return completion(nil) }
         guard let journal else { return writer.submit(events, .callback(completion)) }
         do {
@@ -123,7 +114,7 @@ public final class AuditStore: ImmediateAuditSink {
 
     /// On the calling thread, serialized with the writer thread's commits (event-loop callers that
     /// batch a whole loop tick's events themselves).
-    public func recordNow(_ events: [EncodedAuditEvent]) throws {
+    public func recordNow(_ events: [AuditEvent]) throws {
         guard !events.isEmpty else { return }
         if let journal { return try journaled(events, journal) }
         try writer.commitNow(events)

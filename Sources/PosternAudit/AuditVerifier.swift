@@ -148,7 +148,14 @@ private struct ChainWalk {
         if !fromJournal { s.indexed = true }
         defer { sessions[sid] = s }
         guard !s.broken else { return }
-        if AuditChainLink.hash(previous: link.previous, row: row) != link.hash {
+        // A record's events after its first: checked with the first, they only move the session on.
+        if let part = row.part, !part.isFirst {
+            s.last = row.index
+            seeHead(&s, sid, row.index, link)
+            return
+        }
+        let intact = row.part.map { $0.intact ?? false } ?? (AuditChainLink.hash(previous: link.previous, row: row) == link.hash)
+        if !intact {
             fail(&s, .changed, sid, row.index, "its contents do not match its hash")
         } else if link.previous != s.tip {
             let detail = s.last.map { "it does not follow record \($0): a record between was removed, or records were reordered" }
@@ -157,11 +164,15 @@ private struct ChainWalk {
         } else {
             s.tip = link.hash
             s.last = row.index
-            if let head = heads[sid], head.index == row.index {
-                s.headSeen = true
-                if head.hash != link.hash { fail(&s, .changed, sid, row.index, "it differs from the session's head") }
-            }
+            seeHead(&s, sid, row.index, link)
         }
+    }
+
+    /// The session's head names this event: its record's hash must be the head's.
+    private mutating func seeHead(_ s: inout Session, _ sid: String, _ index: Int64, _ link: AuditChainLink) {
+        guard let head = heads[sid], head.index == index else { return }
+        s.headSeen = true
+        if head.hash != link.hash { fail(&s, .changed, sid, index, "it differs from the session's head") }
     }
 
     /// A row whose link was taken away or spoiled: its session fails there.
@@ -192,13 +203,18 @@ private struct ChainWalk {
         while let chunk = try chunks.next() {
             let id: Int64 = try chunk.decode(Int64.self, forColumn: "id")
             let sid = (try? chunk.decode(String.self, forColumn: "sid")) ?? "?"
-            let records = AuditChunks.records(id: id, lines: (try? chunk.decode(Data.self, forColumn: "lines")) ?? Data())
+            let records = AuditChunks.records(id: id, lines: (try? chunk.decode(Data.self, forColumn: "lines")) ?? Data(), checking: true)
             var described: AuditChunks.Builder?
-            for (n, (_, row, line)) in records.enumerated() {
+            // Lines, not events: a record holds several.
+            var lineNumber = 0
+            var lastLine: Range<Int>?
+            for (_, row, line) in records {
+                if line.indices != lastLine { lineNumber += 1 }
+                lastLine = line.indices
                 guard let row else {
-                    let named = AuditJournalLine.sessionAndIndex(line)
-                    broken(session: named?.session ?? sid, index: named?.index,
-                           "line \(n + 1) of index chunk \(id) is not a whole record (its chain link or a column is malformed)")
+                    let named = AuditJournalLine.named(line)
+                    broken(session: named?.session ?? sid, index: named?.index ?? nil,
+                           "line \(lineNumber) of index chunk \(id) is not a whole record (its chain link or a column is malformed)")
                     continue
                 }
                 if described == nil { described = AuditChunks.Builder(row) }
@@ -225,12 +241,13 @@ private struct ChainWalk {
             let lines = try segment.reader.lines(from: offset)
             guard let last = lines.last else { break }
             for (line, end) in lines {
-                if let row = AuditJournalLine.parse(line) {
-                    guard session == nil || row.sessionID == session else { continue }
-                    if let link = row.chain {
-                        record(row, link: link, fromJournal: true)
-                    } else {
-                        report.unchained += 1
+                if let rows = AuditJournalLine.rows(line, checking: true) {
+                    for row in rows where session == nil || row.sessionID == session {
+                        if let link = row.chain {
+                            record(row, link: link, fromJournal: true)
+                        } else {
+                            report.unchained += 1
+                        }
                     }
                 } else if !line.isEmpty {
                     report.problems.append(AuditChainProblem(

@@ -12,7 +12,7 @@ import PosternCore
 /// not hold one of the few cooperative-pool threads (two on this kind of machine) while it does.
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Pending {
-        let events: [EncodedAuditEvent]
+        let events: [AuditEvent]
         /// A journaled store's index rows, and where each event is in the journal (acknowledged already).
         var rows: [AuditIndexRow] = []
         var positions: [AuditJournal.Position]?
@@ -77,18 +77,18 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Returns once `events` are committed (or throws why not).
-    func submit(_ events: [EncodedAuditEvent]) async throws {
+    func submit(_ events: [AuditEvent]) async throws {
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
             submit(events, .task(continuation))
         }
     }
 
-    func submit(_ events: [EncodedAuditEvent], _ waiter: Waiter) {
+    func submit(_ events: [AuditEvent], _ waiter: Waiter) {
         enqueue(Pending(events: events, positions: nil, waiter: waiter))
     }
 
     /// Journaled events, to be indexed (called in journal order).
-    func index(_ events: [EncodedAuditEvent], rows: [AuditIndexRow], at positions: [AuditJournal.Position]) {
+    func index(_ events: [AuditEvent], rows: [AuditIndexRow], at positions: [AuditJournal.Position]) {
         condition.lock()
         defer { condition.unlock() }
         // Woken only from idle or once enough is gathered: a wake-up per loop tick costs the loop a
@@ -156,7 +156,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Pending], reindex: Bool) {
-        func events() -> [EncodedAuditEvent] { batch.count == 1 ? batch[0].events : batch.flatMap(\.events) }
+        func events() -> [AuditEvent] { batch.count == 1 ? batch[0].events : batch.flatMap(\.events) }
         do {
             if let journal {
                 // The events themselves only go to subscribers: with none (the proxy alone), they are
@@ -173,7 +173,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    private func indexJournaled(_ events: [EncodedAuditEvent]?, rows: [[AuditIndexRow]], positions: [[AuditJournal.Position]], reindex: Bool,
+    private func indexJournaled(_ events: [AuditEvent]?, rows: [[AuditIndexRow]], positions: [[AuditJournal.Position]], reindex: Bool,
                                 _ journal: (journal: AuditJournal, index: SQLiteAuditBackend)) throws {
         appendLock.lock()
         defer { appendLock.unlock() }
@@ -207,11 +207,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Commits on the calling thread, between the writer thread's batches.
-    func commitNow(_ events: [EncodedAuditEvent]) throws {
+    func commitNow(_ events: [AuditEvent]) throws {
         try append(events)
     }
 
-    private func append(_ events: [EncodedAuditEvent]) throws {
+    private func append(_ events: [AuditEvent]) throws {
         appendLock.lock()
         defer { appendLock.unlock() }
         guard !appendClosed else { throw AuditStoreError.closed }

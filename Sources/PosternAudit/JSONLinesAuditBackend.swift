@@ -28,7 +28,9 @@ final class JSONLinesAuditBackend: AuditBackend {
         self.logger = logger
     }
 
-    func append(_ events: [EncodedAuditEvent]) throws -> [StoredAuditEvent] {
+    func append(_ events: [AuditEvent]) throws -> [StoredAuditEvent] {
+        // Encoded before the lock: only the write is serialized.
+        let encoded = try events.map(EncodedAuditEvent.init)
         guard flock(fd, LOCK_EX) == 0 else { throw AuditStoreError.io("flock: \(AuditFiles.errnoText())") }
         defer { flock(fd, LOCK_UN) }
         let end = lseek(fd, 0, SEEK_END)
@@ -37,7 +39,7 @@ final class JSONLinesAuditBackend: AuditBackend {
         if end > 0, try lastByte(before: Int64(end)) != 10 { bytes.append(10) } // end a torn line
         var stored: [StoredAuditEvent] = []
         stored.reserveCapacity(events.count)
-        for e in events {
+        for e in encoded {
             let start = Int64(end) + Int64(bytes.count)
             bytes += e.json.utf8
             bytes.append(10)

@@ -67,9 +67,9 @@ extension SQLiteAuditBackend {
                 var positions: [AuditJournal.Position] = []
                 var reached = done
                 for (line, end) in try reader.lines(from: done) {
-                    if let row = AuditJournalLine.parse(line) {
-                        rows.append(row)
-                        positions.append(AuditJournal.Position(segment: name, end: end))
+                    if let parsed = AuditJournalLine.rows(line) {
+                        rows += parsed
+                        positions += repeatElement(AuditJournal.Position(segment: name, end: end), count: parsed.count)
                     } else if !reader.dead {
                         break // still being written: read again next time
                     }

@@ -3,7 +3,7 @@ import GRDB
 import PosternCore
 
 /// The default store's index: SQLite in WAL mode, a row per session per indexed batch holding its
-/// journal lines (`AuditChunks`; rows per event from before store v7 are still read). Several Postern processes may share the file (writes serialize on
+/// journal records (`AuditChunks`; rows per event from before store v7 are still read). Several Postern processes may share the file (writes serialize on
 /// SQLite's lock; `BEGIN IMMEDIATE` so two writers never deadlock upgrading a read lock).
 ///
 /// Durability comes from the store's journal (`AuditJournal`): an event is acknowledged once its
@@ -146,16 +146,18 @@ final class SQLiteAuditBackend: AuditBackend {
         m.registerMigration("v7-chunks") { db in
             try db.execute(sql: AuditChunks.schema)
         }
+        // Chunks hold records (`AuditRecordLine`) from here on, which a v7 build would take for
+        // unreadable lines: the version mark alone makes it refuse the store instead.
+        m.registerMigration("v8-records") { _ in }
         return m
     }
 
     /// Events written straight here (no journal): linked into their chains, which move on only
     /// once the transaction committed.
-    func append(_ events: [EncodedAuditEvent]) throws -> [StoredAuditEvent] {
-        var rows = events.map(AuditIndexRow.init)
-        let moves = tips.link(&rows)
-        let stored = try append(events, rows: [rows], positions: nil)
-        tips.commit(moves)
+    func append(_ events: [AuditEvent]) throws -> [StoredAuditEvent] {
+        let linked = tips.link(events)
+        let stored = try append(events, rows: [linked.rows], positions: nil)
+        tips.commit(linked.moves)
         return stored
     }
 
@@ -164,7 +166,7 @@ final class SQLiteAuditBackend: AuditBackend {
     /// in the same shape: events another process already indexed from the journal are skipped, and
     /// the segments' marks move past them. `events`: the rows' events, when someone listens for them
     /// (nil: nothing is returned).
-    func append(_ events: [EncodedAuditEvent]?, rows: [[AuditIndexRow]], positions: [[AuditJournal.Position]]?) throws -> [StoredAuditEvent] {
+    func append(_ events: [AuditEvent]?, rows: [[AuditIndexRow]], positions: [[AuditJournal.Position]]?) throws -> [StoredAuditEvent] {
         guard rows.contains(where: { !$0.isEmpty }) else { return [] }
         return try pool.writeWithoutTransaction { db in
             var stored: [StoredAuditEvent] = []
@@ -173,7 +175,7 @@ final class SQLiteAuditBackend: AuditBackend {
                 let placed = try insert(rows, positions: positions, db)
                 count = placed.count { $0 != nil }
                 guard let events else { return .commit }
-                stored = zip(placed, events).compactMap { at, e in at.map { StoredAuditEvent(previous: $0.previous, position: $0.position, event: e.event) } }
+                stored = zip(placed, events).compactMap { at, e in at.map { StoredAuditEvent(previous: $0.previous, position: $0.position, event: e) } }
                 // Store order: a session's lines of the batch share a chunk.
                 stored.sort { $0.position < $1.position }
                 return .commit
@@ -218,7 +220,9 @@ final class SQLiteAuditBackend: AuditBackend {
                 }
                 let sid = row.sessionID
                 let known = if let last, last.sid == sid { last.chunk } else { open[sid] }
-                if let c = known, chunks[c].accepts(row) {
+                // A record's later events follow its first into that one's chunk.
+                let continues = row.part.map { !$0.isFirst } ?? false
+                if let c = known, continues || chunks[c].accepts(row) {
                     chunks[c].add(row, at: i)
                     last = (sid, c)
                 } else {
@@ -299,27 +303,27 @@ final class SQLiteAuditBackend: AuditBackend {
     }
 
     func session(_ sid: String) throws -> [AuditEvent] {
-        try sessionRecords(sid).map { try decodeStored($0.json, at: $0.position) }
+        try sessionRecords(sid).map { try $0.payload.decoded(at: $0.position) }
     }
 
     func sessionJSON(_ sid: String) throws -> [String] {
-        try sessionRecords(sid).map(\.json)
+        try sessionRecords(sid).map { try $0.payload.json(at: $0.position) }
     }
 
-    /// A session's stored events, old rows and chunk lines alike, in `ei` order (store order for equal
-    /// ones), their JSON not decoded.
-    private func sessionRecords(_ sid: String) throws -> [(index: Int64, position: Int64, json: String)] {
+    /// A session's stored events, old rows and chunk records alike, in `ei` order (store order for
+    /// equal ones), neither decoded from JSON nor rendered to it.
+    private func sessionRecords(_ sid: String) throws -> [(index: Int64, position: Int64, payload: AuditIndexRow.Payload)] {
         try pool.read { db in
-            var found: [(index: Int64, position: Int64, json: String)] = []
+            var found: [(index: Int64, position: Int64, payload: AuditIndexRow.Payload)] = []
             let legacy = try Row.fetchAll(db, sql: """
                 SELECT e.id, e.ei, e.json FROM audit_session_chunks c CROSS JOIN audit_events e ON e.id BETWEEN c.first_id AND c.last_id
                   WHERE c.sid = ? AND e.sid = ?
                 """, arguments: [sid, sid])
-            for row in legacy { found.append((row["ei"], row["id"], row["json"])) }
+            for row in legacy { found.append((row["ei"], row["id"], .json(row["json"]))) }
             for id in try Int64.fetchAll(db, sql: "SELECT id FROM audit_chunks WHERE sid = ? ORDER BY id", arguments: [sid]) {
                 for (position, row, _) in AuditChunks.records(id: id, lines: try AuditChunks.lines(of: id, db)) {
                     guard let row else { throw AuditStoreError.corrupt(position: position, reason: "an unreadable line in an index chunk") }
-                    if row.sessionID == sid { found.append((row.index, position, row.json)) }
+                    if row.sessionID == sid { found.append((row.index, position, row.payload)) }
                 }
             }
             found.sort { ($0.index, $0.position) < ($1.index, $1.position) }

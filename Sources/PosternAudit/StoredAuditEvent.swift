@@ -13,7 +13,7 @@ struct StoredAuditEvent: Sendable {
 /// What each backend does; `append` is called from the writer thread only.
 protocol AuditBackend: Sendable {
     /// Appends in order as one durable unit (one transaction, one write) and says where each went.
-    func append(_ events: [EncodedAuditEvent]) throws -> [StoredAuditEvent]
+    func append(_ events: [AuditEvent]) throws -> [StoredAuditEvent]
     func search(_ query: AuditSearch) throws -> [AuditEvent]
     /// Every event of a session, in `ei` order.
     func session(_ sid: String) throws -> [AuditEvent]

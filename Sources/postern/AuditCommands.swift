@@ -161,6 +161,16 @@ struct Play: AsyncParsableCommand {
     @Argument(help: "Session ID (sid).")
     var sid: String
 
+    /// A record that cannot be read is reported as damage, with the command that names it.
+    static func readable<T>(_ damaged: CLIError, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as AuditStoreError {
+            if case .corrupt = e { throw damaged }
+            throw e
+        }
+    }
+
     func run() async throws {
         do {
             let events: [AuditEvent]
@@ -171,16 +181,15 @@ struct Play: AsyncParsableCommand {
             } else {
                 let store = try AuditCLI.openExisting(options)
                 defer { try? store.close() }
+                let damaged = CLIError("session \(sid) holds a damaged event in \(store.path): `postern audit verify --sid \(sid)` names it")
                 if format == .json {
                     // The stored JSON laid out as JSONEncoder would: no decoding and re-encoding per event.
-                    let stored = try AuditCLI.run { try store.sessionJSON(sid) }
+                    let stored = try AuditCLI.run { try Self.readable(damaged) { try store.sessionJSON(sid) } }
                     guard !stored.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }
-                    guard let pretty = AuditJSON.prettyArray(stored) else {
-                        throw CLIError("session \(sid) holds a damaged event in \(store.path): `postern audit verify --sid \(sid)` names it")
-                    }
+                    guard let pretty = AuditJSON.prettyArray(stored) else { throw damaged }
                     return AuditCLI.writeLine(AuditJSON.terminalSafe(pretty))
                 }
-                events = try AuditCLI.run { try store.session(sid) }
+                events = try AuditCLI.run { try Self.readable(damaged) { try store.session(sid) } }
                 guard !events.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }
             }
             switch format {

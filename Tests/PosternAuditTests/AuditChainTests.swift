@@ -30,14 +30,12 @@ final class AuditChainTests: AuditConfigTestCase {
     /// Rewrites a session's indexed records (its chunks' lines, in order) as `edit` says: they go
     /// back as one chunk in the place of its first, its columns made to match (as a careful forger
     /// would: only the chains can tell).
-    func tamperRecords(_ sid: String, _ edit: (inout [String]) -> Void) throws {
+    func tamperRecords(_ sid: String, _ edit: (inout [[UInt8]]) -> Void) throws {
         let q = try DatabaseQueue(path: store)
         defer { try? q.close() }
         try q.write { db in
             let chunks = try Row.fetchAll(db, sql: "SELECT id, lines FROM audit_chunks WHERE sid = ? ORDER BY id", arguments: [sid])
-            var lines = chunks.flatMap { chunk in
-                String(decoding: chunk["lines"] as Data, as: UTF8.self).split(separator: "\n").map(String.init)
-            }
+            var lines = chunks.flatMap { chunk in (chunk["lines"] as Data).split(separator: 10).map { Array($0) } }
             edit(&lines)
             let ids = chunks.map { $0["id"] as Int64 }
             for id in ids.dropFirst() { try db.execute(sql: "DELETE FROM audit_chunks WHERE id = ?", arguments: [id]) }
@@ -45,7 +43,7 @@ final class AuditChainTests: AuditConfigTestCase {
             if lines.isEmpty {
                 try db.execute(sql: "DELETE FROM audit_chunks WHERE id = ?", arguments: [first])
             } else {
-                let blob = Data(lines.map { $0 + "\n" }.joined().utf8)
+                let blob = Data(lines.flatMap { $0 + [10] })
                 var columns: AuditChunks.Builder?
                 for case let (_, row?, _) in AuditChunks.records(id: first, lines: blob) {
                     if columns == nil { columns = AuditChunks.Builder(row) }
@@ -60,20 +58,38 @@ final class AuditChainTests: AuditConfigTestCase {
         }
     }
 
-    /// A journal line's tab-separated fields (columns, link, JSON).
-    static func fields(_ line: String) -> [String] { line.components(separatedBy: "\t") }
-    /// The record's `ei` (the seventh column).
-    static func ei(_ line: String) -> Int64 { Int64(fields(line)[6]) ?? -1 }
+    /// The record's first `ei` (each of `fill`'s records holds one event).
+    static func ei(_ line: [UInt8]) -> Int64 { AuditJournalLine.named(line[...]).flatMap { $0.index } ?? -1 }
 
-    /// Edits the record `ei` of the session's lines.
-    func tamperRecord(_ sid: String, ei: Int64, _ edit: @escaping (inout [String]) -> Void) throws {
+    /// The line with the first `from` replaced by `to` (bytes, as a hex editor would).
+    static func replacing(_ line: [UInt8], _ from: String, _ to: String) -> [UInt8] {
+        let a = Array(from.utf8)
+        guard let i = line.indices.first(where: { line[$0...].starts(with: a) }) else {
+            XCTFail("no \(from) in the line")
+            return line
+        }
+        return Array(line[..<i]) + Array(to.utf8) + Array(line[(i + a.count)...])
+    }
+
+    /// Rewrites record `ei` as `edit` says, its events re-encoded, its link kept or changed as
+    /// `link` says (a forger without the chain's hashes).
+    func tamperRecord(_ sid: String, ei: Int64, events edit: @escaping (inout [AuditEvent]) -> Void = { _ in },
+                      link: @escaping (AuditChainLink) -> AuditChainLink = { $0 }) throws {
         try tamperRecords(sid) { lines in
-            guard let i = lines.firstIndex(where: { Self.ei($0) == ei }) else { return XCTFail("no record \(ei)") }
-            var fields = Self.fields(lines[i])
-            edit(&fields)
-            lines[i] = fields.joined(separator: "\t")
+            guard let i = lines.firstIndex(where: { Self.ei($0) == ei }), let parsed = AuditRecordLine.parse(lines[i][...])
+            else { return XCTFail("no record \(ei)") }
+            var events = parsed.events
+            edit(&events)
+            var content = AuditRecordWriter()
+            AuditRecordLine.writeContent(events[...], into: &content)
+            var out: [UInt8] = []
+            AuditRecordLine.emit(link(parsed.link), content: content.bytes[...], to: &out)
+            lines[i] = Array(out.dropLast())
         }
     }
+
+    /// The hash with its last byte changed.
+    static func spoiled(_ hash: [UInt8]) -> [UInt8] { hash.dropLast() + [(hash.last ?? 0) ^ 1] }
 
     func assertFirstProblem(_ kind: AuditChainProblem.Kind, session: String, index: Int64?,
                             file: StaticString = #filePath, line: UInt = #line) throws {
@@ -107,21 +123,29 @@ final class AuditChainTests: AuditConfigTestCase {
     func testAChangedByteIsNamed() throws {
         try fill()
         let sid = try sessionIDs()[1]
-        try tamperRecord(sid, ei: 7) { $0[$0.count - 1] = $0[$0.count - 1].replacingOccurrences(of: "select 7 ", with: "select 8 ") }
+        try tamperRecords(sid) { lines in
+            guard let i = lines.firstIndex(where: { Self.ei($0) == 7 }) else { return XCTFail() }
+            lines[i] = Self.replacing(lines[i], "select 7 ", "select 8 ")
+        }
         try assertFirstProblem(.changed, session: sid, index: 7)
     }
 
-    /// `play` prints stored JSON without decoding it: JSON no encoder writes (here a raw escape
-    /// character a terminal would act on) is refused with a pointer to `audit verify`, never printed.
+    /// A record that no longer reads (here a raw escape sequence typed into it) is refused with a
+    /// pointer to `audit verify`, never printed.
     func testPlayRefusesADamagedRecord() throws {
         try fill()
         let sid = try sessionIDs()[1]
-        try tamperRecord(sid, ei: 7) { $0[$0.count - 1] = $0[$0.count - 1].replacingOccurrences(of: "select 7 ", with: "select \u{1B}[2J ") }
-        let played = try PosternBinary.run(["play", "--format", "json", "--config", config, sid])
-        XCTAssertEqual(played.status, 1, played.stdout)
-        XCTAssertEqual(played.stdout, "")
-        XCTAssertTrue(played.stderr.contains("session \(sid) holds a damaged event"), played.stderr)
-        XCTAssertTrue(played.stderr.contains("postern audit verify --sid \(sid)"), played.stderr)
+        try tamperRecords(sid) { lines in
+            guard let i = lines.firstIndex(where: { Self.ei($0) == 7 }) else { return XCTFail() }
+            lines[i] = Self.replacing(lines[i], "select 7 ", "select \u{1B}[2J ")
+        }
+        for format in ["json", "text"] {
+            let played = try PosternBinary.run(["play", "--format", format, "--config", config, sid])
+            XCTAssertEqual(played.status, 1, played.stdout)
+            XCTAssertEqual(played.stdout, "")
+            XCTAssertTrue(played.stderr.contains("session \(sid) holds a damaged event"), played.stderr)
+            XCTAssertTrue(played.stderr.contains("postern audit verify --sid \(sid)"), played.stderr)
+        }
         let other = try sessionIDs()[0]
         XCTAssertEqual(try PosternBinary.run(["play", "--format", "json", "--config", config, other]).status, 0)
     }
@@ -165,36 +189,38 @@ final class AuditChainTests: AuditConfigTestCase {
         XCTAssertEqual(try cli(["--sid", ids[0]]).status, 1)
     }
 
-    /// Search filters on the index columns: they are hashed with the JSON.
-    func testAChangedColumnIsNamed() throws {
+    /// Search filters on what the records hold (user, time, type): all of it is hashed.
+    func testAChangedFieldIsNamed() throws {
         try fill()
         let sid = try sessionIDs()[1]
-        try tamperRecord(sid, ei: 5) { $0[3] = "someone-else" }
+        try tamperRecord(sid, ei: 5, events: { $0[0].user = "someone-else" })
         try assertFirstProblem(.changed, session: sid, index: 5)
+        let other = try sessionIDs()[2]
+        try tamperRecord(other, ei: 3, events: { $0[0].time = $0[0].time.adding(nanoseconds: -1) })
+        XCTAssertEqual(Set(try verify().problems.map(\.index)), [5, 3])
     }
 
-    /// A row's link taken away (it would otherwise pass for one written before chains) or spoiled.
-    func testARemovedOrSpoiledLinkIsNamed() throws {
+    /// A record's link spoiled: the hash of the record before it, or its own.
+    func testASpoiledLinkIsNamed() throws {
         try fill()
         let ids = try sessionIDs()
-        // The link field (after the nine columns) taken out, or the last hex digit of its own hash changed.
-        try tamperRecord(ids[0], ei: 2) { $0.remove(at: 9) }
-        try tamperRecord(ids[1], ei: 9) { f in f[9] = f[9].dropLast() + (f[9].hasSuffix("0") ? "1" : "0") }
+        try tamperRecord(ids[0], ei: 2, link: { AuditChainLink(previous: Self.spoiled($0.previous), hash: $0.hash) })
+        try tamperRecord(ids[1], ei: 9, link: { AuditChainLink(previous: $0.previous, hash: Self.spoiled($0.hash)) })
         let report = try verify()
         XCTAssertEqual(report.problems.map(\.kind), [.changed, .changed])
         XCTAssertEqual(Set(report.problems.map { "\($0.session ?? "") \($0.index ?? -1)" }), ["\(ids[0]) 2", "\(ids[1]) 9"])
         XCTAssertEqual(report.unchained, 0)
     }
 
-    /// A link that is no longer hex: the line is not a record any more, named by its session and `ei`.
-    func testAMalformedLinkIsNamed() throws {
+    /// A record cut short is not a record any more: named by the session and `ei` it still shows.
+    func testACutRecordIsNamed() throws {
         try fill()
         let sid = try sessionIDs()[2]
         try tamperRecords(sid) { lines in
             guard let i = lines.firstIndex(where: { Self.ei($0) == 4 }) else { return XCTFail() }
-            var fields = Self.fields(lines[i])
-            fields[9] = "00"
-            lines[i] = fields.joined(separator: "\t")
+            var cut = Array(lines[i].dropLast(5))
+            while cut.last == 0x1B { cut.removeLast() } // not half an escape: the rest still reads
+            lines[i] = cut
         }
         try assertFirstProblem(.changed, session: sid, index: 4)
     }
@@ -222,7 +248,7 @@ final class AuditChainTests: AuditConfigTestCase {
             var sessions = (0..<4).map { _ in Fixture.session() }
             for n in 0..<total {
                 let k = n % sessions.count
-                try live.recordNow([try EncodedAuditEvent(Fixture.query(&sessions[k], "select \(n)"))])
+                try live.recordNow([(Fixture.query(&sessions[k], "select \(n)"))])
                 if n % 64 == 0 { await Task.yield() }
             }
         }
@@ -274,7 +300,7 @@ final class AuditChainTests: AuditConfigTestCase {
 
         let original = try segmentLines(journal)
         var lines = original
-        lines[3] = lines[3].replacingOccurrences(of: "select 3", with: "select 4")
+        lines[3] = Self.replacing(lines[3], "select 3", "select 4")
         try writeSegment(journal, lines)
         try assertFirstProblem(.changed, session: sid, index: 3)
 
@@ -297,7 +323,7 @@ final class AuditChainTests: AuditConfigTestCase {
         let (journal, _) = try journaled(4)
         defer { _ = journal.close(indexed: false) }
         var lines = try segmentLines(journal)
-        lines[1] = "garbage"
+        lines[1] = Array("garbage".utf8)
         try writeSegment(journal, lines)
         let report = try verify()
         XCTAssertEqual(report.problems.first?.kind, .unreadable)
@@ -306,37 +332,38 @@ final class AuditChainTests: AuditConfigTestCase {
     }
 
     /// A refused write leaves no link to a record that does not exist: the chain goes on from the
-    /// last record written.
+    /// last record written. A record's events share its link.
     func testTipsMoveOnlyForWrittenRecords() throws {
         var s = Fixture.session()
-        var rows = try (0..<3).map { AuditIndexRow(try EncodedAuditEvent(Fixture.query(&s, "select \($0)"))) }
         let tips = AuditChainTips()
-        let moves = tips.link(&rows)
-        XCTAssertEqual(rows[0].chain?.previous, AuditChainLink.genesis(session: s.sessionID))
-        XCTAssertEqual(rows[1].chain?.previous, rows[0].chain?.hash)
-        tips.commit(moves, count: 1)
-        var next = [AuditIndexRow(try EncodedAuditEvent(Fixture.query(&s, "select 3")))]
-        _ = tips.link(&next)
-        XCTAssertEqual(next[0].chain?.previous, rows[0].chain?.hash)
-        XCTAssertEqual(AuditChainLink.hash(previous: rows[0].chain?.previous ?? [], row: rows[0]),
-                       rows[0].chain?.hash)
+        let genesis = AuditChainLink.genesis(session: s.sessionID)
+        let first = tips.link((0..<3).map { Fixture.query(&s, "select \($0)") })
+        XCTAssertEqual(first.rows.count, 3)
+        XCTAssertEqual(first.rows[0].chain?.previous, genesis)
+        XCTAssertEqual(first.rows[2].chain, first.rows[0].chain, "one record")
+        XCTAssertEqual(first.bytes.filter { $0 == 10 }.count, 1)
+        tips.commit(first.moves, count: 0)
+        let second = tips.link([Fixture.query(&s, "select 3")])
+        XCTAssertEqual(second.rows[0].chain?.previous, genesis, "the refused record left no link")
+        tips.commit(second.moves)
+        let third = tips.link([Fixture.query(&s, "select 4")])
+        XCTAssertEqual(third.rows[0].chain?.previous, second.rows[0].chain?.hash)
+        XCTAssertEqual(AuditRecordLine.parse(second.rows[0].line)?.intact, true)
     }
 
     /// Sessions interleaved in one batch (A, B, A) each chain on from their own last record, as
-    /// one row at a time would.
+    /// one record at a time would.
     func testInterleavedSessionsInOneBatchChainSeparately() throws {
         var a = Fixture.session()
         var b = Fixture.session()
-        var rows = try [Fixture.query(&a, "select 1"), Fixture.query(&b, "select 2"), Fixture.query(&a, "select 3"),
-                        Fixture.query(&b, "select 4")].map { AuditIndexRow(try EncodedAuditEvent($0)) }
-        _ = AuditChainTips().link(&rows)
+        let linked = AuditChainTips().link([Fixture.query(&a, "select 1"), Fixture.query(&b, "select 2"),
+                                            Fixture.query(&a, "select 3"), Fixture.query(&b, "select 4")])
+        let rows = linked.rows
         XCTAssertEqual(rows[0].chain?.previous, AuditChainLink.genesis(session: a.sessionID))
         XCTAssertEqual(rows[1].chain?.previous, AuditChainLink.genesis(session: b.sessionID))
         XCTAssertEqual(rows[2].chain?.previous, rows[0].chain?.hash)
         XCTAssertEqual(rows[3].chain?.previous, rows[1].chain?.hash)
-        for row in rows {
-            XCTAssertEqual(AuditChainLink.hash(previous: row.chain?.previous ?? [], row: row), row.chain?.hash)
-        }
+        for row in rows { XCTAssertEqual(AuditRecordLine.parse(row.line)?.intact, true) }
     }
 
     /// A session's tip lives until its end event, or until its writer says it is finished (a
@@ -346,10 +373,10 @@ final class AuditChainTests: AuditConfigTestCase {
         defer { try? live.close() }
         var ended = Fixture.session()
         var brokenOff = Fixture.session()
-        try live.recordNow([try EncodedAuditEvent(ended.make(.sessionStart(.init()))),
-                            try EncodedAuditEvent(Fixture.query(&brokenOff, "select 1"))])
+        try live.recordNow([(ended.make(.sessionStart(.init()))),
+                            (Fixture.query(&brokenOff, "select 1"))])
         XCTAssertEqual(live.tips?.count, 2)
-        try live.recordNow([try EncodedAuditEvent(ended.make(.sessionEnd(.init())))])
+        try live.recordNow([(ended.make(.sessionEnd(.init())))])
         XCTAssertEqual(live.tips?.count, 1, "an end event drops the tip")
         live.sessionFinished(brokenOff.sessionID)
         XCTAssertEqual(live.tips?.count, 0, "so does the writer going away")
@@ -357,12 +384,12 @@ final class AuditChainTests: AuditConfigTestCase {
 
     // MARK: helpers
 
-    /// A journal holding `count` unindexed records of one session (as a live process holds it).
+    /// A journal holding `count` unindexed records of one session, an event each (as a live
+    /// process holds it).
     func journaled(_ count: Int) throws -> (AuditJournal, String) {
         let journal = try AuditJournal(storePath: store)
         var s = Fixture.session()
-        let events = try (0..<count).map { try EncodedAuditEvent(Fixture.query(&s, "select \($0)")) }
-        try journal.append(events) { _, _ in }
+        for n in 0..<count { try journal.append([Fixture.query(&s, "select \(n)")]) { _, _ in } }
         return (journal, s.sessionID)
     }
 
@@ -371,16 +398,16 @@ final class AuditChainTests: AuditConfigTestCase {
         return journal.directory + "/" + name
     }
 
-    func segmentLines(_ journal: AuditJournal) throws -> [String] {
-        try String(contentsOfFile: segmentPath(journal), encoding: .utf8).split(separator: "\n").map(String.init)
+    func segmentLines(_ journal: AuditJournal) throws -> [[UInt8]] {
+        try Data(contentsOf: URL(fileURLWithPath: segmentPath(journal))).split(separator: 10).map { Array($0) }
     }
 
     /// Rewritten in place (the writer's descriptor stays on the same file).
-    func writeSegment(_ journal: AuditJournal, _ lines: [String]) throws {
+    func writeSegment(_ journal: AuditJournal, _ lines: [[UInt8]]) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: try segmentPath(journal)))
         defer { try? handle.close() }
         try handle.truncate(atOffset: 0)
-        try handle.write(contentsOf: Data(lines.map { $0 + "\n" }.joined().utf8))
+        try handle.write(contentsOf: Data(lines.flatMap { $0 + [10] }))
     }
 
 }

@@ -24,7 +24,7 @@ final class AuditChunkReadTests: XCTestCase {
                 let time = t0.adding(nanoseconds: Int64(batch * 10 + (k == 2 ? 1 : 0)))
                 events.append(Fixture.query(&sessions[k], "select \(batch)", time: time))
             }
-            try store.recordNow(try events.map(EncodedAuditEvent.init))
+            try store.recordNow(events)
             // Indexed batch by batch: a chunk per session and batch, their time ranges overlapping.
             try store.catchUp()
             written += events
@@ -52,10 +52,10 @@ final class AuditChunkReadTests: XCTestCase {
         let t0 = AuditTime.now()
         let a10 = Fixture.query(&a, "select 'a10'", time: t0.adding(nanoseconds: 10))
         let a30 = Fixture.query(&a, "select 'a30'", time: t0.adding(nanoseconds: 30))
-        try store.recordNow([try EncodedAuditEvent(a10), try EncodedAuditEvent(a30)])
+        try store.recordNow([(a10), (a30)])
         try store.catchUp()
         let b10 = Fixture.query(&b, "select 'b10'", time: t0.adding(nanoseconds: 10))
-        try store.recordNow([try EncodedAuditEvent(b10)])
+        try store.recordNow([(b10)])
         try store.catchUp()
         XCTAssertEqual(try chunkCount(store), 2)
         // Equal times go in store order: b10 was stored after a10.
@@ -78,9 +78,9 @@ final class AuditChunkReadTests: XCTestCase {
         var a = Fixture.session()
         var b = Fixture.session()
         for n in 0..<6 {
-            try store.recordNow([try EncodedAuditEvent(Fixture.query(&a, "select \(n)")),
-                                 try EncodedAuditEvent(Fixture.query(&b, "select \(n)")),
-                                 try EncodedAuditEvent(Fixture.query(&a, "select \(n)"))])
+            try store.recordNow([(Fixture.query(&a, "select \(n)")),
+                                 (Fixture.query(&b, "select \(n)")),
+                                 (Fixture.query(&a, "select \(n)"))])
         }
         try store.catchUp()
         let backend = try XCTUnwrap(store.storage as? SQLiteAuditBackend)
@@ -109,7 +109,7 @@ final class AuditChunkReadTests: XCTestCase {
         let path = dir.file("audit.sqlite")
         let store = try AuditStore(backend: .sqlite, path: path)
         var s = Fixture.session()
-        try store.recordNow([try EncodedAuditEvent(s.make(.sessionStart(.init()))), try EncodedAuditEvent(Fixture.query(&s, "select 1"))])
+        try store.recordNow([(s.make(.sessionStart(.init()))), (Fixture.query(&s, "select 1"))])
         try store.close()
         XCTAssertTrue(try AuditVerifier.verify(storePath: path).intact)
         for change in ["types = ','", "last_time = 0", "first_time = 0", "first_ei = 1", "last_ei = 0", "user = 'mallory'",

@@ -18,7 +18,7 @@ final class AuditJournalTests: XCTestCase {
         var s = Fixture.session()
         let events = (0..<500).map { Fixture.query(&s, "select \($0)") }
         for chunk in stride(from: 0, to: events.count, by: 7) {
-            try store.recordNow(events[chunk..<min(chunk + 7, events.count)].map(EncodedAuditEvent.init))
+            try store.recordNow(Array(events[chunk..<min(chunk + 7, events.count)]))
         }
         XCTAssertEqual(try journalFiles(path).count, 1, "one segment while open")
         try store.close()
@@ -125,7 +125,7 @@ final class AuditJournalTests: XCTestCase {
         XCTAssertEqual(try journalFiles(path), [], "the dead segment is indexed and removed; no segment of its own")
         let more = Fixture.query(&s, "select 5")
         let committed = expectation(description: "committed")
-        store.record(encoded: [try EncodedAuditEvent(more)]) { error in
+        store.record([(more)]) { error in
             XCTAssertNil(error)
             committed.fulfill()
         }
@@ -146,7 +146,7 @@ final class AuditJournalTests: XCTestCase {
         var expected: [AuditEvent] = []
         for round in 0..<20 {
             let batch = (0..<5).map { Fixture.query(&s, "select \(round).\($0)") }
-            try writer.recordNow(batch.map(EncodedAuditEvent.init))
+            try writer.recordNow(batch)
             expected += batch
             XCTAssertEqual(try reader.session(s.sessionID), expected, "round \(round)")
         }
@@ -166,7 +166,7 @@ final class AuditJournalTests: XCTestCase {
         var s = Fixture.session()
         let events = (0..<3000).map { Fixture.query(&s, "select \($0)") }
         for chunk in stride(from: 0, to: events.count, by: 4) {
-            try store.recordNow(events[chunk..<chunk + 4].map(EncodedAuditEvent.init))
+            try store.recordNow(Array(events[chunk..<chunk + 4]))
         }
         XCTAssertEqual(try store.session(s.sessionID), events)
         try store.close()
@@ -184,8 +184,8 @@ final class AuditJournalLineTests: XCTestCase {
             AuditJournalLine.append(row, to: &line)
             XCTAssertEqual(line.filter { $0 == 10 }.count, 1, "one line per event")
             let parsed = try XCTUnwrap(AuditJournalLine.parse(line.dropLast()))
-            XCTAssertEqual([parsed.user, parsed.event, parsed.code, parsed.sessionID, parsed.uid, parsed.dbService, parsed.json],
-                           [row.user, row.event, row.code, row.sessionID, row.uid, row.dbService, row.json])
+            XCTAssertEqual([parsed.user, parsed.event, parsed.code, parsed.sessionID, parsed.uid, parsed.dbService, parsed.lineJSON],
+                           [row.user, row.event, row.code, row.sessionID, row.uid, row.dbService, row.lineJSON])
             XCTAssertEqual([parsed.time, parsed.index], [row.time, row.index])
             XCTAssertEqual(parsed.endsSession, event.type == .sessionEnd)
             XCTAssertNil(AuditJournalLine.parse(line.dropLast(2)), "a torn line is not a row")

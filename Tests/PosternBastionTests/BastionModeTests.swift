@@ -141,11 +141,15 @@ final class BastionModeTests: XCTestCase {
         busy.busyMode = .timeout(30) // the service writes this store meanwhile
         let db = try DatabaseQueue(path: b.storePath, configuration: busy)
         try db.write { db in
-            // The index chunk holding the statement's record: its line edited in place.
-            try db.execute(sql: """
-                UPDATE audit_chunks SET lines = CAST(replace(CAST(lines AS TEXT), ?, 'tampered') AS BLOB)
-                  WHERE sid = ? AND CAST(lines AS TEXT) LIKE ?
-                """, arguments: [marker, sid, "%\(marker)%"])
+            // The index chunk holding the statement's record: its text edited in place, as a hex
+            // editor would (same length: the record still reads, its hash no longer fits).
+            let needle = Array(marker.utf8)
+            for row in try Row.fetchAll(db, sql: "SELECT id, lines FROM audit_chunks WHERE sid = ?", arguments: [sid]) {
+                var bytes = [UInt8](row["lines"] as Data)
+                guard let at = bytes.indices.first(where: { bytes[$0...].starts(with: needle) }) else { continue }
+                bytes[at] ^= 0x20
+                try db.execute(sql: "UPDATE audit_chunks SET lines = ? WHERE id = ?", arguments: [Data(bytes), row["id"] as Int64])
+            }
         }
         try db.close()
         let broken = try b.postern(as: "carol", ["audit", "verify"])

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PosternAudit
+@testable import PosternAudit
 import PosternCore
 import PosternTestSupport
 import XCTest
@@ -102,7 +102,7 @@ final class FullDiskTests: XCTestCase {
             XCTAssertEqual(exit.status, 0, exit.combined)
         }
         let journal = f.store + ".journal"
-        let left = ((try? FileManager.default.contentsOfDirectory(atPath: journal)) ?? []).filter { $0.hasSuffix(".jsonl") }
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: journal)) ?? []).filter(AuditJournal.isSegment)
         XCTAssertEqual(left, [], "journal segments left unindexed")
         try checkStore(f, idleSession: idleIDs)
     }
@@ -150,22 +150,19 @@ final class FullDiskTests: XCTestCase {
     static func indexedQueries(_ store: String) throws -> (ids: [Int64: Int], keys: [String: Int]) {
         var config = Configuration()
         config.readonly = true
-        // Index chunks hold journal lines: nine tab-separated columns (the event type second), the
-        // chain link, then the JSON.
+        // Index chunks hold journal records, decoded here (not through a store, which would first
+        // index what the proxies journaled).
         let chunks = try DatabaseQueue(path: store, configuration: config).read { db in
-            try Data.fetchAll(db, sql: "SELECT lines FROM audit_chunks")
+            try Row.fetchAll(db, sql: "SELECT id, lines FROM audit_chunks")
         }
-        var json: [String] = []
+        var queries: [String] = []
         for chunk in chunks {
-            for line in String(decoding: chunk, as: UTF8.self).split(separator: "\n") {
-                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-                if fields.count > 1, fields[1] == "db.session.query", let last = fields.last { json.append(String(last)) }
+            for case let (position, row?, _) in AuditChunks.records(id: chunk["id"], lines: chunk["lines"]) where row.event == "db.session.query" {
+                if case .query(let q) = try row.payload.decoded(at: position).details { queries.append(q.query) }
             }
         }
         var ids: [Int64: Int] = [:], keys: [String: Int] = [:]
-        for text in json {
-            guard let event = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                  let query = event["db_query"] as? String else { continue }
+        for query in queries {
             if let id = insertID(query) { ids[id, default: 0] += 1 }
             let words = query.split(separator: " ")
             if words.first == "SET", words.count > 1 { keys[String(words[1]), default: 0] += 1 }

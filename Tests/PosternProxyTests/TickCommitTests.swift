@@ -12,24 +12,25 @@ final class TickCommitTests: XCTestCase {
         let failing: Bool
         init(failing: Bool = false) { self.failing = failing }
 
-        func recordNow(_ events: [EncodedAuditEvent]) throws {
+        func recordNow(_ events: [AuditEvent]) throws {
             if failing { throw CancellationError() }
-            commits.withLockedValue { $0.append(events.map(\.event)) }
+            commits.withLockedValue { $0.append(events) }
         }
 
         func record(_ event: AuditEvent) async throws { XCTFail("the proxy must commit on its loop") }
     }
 
-    /// A store with its own writer (as SQLite's): takes the session's encoded events, commits later.
+    /// A store with its own writer (as SQLite's with `synchronous: full`): takes the session's
+    /// events, commits later.
     final class WriterStore: ImmediateAuditSink {
-        let queued = NIOLockedValueBox<[([EncodedAuditEvent], @Sendable ((any Error)?) -> Void)]>([])
+        let queued = NIOLockedValueBox<[([AuditEvent], @Sendable ((any Error)?) -> Void)]>([])
         var prefersCallerCommits: Bool { false }
 
-        func recordNow(_ events: [EncodedAuditEvent]) throws { XCTFail("a writer store is not committed on the loop") }
-        func record(encoded events: [EncodedAuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
+        func recordNow(_ events: [AuditEvent]) throws { XCTFail("a writer store is not committed on the loop") }
+        func record(_ events: [AuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
             queued.withLockedValue { $0.append((events, completion)) }
         }
-        func record(_ event: AuditEvent) async throws { XCTFail("the session encodes its events itself") }
+        func record(_ event: AuditEvent) async throws { XCTFail("the relay uses the callback form") }
 
         func commitAll(_ error: (any Error)? = nil) {
             for (_, done) in queued.withLockedValue({ q in defer { q.removeAll() }; return q }) { done(error) }
@@ -75,7 +76,7 @@ final class TickCommitTests: XCTestCase {
         XCTAssertThrowsError(try fb.wait())
     }
 
-    func testAWriterStoreGetsTheSessionsEncodedEventsAndTheStatementWaitsForItsCommit() throws {
+    func testAWriterStoreGetsTheSessionsEventsAndTheStatementWaitsForItsCommit() throws {
         let loop = EmbeddedEventLoop()
         let store = WriterStore()
         let sink = AuditSessionSink(store)
@@ -88,7 +89,7 @@ final class TickCommitTests: XCTestCase {
         XCTAssertFalse(committed, "forwarding waits for the store's commit")
         let batches = store.queued.withLockedValue { $0.map(\.0) }
         XCTAssertEqual(batches.count, 1)
-        let json = try XCTUnwrap(batches.first?.first?.json)
+        let json = try XCTUnwrap(batches.first?.first?.jsonString())
         XCTAssertTrue(json.contains("\"sid\":\"0f8fad5b-d9cb-469f-a165-708677289501\""), json)
         XCTAssertTrue(json.contains("\"db_query\":\"select 1\""), json)
         store.commitAll()

@@ -61,7 +61,7 @@ extension AuditEvent: Codable {
         try details.encode(into: &c)
     }
 
-    /// The fields every event of a session shares (what `AuditEventTemplate` writes once).
+    /// The fields every event of a session shares.
     static func writeSessionFields(clusterName: String, user: String, sessionID: String, database: AuditDatabase,
                                    origin: AuditOrigin, into c: inout some AuditFieldWriter) throws {
         try c.putNonEmpty(clusterName, .clusterName)

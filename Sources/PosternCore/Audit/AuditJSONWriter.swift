@@ -87,48 +87,27 @@ struct AuditJSONWriter: AuditFieldWriter {
         return order
     }
 
-    func render() -> String { render(mergedWith: nil) }
-
-    /// The JSON object of these fields and, when given, a session's shared ones (written once,
-    /// already in key order): the two sorted lists are merged as they are written out.
-    func render(mergedWith shared: (writer: AuditJSONWriter, order: [Int])?) -> String {
+    /// The JSON object of these fields, in key order.
+    func render() -> String {
         let order = sortedOrder()
-        let sharedOrder = shared?.order ?? []
-        let count = fields.count + sharedOrder.count
-        var total = 2 + max(count - 1, 0)
+        var total = 2 + max(fields.count - 1, 0)
         for f in fields { total += AuditKey.sortedNames[Int(f.rank)].count + 3 + f.end - f.start }
-        for f in shared?.writer.fields ?? [] { total += AuditKey.sortedNames[Int(f.rank)].count + 3 + f.end - f.start }
-        let sharedFields = shared?.writer.fields ?? []
-        let sharedValues = shared?.writer.values ?? []
-        return values.withUnsafeBufferPointer { mine in
-            sharedValues.withUnsafeBufferPointer { theirs in
-                String(unsafeUninitializedCapacity: total) { out in
-                    var at = 0
-                    func put(_ bytes: some Collection<UInt8>) {
-                        at = out[at...].initialize(fromContentsOf: bytes)
-                    }
-                    func field(_ f: Field, _ values: UnsafeBufferPointer<UInt8>) {
-                        if at > 1 { out[at] = UInt8(ascii: ","); at += 1 }
-                        out[at] = UInt8(ascii: "\""); at += 1
-                        put(AuditKey.sortedNames[Int(f.rank)])
-                        put(Self.keyEnd)
-                        put(UnsafeBufferPointer(rebasing: values[f.start..<f.end]))
-                    }
-                    out[at] = UInt8(ascii: "{"); at += 1
-                    var i = 0, j = 0
-                    while i < order.count || j < sharedOrder.count {
-                        if j == sharedOrder.count
-                            || (i < order.count && fields[order[i]].rank < sharedFields[sharedOrder[j]].rank) {
-                            field(fields[order[i]], mine)
-                            i += 1
-                        } else {
-                            field(sharedFields[sharedOrder[j]], theirs)
-                            j += 1
-                        }
-                    }
-                    out[at] = UInt8(ascii: "}"); at += 1
-                    return at
+        return values.withUnsafeBufferPointer { values in
+            String(unsafeUninitializedCapacity: total) { out in
+                var at = 0
+                func put(_ bytes: some Collection<UInt8>) {
+                    at = out[at...].initialize(fromContentsOf: bytes)
                 }
+                out[at] = UInt8(ascii: "{"); at += 1
+                for f in order.map({ fields[$0] }) {
+                    if at > 1 { out[at] = UInt8(ascii: ","); at += 1 }
+                    out[at] = UInt8(ascii: "\""); at += 1
+                    put(AuditKey.sortedNames[Int(f.rank)])
+                    put(Self.keyEnd)
+                    put(UnsafeBufferPointer(rebasing: values[f.start..<f.end]))
+                }
+                out[at] = UInt8(ascii: "}"); at += 1
+                return at
             }
         }
     }

@@ -21,29 +21,15 @@ public protocol AuditSink: Sendable {
 /// no hop to another thread and back, which is most of the cost of auditing a short statement.
 public protocol ImmediateAuditSink: AuditSink {
     /// Commits the events in order before returning; throws when they could not be stored.
-    func recordNow(_ events: [EncodedAuditEvent]) throws
+    func recordNow(_ events: [AuditEvent]) throws
     /// Whether loop-tick commits beat the store's own writer thread. Not for a store whose commit
     /// holds one write lock for long (SQLite): two loops would take turns blocking on it, where the
     /// writer thread batches both loops' events into fewer, larger commits.
     var prefersCallerCommits: Bool { get }
-    /// Queues events already encoded (with a session's template) for the store's own commit;
-    /// `completion` as for `record(_:completion:)`.
-    func record(encoded events: [EncodedAuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void)
 }
 
 extension ImmediateAuditSink {
     public var prefersCallerCommits: Bool { true }
-
-    public func record(encoded events: [EncodedAuditEvent], completion: @escaping @Sendable ((any Error)?) -> Void) {
-        do {
-            try recordNow(events)
-            completion(nil)
-        } catch {
-            completion(error)
-        }
-    }
-
-    public func recordNow(_ events: [AuditEvent]) throws { try recordNow(events.map(EncodedAuditEvent.init)) }
 }
 
 extension AuditSink {

@@ -7,14 +7,12 @@ import PosternCore
 public struct AuditSessionSink: SessionEventSink {
     public let sink: any AuditSink
     public let tickCommitters: TickCommitters?
-    public let encodedStore: (any ImmediateAuditSink)?
 
     public init(_ sink: any AuditSink) {
         self.sink = sink
         let immediate = sink as? any ImmediateAuditSink
         let onLoop = immediate?.prefersCallerCommits == true
         tickCommitters = onLoop ? immediate.map { TickCommitters(store: $0) } : nil
-        encodedStore = onLoop ? nil : immediate
     }
 
     public func sessionFinished(_ sessionID: String) { sink.sessionFinished(sessionID) }

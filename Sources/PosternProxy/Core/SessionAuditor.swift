@@ -88,14 +88,6 @@ final class SessionAuditor {
         if let committer {
             tickCommit = promise
             committer.enqueue(self)
-        } else if let store = sink.encodedStore {
-            var encoded: [EncodedAuditEvent] = []
-            do {
-                try drainPending(into: &encoded)
-                store.record(encoded: encoded, completion: promise.completeCommit)
-            } catch {
-                promise.fail(error)
-            }
         } else {
             let batch = pending
             pending.removeAll(keepingCapacity: true)
@@ -116,22 +108,14 @@ final class SessionAuditor {
         }
     }
 
-    /// The session's shared JSON fields, written once (nil only if they cannot be encoded).
-    private lazy var template: AuditEventTemplate? = try? AuditEventTemplate(
-        clusterName: info.clusterName, user: info.route.user.name, sessionID: info.id, database: info.auditDatabase,
-        origin: info.route.origin)
-
-    /// Everything pending, encoded here (for the tick committer: events appended since `commit` ride along).
-    func drainPending(into events: inout [EncodedAuditEvent]) throws {
+    /// Everything pending, as audit events (for the tick committer: events appended since `commit`
+    /// ride along).
+    func drainPending(into events: inout [AuditEvent]) {
         defer { pending.removeAll(keepingCapacity: true) }
         // Read once: a class's stored properties are copied (every field retained) at each access.
         let info = self.info
-        let template = self.template
         events.reserveCapacity(events.count + pending.count)
-        for event in pending {
-            let audit = AuditSessionSink.auditEvent(event, of: info)
-            events.append(try template.map { try EncodedAuditEvent(audit, template: $0) } ?? EncodedAuditEvent(audit))
-        }
+        for event in pending { events.append(AuditSessionSink.auditEvent(event, of: info)) }
     }
 
     func tickCommitted(_ error: (any Error)?) {

@@ -104,16 +104,12 @@ public protocol SessionEventSink: Sendable {
     /// Set when the sink can commit on an event loop's own thread: sessions then commit once per
     /// loop tick through these instead of calling `record`.
     var tickCommitters: TickCommitters? { get }
-    /// Set when the sink takes events the session encodes itself (with its JSON template), for its
-    /// own writer to commit.
-    var encodedStore: (any ImmediateAuditSink)? { get }
     /// The session's auditor is gone: nothing more will be recorded for it.
     func sessionFinished(_ sessionID: String)
 }
 
 extension SessionEventSink {
     public var tickCommitters: TickCommitters? { nil }
-    public var encodedStore: (any ImmediateAuditSink)? { nil }
     public func sessionFinished(_ sessionID: String) {}
 
     public func record(_ events: [SessionEvent], of session: SessionInfo,

@@ -10,7 +10,7 @@ final class TickCommitter {
     private let eventLoop: EventLoop
     private let store: any ImmediateAuditSink
     private var queued: [SessionAuditor] = []
-    private var events: [EncodedAuditEvent] = []
+    private var events: [AuditEvent] = []
 
     init(eventLoop: EventLoop, store: any ImmediateAuditSink) {
         self.eventLoop = eventLoop
@@ -30,7 +30,7 @@ final class TickCommitter {
         queued.removeAll(keepingCapacity: true)
         var failure: (any Error)?
         do {
-            for auditor in auditors { try auditor.drainPending(into: &events) }
+            for auditor in auditors { auditor.drainPending(into: &events) }
             try store.recordNow(events)
         } catch {
             failure = error

@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+@testable import PosternAudit
+import PosternCore
+import XCTest
+
+/// Journal records (store v8): a session's events of one commit in binary, one chain link each.
+/// They read back as the events they were written from, render the same JSON, and any change to
+/// their bytes is either unreadable or fails their hash.
+final class AuditRecordLineTests: XCTestCase {
+    /// Texts holding what a line or the stuffing must survive: newline, ESC, tab, `%`, NUL, non-ASCII.
+    static let tricky = "a\nb\u{1B}c\td%e\u{0}f\u{E9}\u{1F600}"
+
+    static func everyKind() -> [AuditEvent] {
+        let db = AuditDatabase(service: tricky, protocol: "postgres", uri: "127.0.0.1:5432", name: tricky, user: tricky,
+                               labels: ["env": tricky, "a": ""], awsRegion: "eu-west-1", awsRedshiftClusterID: tricky,
+                               roles: [tricky, "r2"], type: "rds", origin: "discovery")
+        var s = AuditSessionEvents(clusterName: tricky, user: tricky, sessionID: "0f8fad5b-d9cb-469f-a165-70867728950e", database: db)
+        s.database = db
+        let status = AuditStatus.failed(tricky, message: tricky)
+        let details: [AuditEventDetails] = [
+            .sessionStart(.init(status: status, serverID: tricky, serverHostname: "h", serverVersion: "15", localAddr: "127.0.0.1:1",
+                                remoteAddr: "127.0.0.1:2", userAgent: tricky, postgresPID: UInt32.max,
+                                startupParameters: ["application_name": tricky, "x": ""])),
+            .sessionStart(.init()),
+            .query(.init(query: tricky, parameters: [tricky, ""], status: .ok)),
+            .query(.init(query: "", status: status)),
+            .postgresParse(.init(statementName: tricky, query: tricky)),
+            .postgresBind(.init(statementName: "", portalName: tricky, parameters: [tricky])),
+            .postgresExecute(.init(portalName: tricky)),
+            .postgresClose(.init(statementName: tricky, portalName: "")),
+            .postgresFunction(.init(functionOID: UInt32.max, functionArgs: [tricky])),
+            .malformedPacket(.init(payload: [10, 0x1B, 0, 0xFF, 10])),
+            .malformedPacket(.init(payload: [])),
+            .result(.init(queryID: tricky, status: status, sqlState: "42P01", affectedRecords: UInt64.max,
+                          durationMicroseconds: -5, commandTag: tricky)),
+            .result(.init(queryID: "q", affectedRecords: nil, durationMicroseconds: 1_234_567)),
+            .sessionEnd(.init(sessionStart: AuditTime(nanoseconds: -1), sessionStop: AuditTime(nanoseconds: Int64.max),
+                              localAddr: tricky, remoteAddr: "", participants: [tricky, "b"], reason: tricky)),
+            .sessionEnd(.init()),
+        ]
+        var events = details.enumerated().map { i, d in s.make(d, time: AuditTime(nanoseconds: Int64(i) * 1_000_000_007 - 3)) }
+        events[1].origin = AuditOrigin(login: tricky, uid: 0, clientAddress: "127.0.0.1 22 127.0.0.1 2222")
+        events[2].origin = events[1].origin
+        events[3].id = ""
+        return events
+    }
+
+    func testEveryKindReadsBackAsWrittenWithTheSameJSON() throws {
+        let events = Self.everyKind()
+        // Each event alone (the origin differs between some of them: a record holds one session's).
+        for (i, e) in events.enumerated() {
+            let linked = AuditChainTips().link([e])
+            XCTAssertEqual(linked.bytes.filter { $0 == 10 }.count, 1, "one line, kind \(i)")
+            let rows = try XCTUnwrap(AuditJournalLine.rows(linked.bytes.dropLast(), checking: true), "kind \(i)")
+            XCTAssertEqual(rows.count, 1)
+            guard case .event(let back)? = rows.first?.payload else { return XCTFail("kind \(i)") }
+            XCTAssertEqual(back, e, "kind \(i)")
+            XCTAssertEqual(try rows[0].payload.json(at: 0), try e.jsonString(), "kind \(i)")
+            XCTAssertEqual(rows[0].part?.intact, true)
+            XCTAssertEqual(rows[0].endsSession, e.type == .sessionEnd || (e.type == .sessionStart && e.code == AuditCode.sessionStartFailure))
+            XCTAssertEqual([rows[0].user, rows[0].dbService, rows[0].sessionID, rows[0].event, rows[0].code, rows[0].uid],
+                           [e.user, e.database.service, e.sessionID, e.type.rawValue, e.code, e.id])
+        }
+        // One session's run of events is one record.
+        let same = events.enumerated().filter { $0.offset != 1 && $0.offset != 2 }.map(\.element)
+        let linked = AuditChainTips().link(same)
+        XCTAssertEqual(linked.bytes.filter { $0 == 10 }.count, 1)
+        let parsed = try XCTUnwrap(AuditRecordLine.parse(linked.bytes.dropLast()))
+        XCTAssertEqual(parsed.events, same)
+        XCTAssertTrue(parsed.intact)
+        XCTAssertEqual(linked.rows.map(\.part?.ordinal), Array(0..<same.count))
+    }
+
+    /// Long runs are split into records of at most `maxEvents`, chained one to the next.
+    func testALongRunIsSplitIntoChainedRecords() throws {
+        var s = Fixture.session()
+        let events = (0..<(AuditRecordLine.maxEvents + 5)).map { Fixture.query(&s, "select \($0)") }
+        let linked = AuditChainTips().link(events)
+        let lines = linked.bytes.split(separator: 10)
+        XCTAssertEqual(lines.count, 2)
+        let first = try XCTUnwrap(AuditRecordLine.parse(lines[0]))
+        let second = try XCTUnwrap(AuditRecordLine.parse(lines[1]))
+        XCTAssertEqual(first.events.count, AuditRecordLine.maxEvents)
+        XCTAssertEqual(second.link.previous, first.link.hash)
+        XCTAssertEqual(first.events + second.events, events)
+    }
+
+    /// Every cut and every changed byte of a record: never a crash, never a record that passes.
+    func testEveryDamageIsUnreadableOrFailsItsHash() throws {
+        var s = Fixture.session()
+        let events = [Fixture.query(&s, "select 1"), s.make(.result(.init(queryID: "q", affectedRecords: 1, durationMicroseconds: 9)))]
+        let line = Array(AuditChainTips().link(events).bytes.dropLast())
+        for cut in 0..<line.count {
+            if let parsed = AuditRecordLine.parse(line[..<cut]) { XCTAssertFalse(parsed.intact, "cut at \(cut)") }
+        }
+        for i in line.indices {
+            for flip: UInt8 in [1, 0x80, 0xFF] {
+                var damaged = line
+                damaged[i] ^= flip
+                if damaged[i] == 10 { continue } // a newline splits the line: two unreadable lines
+                if let parsed = AuditRecordLine.parse(damaged[...]) {
+                    XCTAssertFalse(parsed.intact, "byte \(i) ^ \(flip)")
+                }
+            }
+        }
+    }
+
+    /// The bytes of a record, pinned: stores written by this build must verify and replay under
+    /// later ones, however the writing code changes.
+    func testRecordBytesArePinned() throws {
+        let db = AuditDatabase(service: "orders", protocol: "postgres", uri: "127.0.0.1:5432", name: "app", user: "reader")
+        let event = AuditEvent(index: 10, id: "u\n1", time: AuditTime(nanoseconds: 1_733_390_000_123_456_789), clusterName: "c",
+                               user: "ops", sessionID: "sid", database: db,
+                               details: .query(.init(query: "select '\u{1B}'")))
+        let linked = AuditChainTips().link([event])
+        XCTAssertEqual(AuditChainLink.hex(linked.rows[0].chain?.hash ?? []), Self.pinnedHash)
+        XCTAssertEqual(AuditChainLink.hex(linked.bytes), Self.pinnedLine)
+    }
+
+    static let pinnedHash = "f7ec4642de438fd3e365bdf0372f49e817eabe7f34a24635a311a909b0c3f15e"
+    // "R", the link (previous, own), then the content: version 2, the session's fields (sid, cluster,
+    // user, database, origin), one event (ei 10 as ESC 01, time, uid "u\n1", query "select '\e'", status).
+    static let pinnedLine = "5292a2467d30cfae302a42173bd490e05273767c5514735af5e1b4b7ccce15d455"
+        + "f7ec4642de438fd3e365bdf0372f49e817eabe7f34a24635a311a909b0c3f15e"
+        + "02037369640163036f7073066f726465727308706f7374677265730e3132372e302e302e313a35343332036170700672656164657200000000000000000001"
+        + "1b01180e3d056e92ad1503751b0131021b0173656c65637420271b0227000100000a"
+
+    /// A dead process's segment of records: replayed once (its torn last record skipped), and the
+    /// store then verifies.
+    func testADeadSegmentOfRecordsIsReplayedAndVerifies() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        try AuditStore(backend: .sqlite, path: path).close()
+        var s = Fixture.session()
+        let events = (0..<20).map { Fixture.query(&s, "select \($0)") }
+        let tips = AuditChainTips()
+        var bytes: [UInt8] = []
+        for chunk in stride(from: 0, to: 20, by: 3) {
+            let linked = tips.link(Array(events[chunk..<min(chunk + 3, 20)]))
+            tips.commit(linked.moves)
+            bytes += linked.bytes
+        }
+        let torn = tips.link([Fixture.query(&s, "select torn")]).bytes
+        bytes += torn.prefix(torn.count / 2)
+        let segment = AuditJournal.directory(of: path) + "/00000000000000000001-4242-dead" + AuditJournal.suffix
+        XCTAssertTrue(FileManager.default.createFile(atPath: segment, contents: Data(bytes), attributes: [.posixPermissions: 0o600]))
+        let store = try AuditStore(backend: .sqlite, path: path)
+        XCTAssertEqual(try store.session(s.sessionID), events)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: segment))
+        try store.close()
+        let report = try AuditVerifier.verify(storePath: path)
+        XCTAssertTrue(report.intact, "\(report.problems)")
+        XCTAssertEqual(report.records, 20)
+    }
+
+    /// A store indexed by an earlier build (chained JSON lines in its chunks) goes on with records:
+    /// both read, search and verify together, and the store is marked so that build no longer writes it.
+    func testLinesOfTheOlderKindAndRecordsLiveTogether() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        try AuditStore(backend: .sqlite, path: path).close()
+        // What an earlier build left: a dead segment of chained lines.
+        var old = Fixture.session(user: "old")
+        let oldEvents = (0..<5).map { Fixture.query(&old, "select \($0)") }
+        var previous = AuditChainLink.genesis(session: old.sessionID)
+        var lines: [UInt8] = []
+        for e in oldEvents {
+            var row = AuditIndexRow(try EncodedAuditEvent(e))
+            let hash = AuditChainLink.hash(previous: previous, row: row)
+            row.chain = AuditChainLink(previous: previous, hash: hash)
+            previous = hash
+            AuditJournalLine.append(row, to: &lines)
+        }
+        let segment = AuditJournal.directory(of: path) + "/00000000000000000001-4242-dead.pjl"
+        XCTAssertTrue(FileManager.default.createFile(atPath: segment, contents: Data(lines), attributes: [.posixPermissions: 0o600]))
+        let store = try AuditStore(backend: .sqlite, path: path)
+        var new = Fixture.session(user: "new")
+        let newEvents = (0..<5).map { Fixture.query(&new, "select \($0)") }
+        try store.recordNow(newEvents)
+        XCTAssertEqual(try store.session(old.sessionID), oldEvents)
+        XCTAssertEqual(try store.session(new.sessionID), newEvents)
+        XCTAssertEqual(try store.sessionJSON(old.sessionID), try oldEvents.map { try $0.jsonString() })
+        XCTAssertEqual(try store.search(AuditSearch(user: "new")), newEvents)
+        XCTAssertEqual(try store.search(AuditSearch(limit: 100)).count, 10)
+        try store.close()
+        let report = try AuditVerifier.verify(storePath: path)
+        XCTAssertTrue(report.intact, "\(report.problems)")
+        XCTAssertEqual([report.sessions, report.records], [2, 10])
+        let q = try DatabaseQueue(path: path)
+        defer { try? q.close() }
+        XCTAssertTrue(try q.read { db in try SQLiteAuditBackend.migrator.appliedIdentifiers(db).contains("v8-records") })
+    }
+}
