@@ -4,10 +4,11 @@ import PosternCore
 
 /// Tamper evidence: each session's records form a SHA-256 chain. A record holds the hash of the
 /// record before it in its session (a per-session genesis value for the first) and its own hash,
-/// over that previous hash, the columns search filters on (time, type, code, user, database,
-/// session, `ei`, uid) and its exact JSON bytes. Changing a record breaks its own hash; removing
-/// or moving one breaks the next record's link; cutting a session's tail leaves the store's head
-/// for the session (`audit_sessions.last_hash`) pointing past the end.
+/// over that previous hash and its content (`AuditRecordLine`: every field of its events; a JSON
+/// line of the older kind: the columns search filters on and its exact JSON bytes). Changing a
+/// record breaks its own hash; removing or moving one breaks the next record's link; cutting a
+/// session's tail leaves the store's head for the session (`audit_sessions.last_hash`) pointing
+/// past the end.
 ///
 /// No key is involved: this is evidence against edits of parts of the store, not against someone
 /// who rewrites a session wholesale (recomputing its hashes and head) or removes it entirely.
@@ -135,7 +136,7 @@ final class AuditChainTips: @unchecked Sendable {
     }
 
     /// The events (in order) as records: each run of one session's events (up to
-    /// `AuditRecordLine.maxEvents`) is one record, linked to the session's tip.
+    /// `AuditRecordLine.maxEvents` and `maxEventBytes`) is one record, linked to the session's tip.
     func link(_ events: [AuditEvent]) -> Linked {
         // A batch holds each session's events back to back: looked up once per run, not per event.
         let known: [String: [UInt8]] = lock.withLock {
@@ -153,20 +154,31 @@ final class AuditChainTips: @unchecked Sendable {
         out.moves.reserveCapacity(events.count)
         out.bytes.reserveCapacity(events.count * 160)
         var content = AuditRecordWriter()
+        var own = AuditRecordWriter()
         var local: [String: [UInt8]] = [:]
         var lines: [Range<Int>] = []
         var start = 0
         while start < events.count {
-            let sid = events[start].sessionID
-            var end = start + 1
-            while end < events.count, end - start < AuditRecordLine.maxEvents, events[end].sessionID == sid { end += 1 }
+            let first = events[start]
+            let sid = first.sessionID
+            own.bytes.removeAll(keepingCapacity: true)
+            var end = start
+            repeat {
+                AuditRecordCodec.writeEvent(events[end], into: &own)
+                end += 1
+            } while end < events.count && end - start < AuditRecordLine.maxEvents
+                && own.bytes.count < AuditRecordLine.maxEventBytes && Self.sameSession(events[end], first)
+            content.bytes.removeAll(keepingCapacity: true)
+            AuditRecordLine.writeHeader(of: first, count: end - start, into: &content)
+            content.bytes += own.bytes
             let previous = local[sid] ?? known[sid] ?? AuditChainLink.genesis(session: sid)
             let lineStart = out.bytes.count
-            let hash = AuditRecordLine.append(events[start..<end], previous: previous, to: &out.bytes, content: &content)
+            let hash = AuditRecordLine.append(content: content.bytes[...], previous: previous, to: &out.bytes)
             local[sid] = hash
             let link = AuditChainLink(previous: previous, hash: hash)
             for k in start..<end {
-                let row = AuditIndexRow(events[k], chain: link, part: AuditIndexRow.Part(ordinal: k - start, count: end - start))
+                let row = AuditIndexRow(events[k], keeping: false, chain: link,
+                                        part: AuditIndexRow.Part(ordinal: k - start, count: end - start))
                 out.moves.append(Move(session: sid, hash: hash, ends: row.endsSession))
                 out.rows.append(row)
                 out.ends.append(Int64(out.bytes.count))
@@ -177,6 +189,13 @@ final class AuditChainTips: @unchecked Sendable {
         // Slices of the finished buffer (the index stores the lines as written).
         for i in out.rows.indices { out.rows[i].line = out.bytes[lines[i]] }
         return out
+    }
+
+    /// A record writes its session's fields once: events whose fields differ (one sid written with
+    /// another user, say) go into records of their own rather than take the first one's.
+    private static func sameSession(_ a: AuditEvent, _ b: AuditEvent) -> Bool {
+        a.sessionID == b.sessionID && a.user == b.user && a.clusterName == b.clusterName && a.database == b.database
+            && a.origin == b.origin
     }
 
     /// The session writes nothing more.

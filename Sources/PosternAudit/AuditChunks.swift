@@ -182,8 +182,9 @@ enum AuditChunks {
         try Data.fetchOne(db.cachedStatement(sql: "SELECT lines FROM audit_chunks WHERE id = ?"), arguments: [id]) ?? Data()
     }
 
-    /// A chunk's events whose records pass `keep` (checked before their JSON is decoded); a line
-    /// that does not decode is an error naming its position.
+    /// A chunk's events whose rows pass `keep` (checked before a JSON line's event is decoded; a
+    /// record's events are decoded with it, in binary); a line that does not decode is an error
+    /// naming its position.
     static func events(of id: Int64, _ db: GRDB.Database,
                        where keep: (Int64, AuditIndexRow) -> Bool = { _, _ in true }) throws -> [StoredAuditEvent] {
         var out: [StoredAuditEvent] = []

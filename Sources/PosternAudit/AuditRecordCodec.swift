@@ -118,7 +118,8 @@ struct AuditRecordReader {
     mutating func texts() -> [String]? {
         guard let n = count() else { return nil }
         var out: [String] = []
-        out.reserveCapacity(n)
+        // Bounded: a damaged count may claim a string per byte of a large line.
+        out.reserveCapacity(min(n, 64))
         for _ in 0..<n {
             guard let t = text() else { return nil }
             out.append(t)

@@ -16,8 +16,12 @@ import PosternCore
 enum AuditRecordLine {
     static let marker: UInt8 = 0x52
     static let version: UInt8 = 2
-    /// Events per record at most (a chunk takes a record whole, and holds up to `AuditChunks.maxLines`).
+    /// Events per record at most (a chunk takes a record whole, and holds up to `AuditChunks.maxLines`);
+    /// a record that says it holds more is not one.
     static let maxEvents = 1024
+    /// A record is closed once its events take this many bytes (a statement alone may take more):
+    /// large statements of one commit do not make one line past what segment readers and SQLite take.
+    static let maxEventBytes = 1 << 20
     private static let escape: UInt8 = 0x1B
 
     /// Appends the record of `events` (one session's, in order, at most `maxEvents`), following
@@ -26,16 +30,26 @@ enum AuditRecordLine {
                        content w: inout AuditRecordWriter) -> [UInt8] {
         w.bytes.removeAll(keepingCapacity: true)
         writeContent(events, into: &w)
-        let hash = hash(previous: previous, content: w.bytes[...])
-        emit(AuditChainLink(previous: previous, hash: hash), content: w.bytes[...], to: &out)
+        return append(content: w.bytes[...], previous: previous, to: &out)
+    }
+
+    /// The record of `content` (as `writeContent` lays it out); returns its hash.
+    static func append(content: ArraySlice<UInt8>, previous: [UInt8], to out: inout [UInt8]) -> [UInt8] {
+        let hash = hash(previous: previous, content: content)
+        emit(AuditChainLink(previous: previous, hash: hash), content: content, to: &out)
         return hash
     }
 
     static func writeContent(_ events: ArraySlice<AuditEvent>, into w: inout AuditRecordWriter) {
-        w.byte(version)
-        if let first = events.first { AuditRecordCodec.writeSession(of: first, into: &w) }
-        w.varint(UInt64(events.count))
+        writeHeader(of: events.first, count: events.count, into: &w)
         for e in events { AuditRecordCodec.writeEvent(e, into: &w) }
+    }
+
+    /// The version, the session's fields (from `first`, whose session every event shares) and the count.
+    static func writeHeader(of first: AuditEvent?, count: Int, into w: inout AuditRecordWriter) {
+        w.byte(version)
+        if let first { AuditRecordCodec.writeSession(of: first, into: &w) }
+        w.varint(UInt64(count))
     }
 
     static func hash(previous: [UInt8], content: ArraySlice<UInt8>) -> [UInt8] {
@@ -73,7 +87,8 @@ enum AuditRecordLine {
         let n = AuditChainLink.hashBytes
         guard body.count > 2 * n else { return nil }
         var r = AuditRecordReader(body, from: 2 * n)
-        guard r.byte() == version, let session = AuditRecordCodec.readSession(&r), let count = r.count(), count > 0
+        guard r.byte() == version, let session = AuditRecordCodec.readSession(&r), let count = r.count(),
+              count > 0, count <= maxEvents
         else { return nil }
         var events: [AuditEvent] = []
         events.reserveCapacity(count)

@@ -67,7 +67,11 @@ public final class AuditStore: ImmediateAuditSink {
     /// Journals the events (durable when this returns) and queues them for the index.
     private func journaled(_ events: [AuditEvent], _ journal: AuditJournal) throws {
         do {
-            try journal.append(events) { rows, positions in writer.index(events, rows: rows, at: positions) }
+            try journal.append(events) { rows, positions in
+                // A row per event: after a write that failed part-way, only the events whose records
+                // were written whole (the statements are refused, but their records stand).
+                writer.index(rows.count == events.count ? events : Array(events.prefix(rows.count)), rows: rows, at: positions)
+            }
         } catch {
             // The callers only refuse (their clients hear why, without file names): the operator
             // hears it here. Not for a store that is closing.

@@ -4,7 +4,8 @@ import GRDB
 /// What `audit verify` found: counts, and the first break of each session's chain.
 public struct AuditVerifyReport: Sendable, Codable, Equatable {
     public var sessions = 0
-    /// Chained records checked, and how many of those were read from the journal (not yet indexed).
+    /// Events of chained records (or lines) checked, and how many of those were read from the
+    /// journal (not yet indexed). Problems name records by their first event's `ei`.
     public var records = 0
     public var journalRecords = 0
     /// Rows written before chains (store v4 or older): counted, not checkable.

@@ -352,7 +352,8 @@ final class SQLiteAuditBackend: AuditBackend {
             var previous = out.last?.position ?? cursor
             while out.count < limit, let chunk = try chunks.next() {
                 let id: Int64 = chunk["id"]
-                // Only the lines past the cursor, and no more than the page needs, are decoded.
+                // Only the events past the cursor, and no more than the page needs, are kept (and
+                // JSON lines decoded).
                 let skip = cursor - AuditChunks.position(chunk: id, line: 0)
                 let room = Int64(limit - out.count)
                 for e in try AuditChunks.events(of: id, db, where: { position, _ in

@@ -58,7 +58,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     }
 
     static func summary(_ r: AuditVerifyReport) -> String {
-        var text = "\(r.sessions) session(s), \(r.records) chained record(s) (\(r.journalRecords) from the journal)"
+        var text = "\(r.sessions) session(s), \(r.records) chained event(s) (\(r.journalRecords) from the journal)"
         if r.unchained > 0 { text += ", \(r.unchained) written before chains (not checkable)" }
         return text + (r.intact ? ": intact" : ": \(r.problems.count) problem(s)")
     }

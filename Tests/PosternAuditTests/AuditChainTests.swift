@@ -115,7 +115,7 @@ final class AuditChainTests: AuditConfigTestCase {
         XCTAssertEqual(report.unchained, 0)
         let out = try cli()
         XCTAssertEqual(out.status, 0, out.stderr)
-        XCTAssertEqual(out.stdout, "3 session(s), 60 chained record(s) (0 from the journal): intact\n")
+        XCTAssertEqual(out.stdout, "3 session(s), 60 chained event(s) (0 from the journal): intact\n")
         let json = try cli(["--format", "json"])
         XCTAssertEqual(try JSONDecoder().decode(AuditVerifyReport.self, from: Data(json.stdout.utf8)), report)
     }

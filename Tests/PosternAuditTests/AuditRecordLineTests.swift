@@ -86,6 +86,42 @@ final class AuditRecordLineTests: XCTestCase {
         XCTAssertEqual(first.events + second.events, events)
     }
 
+    /// Records close at `maxEventBytes` of events, and where the session's fields change (the same
+    /// sid with another user): each reads back as written.
+    func testRecordsCloseAtTheirByteBudgetAndWhereTheSessionChanges() throws {
+        var s = Fixture.session()
+        let big = String(repeating: "x", count: AuditRecordLine.maxEventBytes * 3 / 5)
+        var events = (0..<3).map { Fixture.query(&s, "select '\(big)' -- \($0)") }
+        var other = Fixture.query(&s, "select 4")
+        other.user = "mallory"
+        events.append(other)
+        events.append(Fixture.query(&s, "select 5"))
+        let lines = AuditChainTips().link(events).bytes.split(separator: 10)
+        let parsed = try lines.map { try XCTUnwrap(AuditRecordLine.parse($0)) }
+        XCTAssertEqual(parsed.map(\.events.count), [2, 1, 1, 1])
+        XCTAssertEqual(parsed.flatMap(\.events), events)
+        XCTAssertEqual(parsed.map { $0.events[0].user }, ["alice", "alice", "mallory", "alice"])
+    }
+
+    /// A record claiming more than `maxEvents` is not one (a reader never reserves what a damaged
+    /// count says); times at the ends of the range render without trapping.
+    func testLimitsAndExtremeTimesAreSafe() throws {
+        var s = Fixture.session()
+        let events = (0...AuditRecordLine.maxEvents).map { Fixture.query(&s, "select \($0)") }
+        var content = AuditRecordWriter()
+        AuditRecordLine.writeContent(events[...], into: &content)
+        var line: [UInt8] = []
+        _ = AuditRecordLine.append(content: content.bytes[...], previous: AuditChainLink.genesis(session: s.sessionID), to: &line)
+        XCTAssertNil(AuditRecordLine.parse(line.dropLast()))
+        for nanos in [Int64.min, Int64.min + 1, -1, Int64.max] {
+            var e = s.make(.sessionEnd(.init(sessionStart: AuditTime(nanoseconds: nanos), sessionStop: AuditTime(nanoseconds: nanos))))
+            e.time = AuditTime(nanoseconds: nanos)
+            let rows = try XCTUnwrap(AuditJournalLine.rows(AuditChainTips().link([e]).bytes.dropLast()))
+            XCTAssertEqual(try rows[0].payload.json(at: 0), try e.jsonString())
+        }
+        XCTAssertEqual(AuditTime(nanoseconds: Int64.min).rfc3339, "1677-09-21T00:12:43.145224192Z")
+    }
+
     /// Every cut and every changed byte of a record: never a crash, never a record that passes.
     func testEveryDamageIsUnreadableOrFailsItsHash() throws {
         var s = Fixture.session()
@@ -125,6 +161,57 @@ final class AuditRecordLineTests: XCTestCase {
         + "f7ec4642de438fd3e365bdf0372f49e817eabe7f34a24635a311a909b0c3f15e"
         + "02037369640163036f7073066f726465727308706f7374677265730e3132372e302e302e313a35343332036170700672656164657200000000000000000001"
         + "1b01180e3d056e92ad1503751b0131021b0173656c65637420271b0227000100000a"
+
+    /// Records of several events (a commit of five statements each): a changed byte in a later
+    /// event, a removed record and a cut tail are named by the record's first `ei`.
+    func testTamperingWithMultiEventRecordsIsNamed() throws {
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        let store = try AuditStore(backend: .sqlite, path: path)
+        var s = Fixture.session()
+        let events = (0..<20).map { Fixture.query(&s, "select \($0) -- ") }
+        for batch in stride(from: 0, to: 20, by: 5) { try store.recordNow(Array(events[batch..<(batch + 5)])) }
+        try store.close()
+        XCTAssertTrue(try AuditVerifier.verify(storePath: path).intact)
+        let q = try DatabaseQueue(path: path)
+        defer { try? q.close() }
+        let original = try q.read { db in try Row.fetchAll(db, sql: "SELECT id, lines FROM audit_chunks ORDER BY id") }
+            .map { ($0["id"] as Int64, [UInt8]($0["lines"] as Data)) }
+        func rewrite(_ edit: (inout [[UInt8]]) -> Void) throws -> [AuditChainProblem] {
+            try q.write { db in
+                for (id, blob) in original {
+                    var lines = blob.split(separator: 10).map(Array.init)
+                    edit(&lines)
+                    // Its columns made to match, as a careful forger would: only the chain can tell.
+                    let edited = Data(lines.flatMap { $0 + [10] })
+                    var c = AuditChunks.Builder(try XCTUnwrap(AuditChunks.records(id: id, lines: Data(blob)).first?.row))
+                    for case let (_, row?, _) in AuditChunks.records(id: id, lines: edited) { c.describe(row) }
+                    try db.execute(sql: """
+                        UPDATE audit_chunks SET lines = ?, count = ?, first_time = ?, last_time = ?, first_ei = ?, last_ei = ?, types = ?
+                          WHERE id = ?
+                        """, arguments: [edited, c.count, c.firstTime, c.lastTime, c.firstEI, c.lastEI, c.typesColumn, id])
+                }
+            }
+            return try AuditVerifier.verify(storePath: path).problems
+        }
+        func record(_ lines: [[UInt8]], holding ei: Int64) -> Int? {
+            lines.firstIndex { AuditRecordLine.parse($0[...])?.events.contains { $0.index == ei } == true }
+        }
+        var problems = try rewrite { lines in
+            guard let i = record(lines, holding: 7), let at = lines[i].indices.first(where: { lines[i][$0...].starts(with: Array("select 7 ".utf8)) })
+            else { return XCTFail("no record 7") }
+            lines[i][at + 7] = UInt8(ascii: "8")
+        }
+        XCTAssertEqual(problems.map(\.kind), [.changed])
+        XCTAssertEqual(problems.first?.index, 5)
+        problems = try rewrite { lines in lines.removeAll { AuditRecordLine.parse($0[...])?.events.first?.index == 5 } }
+        XCTAssertEqual(problems.map(\.kind), [.missing])
+        XCTAssertEqual(problems.first?.index, 10)
+        problems = try rewrite { lines in lines.removeAll { AuditRecordLine.parse($0[...])?.events.first?.index == 15 } }
+        XCTAssertEqual(problems.map(\.kind), [.truncated])
+        XCTAssertEqual(problems.first?.index, 14)
+        XCTAssertTrue(try rewrite { _ in }.isEmpty)
+    }
 
     /// A dead process's segment of records: replayed once (its torn last record skipped), and the
     /// store then verifies.

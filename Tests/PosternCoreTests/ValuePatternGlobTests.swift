@@ -7,22 +7,25 @@ import XCTest
 final class ValuePatternGlobTests: XCTestCase {
     /// The regular expression Teleport makes of a glob (what ValuePattern compiled before).
     static func teleportRegex(_ glob: String) throws -> NSRegularExpression {
-        let body = glob.split(separator: "*", omittingEmptySubsequences: false)
-            .map { NSRegularExpression.escapedPattern(for: String($0)) }
+        // Split by scalar (Teleport works on bytes): a star a combining mark follows is a star.
+        let body = glob.unicodeScalars.split(separator: "*", omittingEmptySubsequences: false)
+            .map { NSRegularExpression.escapedPattern(for: String(String.UnicodeScalarView($0))) }
             .joined(separator: "[^\\n]*")
         return try NSRegularExpression(pattern: "\\A" + body + "\\z", options: ValuePattern.regexOptions)
     }
 
     func testAgreesWithTeleportsRegexOnEveryShortCase() throws {
-        let alphabet: [String] = ["a", "b", "\n", "é", "*", "."]
+        // A combining mark (after a star it is a part of its own, as Teleport, working on bytes, has it),
+        // a character outside the BMP, a carriage return.
+        let alphabet: [String] = ["a", "\n", "é", "*", ".", "\u{301}", "\u{1F600}", "\r"]
         var patterns: [String] = []
         var values: [String] = [""]
-        // Every string of up to four symbols as a pattern (with a star in it), up to four as a value.
+        // Every string of up to four symbols as a pattern (with a star in it), up to three as a value.
         var level = [""]
-        for _ in 0..<4 {
+        for length in 1...4 {
             level = level.flatMap { p in alphabet.map { p + $0 } }
-            patterns += level.filter { $0.contains("*") && $0 != "*" }
-            values += level.filter { !$0.contains("*") }
+            patterns += level.filter { $0.unicodeScalars.contains("*") && $0 != "*" }
+            if length <= 3 { values += level.filter { !$0.unicodeScalars.contains("*") } }
         }
         XCTAssertGreaterThan(patterns.count * values.count, 100_000)
         for p in patterns {
@@ -35,9 +38,10 @@ final class ValuePatternGlobTests: XCTestCase {
         }
     }
 
-    /// The config fuzzer's find: a row of stars against a value that almost matches held ICU for
-    /// seconds. Checked by the answer and the work bound (parts × value), not by a clock.
-    func testARowOfStarsIsNoSlowerThanOne() throws {
+    /// The config fuzzer's find, a row of stars against a value that almost matches (ICU took 3 s
+    /// per match): the answers a single star gives. Its time is not checked here (no timed tests);
+    /// its input is in Tests/Corpus/config, which the config fuzzer runs with a 10 s limit each.
+    func testARowOfStarsAnswersAsOneStar() throws {
         let pattern = try ValuePattern("password_file" + String(repeating: "*", count: 40) + "ader")
         XCTAssertFalse(pattern.matches("password_file" + String(repeating: "x", count: 64) + "aded"))
         XCTAssertTrue(pattern.matches("password_file" + String(repeating: "x", count: 64) + "ader"))

@@ -38,7 +38,10 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// The RFC 3339 text as bytes, with no String per part (one per audited event).
     func writeRFC3339(into out: inout [UInt8]) {
         let secs = CivilDate.floorDiv(nanoseconds, 1_000_000_000)
-        let frac = nanoseconds - secs * 1_000_000_000
+        // A remainder, not `nanoseconds - secs * 10^9`: that overflows near Int64.min (a time a
+        // damaged audit record can hold, and must still be shown).
+        var frac = nanoseconds % 1_000_000_000
+        if frac < 0 { frac += 1_000_000_000 }
         let days = CivilDate.floorDiv(secs, 86_400)
         let sod = secs - days * 86_400
         let (y, m, d) = CivilDate.fromDays(days)

@@ -27,7 +27,8 @@ struct CompiledConditions: Sendable {
     /// `db_users`/`db_names` entries are exact or `*` in Teleport; Postern also accepts globs (`app_*`).
     /// A `^…$` entry is not a regular expression here: it is taken literally.
     private static func entryPattern(_ s: String) throws(PatternError) -> ValuePattern {
-        if s.contains("*") && !(s.hasPrefix("^") && s.hasSuffix("$")) { return try ValuePattern(s) }
+        // By scalar, as the glob is split: a star a combining mark follows is a star still.
+        if s.unicodeScalars.contains("*") && !(s.hasPrefix("^") && s.hasSuffix("$")) { return try ValuePattern(s) }
         return ValuePattern(literal: s)
     }
 }

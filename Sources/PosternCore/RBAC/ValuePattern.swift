@@ -26,7 +26,7 @@ public struct ValuePattern: @unchecked Sendable {
                 throw PatternError(expression: expression)
             }
             glob = nil
-        } else if expression.contains("*") {
+        } else if expression.unicodeScalars.contains("*") {
             // Matched here, not as the regular expression Teleport's GlobToRegexp makes of it: ICU
             // backtracks, and a value run against a few stars in a row took seconds (found by
             // fuzzing the config). Same meaning: `*` is Go's `(.*)`, whose `.` never matches `\n`.

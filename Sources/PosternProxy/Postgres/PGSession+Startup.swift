@@ -128,7 +128,7 @@ extension PGSession {
     }
 
     private func saslResponse(_ body: ByteBuffer) {
-        guard case .password(let verifier) = context.clientAuthentication.kind, let client else { return }
+        guard case .password(let verifier, _) = context.clientAuthentication.kind, let client else { return }
         var b = body
         if let exchange = scram {
             scram = nil

@@ -53,12 +53,9 @@ extension RedisSession {
 
     /// The secret must be the tunnel's; a user, when given, must be the tunnel's db user.
     private func accepts(user: String?, secret: String) -> Bool {
-        guard case .password(let verifier) = context.clientAuthentication.kind else { return true }
+        guard case .password(let verifier, let digest) = context.clientAuthentication.kind else { return true }
         if let user, user != route.dbUser, !(user == "default" && route.dbUser.isEmpty) { return false }
-        let candidate = SCRAMVerifier(password: secret, salt: verifier.salt, iterations: verifier.iterations)
-        var diff: UInt8 = candidate.storedKey.count == verifier.storedKey.count ? 0 : 1
-        for (a, b) in zip(candidate.storedKey, verifier.storedKey) { diff |= a ^ b }
-        return diff == 0
+        return SCRAM.constantTimeEqual(ClientAuthentication.digest(secret, salt: verifier.salt), digest)
     }
 
     private func wrongPassword() {
