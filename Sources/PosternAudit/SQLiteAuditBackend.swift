@@ -303,32 +303,36 @@ final class SQLiteAuditBackend: AuditBackend {
     }
 
     func session(_ sid: String) throws -> [AuditEvent] {
-        try sessionRecords(sid).map { try $0.payload.decoded(at: $0.position) }
+        try sessionRecords(sid).parallelMap { try $0.payload.decoded(at: $0.position) }
     }
 
     func sessionJSON(_ sid: String) throws -> [String] {
-        try sessionRecords(sid).map { try $0.payload.json(at: $0.position) }
+        try sessionRecords(sid).parallelMap { try $0.payload.json(at: $0.position) }
     }
 
     /// A session's stored events, old rows and chunk records alike, in `ei` order (store order for
     /// equal ones), neither decoded from JSON nor rendered to it.
     private func sessionRecords(_ sid: String) throws -> [(index: Int64, position: Int64, payload: AuditIndexRow.Payload)] {
-        try pool.read { db in
-            var found: [(index: Int64, position: Int64, payload: AuditIndexRow.Payload)] = []
+        var found: [(index: Int64, position: Int64, payload: AuditIndexRow.Payload)] = []
+        let chunks = try pool.read { db in
             let legacy = try Row.fetchAll(db, sql: """
                 SELECT e.id, e.ei, e.json FROM audit_session_chunks c CROSS JOIN audit_events e ON e.id BETWEEN c.first_id AND c.last_id
                   WHERE c.sid = ? AND e.sid = ?
                 """, arguments: [sid, sid])
             for row in legacy { found.append((row["ei"], row["id"], .json(row["json"]))) }
-            for id in try Int64.fetchAll(db, sql: "SELECT id FROM audit_chunks WHERE sid = ? ORDER BY id", arguments: [sid]) {
-                for (position, row, _) in AuditChunks.records(id: id, lines: try AuditChunks.lines(of: id, db)) {
-                    guard let row else { throw AuditStoreError.corrupt(position: position, reason: "an unreadable line in an index chunk") }
-                    if row.sessionID == sid { found.append((row.index, position, row.payload)) }
-                }
-            }
-            found.sort { ($0.index, $0.position) < ($1.index, $1.position) }
-            return found
+            return try Row.fetchAll(db, sql: "SELECT id, lines FROM audit_chunks WHERE sid = ? ORDER BY id", arguments: [sid])
+                .map { (id: $0["id"] as Int64, lines: $0["lines"] as Data) }
         }
+        // Records decoded on every core, outside the read (one snapshot holds what was read).
+        let decoded = try chunks.parallelMap(minimumPerThread: 8) { chunk in
+            try AuditChunks.records(id: chunk.id, lines: chunk.lines).compactMap { position, row, _ in
+                guard let row else { throw AuditStoreError.corrupt(position: position, reason: "an unreadable line in an index chunk") }
+                return row.sessionID == sid ? (row.index, position, row.payload) : nil
+            }
+        }
+        for part in decoded { found += part }
+        found.sort { ($0.index, $0.position) < ($1.index, $1.position) }
+        return found
     }
 
     /// The event after which a session writes nothing more: its end, or a refused start.

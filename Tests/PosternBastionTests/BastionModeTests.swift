@@ -218,7 +218,7 @@ final class BastionModeTests: XCTestCase {
         try b.writeConfig(users: BastionFixture.defaultUsers, ca: copy)
         if let pid = b.servicePID { kill(pid, SIGHUP) }
         // A new session is served by the rebuilt server once the reload is in.
-        XCTAssertTrue(try eventually(timeout: 15) { b.service?.stderrSoFar.contains("config reloaded") == true },
+        XCTAssertTrue(eventually(timeout: 15) { b.service?.stderrSoFar.contains("config reloaded") == true },
                       "the service did not take the new config")
         XCTAssertEqual(try b.command(as: "alice", ["psql", "-X", "-At", conninfo, "-c", "select 1"]).stdout, "1\n",
                        "a new session, on the rebuilt server")

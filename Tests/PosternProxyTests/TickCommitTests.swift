@@ -83,10 +83,10 @@ final class TickCommitTests: XCTestCase {
         XCTAssertNil(sink.tickCommitters)
         let a = auditor(1, sink: sink, loop: loop)
         a.append(.query("select 1"))
-        var committed = false
-        a.commit().whenSuccess { committed = true }
+        let committed = NIOLockedValueBox(false)
+        a.commit().whenSuccess { committed.withLockedValue { $0 = true } }
         loop.run()
-        XCTAssertFalse(committed, "forwarding waits for the store's commit")
+        XCTAssertFalse(committed.withLockedValue { $0 }, "forwarding waits for the store's commit")
         let batches = store.queued.withLockedValue { $0.map(\.0) }
         XCTAssertEqual(batches.count, 1)
         let json = try XCTUnwrap(batches.first?.first?.jsonString())
@@ -94,7 +94,7 @@ final class TickCommitTests: XCTestCase {
         XCTAssertTrue(json.contains("\"db_query\":\"select 1\""), json)
         store.commitAll()
         loop.run()
-        XCTAssertTrue(committed)
+        XCTAssertTrue(committed.withLockedValue { $0 })
         XCTAssertFalse(a.hasPending)
     }
 

@@ -111,6 +111,9 @@ public enum AuditJSON {
     /// C0 controls are left: inside strings the encoder has escaped them, so raw ones are layout.
     public static func terminalSafe(_ json: String) -> String {
         let unsafe = { (u: Unicode.Scalar) in u.value >= 0x7F && TextSanitizer.needsEscape(u) }
+        // Plain ASCII (most output, and all of a long `play`) is looked at a byte at a time, not decoded.
+        var bytes = json
+        if bytes.withUTF8({ !$0.contains { $0 >= 0x7F } }) { return json }
         guard json.unicodeScalars.contains(where: unsafe) else { return json }
         var out = ""
         out.reserveCapacity(json.utf8.count + 16)
