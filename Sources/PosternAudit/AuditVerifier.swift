@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PosternCore
 
 /// What `audit verify` found: counts, and the first break of each session's chain.
 public struct AuditVerifyReport: Sendable, Codable, Equatable {
@@ -201,37 +202,60 @@ private struct ChainWalk {
             args = [session]
         }
         let chunks = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: args)
-        while let chunk = try chunks.next() {
-            let id: Int64 = try chunk.decode(Int64.self, forColumn: "id")
-            let sid = (try? chunk.decode(String.self, forColumn: "sid")) ?? "?"
-            let records = AuditChunks.records(id: id, lines: (try? chunk.decode(Data.self, forColumn: "lines")) ?? Data(), checking: true)
-            var described: AuditChunks.Builder?
-            // Lines, not events: a record holds several.
-            var lineNumber = 0
-            var lastLine: Range<Int>?
-            for (_, row, line) in records {
-                if line.indices != lastLine { lineNumber += 1 }
-                lastLine = line.indices
-                guard let row else {
-                    let named = AuditJournalLine.named(line)
-                    broken(session: named?.session ?? sid, index: named?.index ?? nil,
-                           "line \(lineNumber) of index chunk \(id) is not a whole record (its chain link or a column is malformed)")
-                    continue
-                }
-                if described == nil { described = AuditChunks.Builder(row) }
-                described?.describe(row)
-                guard session == nil || row.sessionID == session else { continue }
-                if let link = row.chain {
-                    record(row, link: link, fromJournal: false)
-                } else {
-                    // Chunks came after chains: a line without a link lost it. (A pre-chain journal
-                    // segment replayed after an upgrade straight from store v4 is reported too.)
-                    broken(session: row.sessionID, index: row.index, "its chain link was removed")
-                }
+        // Chunks are decoded (and their records hashed) a batch at a time on every core, then
+        // walked in order: the walk is sequential, the decoding is most of the work.
+        var batch: [Row] = []
+        var bytes = 0
+        while true {
+            let chunk = try chunks.next()
+            if let chunk {
+                batch.append(chunk.copy())
+                // Decoded without trapping: a tampered column may hold any type.
+                bytes += (try? chunk.decode(Data.self, forColumn: "lines"))?.count ?? 0
             }
-            if let mismatch = described?.mismatch(chunk) ?? (records.isEmpty ? "no records" : nil) {
-                broken(session: described?.sid ?? sid, index: nil, counted: false, "index chunk \(id) misdescribes its records (\(mismatch)): searches would miss them")
+            guard chunk == nil || batch.count >= 256 || bytes >= 32 << 20 else { continue }
+            let decoded = try batch.parallelMap(minimumPerThread: 16) { chunk in
+                AuditChunks.records(id: (try? chunk.decode(Int64.self, forColumn: "id")) ?? 0,
+                                    lines: (try? chunk.decode(Data.self, forColumn: "lines")) ?? Data(), checking: true)
             }
+            for (chunk, records) in zip(batch, decoded) { try check(chunk, records, session: session) }
+            batch.removeAll(keepingCapacity: true)
+            bytes = 0
+            if chunk == nil { return }
+        }
+    }
+
+    /// One chunk: each of its records in its session's chain, and its columns against them.
+    private mutating func check(_ chunk: Row, _ records: [(position: Int64, row: AuditIndexRow?, line: ArraySlice<UInt8>)],
+                                session: String?) throws {
+        let id: Int64 = try chunk.decode(Int64.self, forColumn: "id")
+        let sid = (try? chunk.decode(String.self, forColumn: "sid")) ?? "?"
+        var described: AuditChunks.Builder?
+        // Lines, not events: a record holds several.
+        var lineNumber = 0
+        var lastLine: Range<Int>?
+        for (_, row, line) in records {
+            if line.indices != lastLine { lineNumber += 1 }
+            lastLine = line.indices
+            guard let row else {
+                let named = AuditJournalLine.named(line)
+                broken(session: named?.session ?? sid, index: named?.index ?? nil,
+                       "line \(lineNumber) of index chunk \(id) is not a whole record (its chain link or a column is malformed)")
+                continue
+            }
+            if described == nil { described = AuditChunks.Builder(row) }
+            described?.describe(row)
+            guard session == nil || row.sessionID == session else { continue }
+            if let link = row.chain {
+                record(row, link: link, fromJournal: false)
+            } else {
+                // Chunks came after chains: a line without a link lost it. (A pre-chain journal
+                // segment replayed after an upgrade straight from store v4 is reported too.)
+                broken(session: row.sessionID, index: row.index, "its chain link was removed")
+            }
+        }
+        if let mismatch = described?.mismatch(chunk) ?? (records.isEmpty ? "no records" : nil) {
+            broken(session: described?.sid ?? sid, index: nil, counted: false, "index chunk \(id) misdescribes its records (\(mismatch)): searches would miss them")
         }
     }
 

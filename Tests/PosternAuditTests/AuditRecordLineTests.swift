@@ -213,6 +213,21 @@ final class AuditRecordLineTests: XCTestCase {
         XCTAssertTrue(try rewrite { _ in }.isEmpty)
     }
 
+    /// A session long enough to be read on several cores reads exactly as one core would: its
+    /// events in order, their JSON, and `play`'s layout (JSONEncoder's pretty array).
+    func testALongSessionReadsAsWritten() throws {
+        let dir = try TempDir()
+        let store = try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite"))
+        defer { try? store.close() }
+        var s = Fixture.session()
+        let events = (0..<6000).map { Fixture.query(&s, "select \($0), '\u{E9}\t\"'") }
+        for batch in stride(from: 0, to: events.count, by: 7) { try store.recordNow(Array(events[batch..<min(batch + 7, events.count)])) }
+        XCTAssertEqual(try store.session(s.sessionID), events)
+        let json = try store.sessionJSON(s.sessionID)
+        XCTAssertEqual(json, try events.map { try $0.jsonString() })
+        XCTAssertEqual(AuditJSON.prettyArray(json), String(decoding: try AuditJSON.encoder(pretty: true).encode(events), as: UTF8.self))
+    }
+
     /// A dead process's segment of records: replayed once (its torn last record skipped), and the
     /// store then verifies.
     func testADeadSegmentOfRecordsIsReplayedAndVerifies() throws {

@@ -113,8 +113,11 @@ public struct AuditTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         guard i == b.count else { return nil }
         let secs = CivilDate.days(year: y, month: mo, day: d) * 86_400 + h * 3600 + mi * 60 + s - offset
         // Nanoseconds in Int64 reach from 1677 to 2262: a time outside is not one (never a trap).
-        let (scaled, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
-        let (total, overflow2) = scaled.addingReportingOverflow(nanos)
+        // Before 1970 the second after is scaled and the fraction taken off it, so the earliest
+        // time an Int64 holds (which `rfc3339` writes) reads back too.
+        let (whole, below) = secs < 0 && nanos > 0 ? (secs + 1, nanos - 1_000_000_000) : (secs, nanos)
+        let (scaled, overflow) = whole.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflow2) = scaled.addingReportingOverflow(below)
         guard !overflow, !overflow2 else { return nil }
         self.init(nanoseconds: total)
     }

@@ -5,9 +5,10 @@ extension Array {
     /// `transform` over the elements on every core, results in order: for reading a whole session
     /// (`audit play` of 100k events decodes, renders and lays out each), which one core does at
     /// half the speed of two. Short arrays (under `minimumPerThread` an extra thread) stay on this one.
-    /// The first error thrown wins; the others' work is wasted, not harmful.
+    /// An error is the earliest element's that threw, as a plain `map` would report; the other
+    /// threads' work is wasted, not harmful.
     public func parallelMap<T>(minimumPerThread: Int = 2048, _ transform: (Element) throws -> T) throws -> [T] {
-        let threads = Swift.min(ProcessInfo.processInfo.activeProcessorCount, Swift.max(1, count / minimumPerThread))
+        let threads = Swift.min(ProcessInfo.processInfo.activeProcessorCount, Swift.max(1, count / Swift.max(minimumPerThread, 1)))
         guard threads > 1 else { return try map(transform) }
         return try withoutActuallyEscaping(transform) { transform in
             let job = ParallelJob(items: self, threads: threads, transform: transform)
@@ -24,9 +25,9 @@ private final class ParallelJob<Element, T>: @unchecked Sendable {
     private let threads: Int
     private let transform: (Element) throws -> T
     private let slots: UnsafeMutableBufferPointer<[T]>
-    // `lock` guards `failure`.
+    // `lock` guards `failure` (the lowest slice's error).
     private let lock = NSLock()
-    private var failure: (any Error)?
+    private var failure: (slice: Int, error: any Error)?
 
     init(items: [Element], threads: Int, transform: @escaping (Element) throws -> T) {
         self.items = items
@@ -45,12 +46,12 @@ private final class ParallelJob<Element, T>: @unchecked Sendable {
         do {
             slots[t] = try items[(items.count * t / threads)..<(items.count * (t + 1) / threads)].map(transform)
         } catch {
-            lock.withLock { if failure == nil { failure = error } }
+            lock.withLock { if failure.map({ t < $0.slice }) ?? true { failure = (t, error) } }
         }
     }
 
     func result() throws -> [T] {
-        if let failure = lock.withLock({ failure }) { throw failure }
+        if let failure = lock.withLock({ failure }) { throw failure.error }
         return slots.flatMap { $0 }
     }
 }

@@ -15,7 +15,7 @@ extension AccessChecker {
         // A name no explicit entry or narrower glob can match: only a `*` entry allows it.
         let wildcardAllowed = check(db, dbUser: dbUser, dbName: "\u{0}").allowed
         // Globs (`app_*`) are patterns, not names one can open.
-        let verdicts = candidates.filter { !$0.contains("*") }.sorted()
+        let verdicts = candidates.filter { !$0.unicodeScalars.contains("*") }.sorted()
             .map { ($0, check(db, dbUser: dbUser, dbName: $0).allowed) }
         let allowed = verdicts.filter(\.1).map(\.0)
         let denied = verdicts.filter { !$0.1 }.map(\.0)

@@ -28,7 +28,7 @@ struct CompiledConditions: Sendable {
     /// A `^…$` entry is not a regular expression here: it is taken literally.
     private static func entryPattern(_ s: String) throws(PatternError) -> ValuePattern {
         // By scalar, as the glob is split: a star a combining mark follows is a star still.
-        if s.unicodeScalars.contains("*") && !(s.hasPrefix("^") && s.hasSuffix("$")) { return try ValuePattern(s) }
+        if s.unicodeScalars.contains("*") && !ValuePattern.isRegex(s) { return try ValuePattern(s) }
         return ValuePattern(literal: s)
     }
 }

@@ -19,7 +19,7 @@ public struct ValuePattern: @unchecked Sendable {
         source = expression
         matchesAnything = expression == LabelSelector.wildcard
         literal = expression
-        if expression.hasPrefix("^") && expression.hasSuffix("$") {
+        if Self.isRegex(expression) {
             do {
                 regex = try NSRegularExpression(pattern: expression, options: Self.regexOptions)
             } catch {
@@ -38,6 +38,11 @@ public struct ValuePattern: @unchecked Sendable {
         }
     }
 
+    /// `^…$` by scalar: a combining mark after the `^` leaves it a regular expression.
+    static func isRegex(_ expression: String) -> Bool {
+        expression.unicodeScalars.first == "^" && expression.unicodeScalars.last == "$"
+    }
+
     /// Matches exactly this string, whatever characters it holds.
     public init(literal: String) {
         source = literal
@@ -51,7 +56,9 @@ public struct ValuePattern: @unchecked Sendable {
         // A lone `*` (db_users, db_names) is compared as Teleport does: it matches any value at all.
         if matchesAnything { return true }
         if let glob { return Self.globMatches(glob, Array(value.unicodeScalars)) }
-        guard let regex else { return value == literal }
+        // Bytes, as Teleport compares: String's `==` would take a decomposed é for a composed one,
+        // and the server takes them for two different names.
+        guard let regex else { return value.utf8.elementsEqual(literal.utf8) }
         let range = NSRange(value.startIndex..<value.endIndex, in: value)
         return regex.firstMatch(in: value, options: [], range: range) != nil
     }
