@@ -204,21 +204,22 @@ private struct ChainWalk {
         let chunks = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: args)
         // Chunks are decoded (and their records hashed) a batch at a time on every core, then
         // walked in order: the walk is sequential, the decoding is most of the work.
-        var batch: [Row] = []
+        // Lines are read from the cursor (with SQLite's conversions, as searches read them), without
+        // trapping: a tampered column may hold any type.
+        var batch: [(row: Row, lines: Data)] = []
         var bytes = 0
         while true {
             let chunk = try chunks.next()
             if let chunk {
-                batch.append(chunk.copy())
-                // Decoded without trapping: a tampered column may hold any type.
-                bytes += (try? chunk.decode(Data.self, forColumn: "lines"))?.count ?? 0
+                let lines = (try? chunk.decode(Data.self, forColumn: "lines")) ?? Data()
+                batch.append((chunk.copy(), lines))
+                bytes += lines.count
             }
             guard chunk == nil || batch.count >= 256 || bytes >= 32 << 20 else { continue }
             let decoded = try batch.parallelMap(minimumPerThread: 16) { chunk in
-                AuditChunks.records(id: (try? chunk.decode(Int64.self, forColumn: "id")) ?? 0,
-                                    lines: (try? chunk.decode(Data.self, forColumn: "lines")) ?? Data(), checking: true)
+                AuditChunks.records(id: (try? chunk.row.decode(Int64.self, forColumn: "id")) ?? 0, lines: chunk.lines, checking: true)
             }
-            for (chunk, records) in zip(batch, decoded) { try check(chunk, records, session: session) }
+            for (chunk, records) in zip(batch, decoded) { try check(chunk.row, records, session: session) }
             batch.removeAll(keepingCapacity: true)
             bytes = 0
             if chunk == nil { return }

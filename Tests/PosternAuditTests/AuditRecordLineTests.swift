@@ -226,6 +226,12 @@ final class AuditRecordLineTests: XCTestCase {
         let json = try store.sessionJSON(s.sessionID)
         XCTAssertEqual(json, try events.map { try $0.jsonString() })
         XCTAssertEqual(AuditJSON.prettyArray(json), String(decoding: try AuditJSON.encoder(pretty: true).encode(events), as: UTF8.self))
+        // Verified in batches of chunks: 300 more sessions make 300 more chunks (over one batch of 256).
+        var others = (0..<300).map { _ in Fixture.session() }
+        try store.recordNow(others.indices.map { Fixture.query(&others[$0], "select 1") })
+        let report = try store.verify()
+        XCTAssertTrue(report.intact, "\(report.problems)")
+        XCTAssertEqual([report.sessions, report.records], [301, events.count + 300])
     }
 
     /// A dead process's segment of records: replayed once (its torn last record skipped), and the

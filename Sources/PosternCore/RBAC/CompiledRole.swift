@@ -54,7 +54,10 @@ struct CompiledSelector: Sendable {
             // label key has, so such a key never matches (a `'*': '*'` alongside still does).
             let newKey = Self.expandLabel(key, traits).first ?? ""
             var list = expanded[newKey] ?? []
-            for v in values.flatMap({ Self.expandLabel($0, traits) }) where !list.contains(v) { list.append(v) }
+            // Compared as bytes, as label values are matched (see TraitTemplate.expandAll).
+            for v in values.flatMap({ Self.expandLabel($0, traits) }) where !list.contains(where: { $0.utf8.elementsEqual(v.utf8) }) {
+                list.append(v)
+            }
             expanded[newKey] = list
         }
         isWildcard = LabelSelector(expanded).isWildcard

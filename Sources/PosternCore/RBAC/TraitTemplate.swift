@@ -82,8 +82,10 @@ public struct TraitTemplate: Sendable {
                 continue
             }
         }
-        var seen = Set<String>()
-        return out.filter { seen.insert($0).inserted }
+        // Duplicates by bytes, as names are matched: String's equality would merge a decomposed é
+        // into a composed one, and one of two deny entries would be lost.
+        var seen = Set<[UInt8]>()
+        return out.filter { seen.insert(Array($0.utf8)).inserted }
     }
 }
 
