@@ -80,15 +80,25 @@ public enum AuditVerifier {
             if let session {
                 let range = try Row.fetchOne(db, sql: "SELECT first_id, last_id FROM audit_sessions WHERE sid = ?", arguments: [session])
                 sql += " WHERE id BETWEEN ? AND ? AND sid = ?"
-                args = [(range?["first_id"] as Int64?) ?? 0, (range?["last_id"] as Int64?) ?? Int64.max, session]
+                args = [range?.value(Int64.self, "first_id") ?? 0, range?.value(Int64.self, "last_id") ?? Int64.max, session]
             }
             let rows = try Row.fetchCursor(db, sql: sql + " ORDER BY id", arguments: args)
             while let row = try rows.next() {
-                let id: Int64 = row["id"]
-                let blob: Data? = row["chain"]
-                let record = AuditIndexRow(time: row["time"], event: row["event"], code: row["code"], user: row["user"],
-                                           dbService: row["db_service"], sessionID: row["sid"], index: row["ei"], uid: row["uid"],
-                                           endsSession: false, json: row["json"])
+                let id = row.value(Int64.self, "id") ?? 0
+                let blob = row.value(Data.self, "chain")
+                // Read without trapping: an edited column may hold any type.
+                guard let time = row.value(Int64.self, "time"), let event = row.value(String.self, "event"),
+                      let code = row.value(String.self, "code"), let user = row.value(String.self, "user"),
+                      let service = row.value(String.self, "db_service"), let sid = row.value(String.self, "sid"),
+                      let ei = row.value(Int64.self, "ei"), let uid = row.value(String.self, "uid"),
+                      let json = row.value(String.self, "json")
+                else {
+                    walk.broken(session: row.value(String.self, "sid") ?? "?", index: row.value(Int64.self, "ei"),
+                                "a column of row \(id) holds a value of the wrong type")
+                    continue
+                }
+                let record = AuditIndexRow(time: time, event: event, code: code, user: user, dbService: service, sessionID: sid,
+                                           index: ei, uid: uid, endsSession: false, json: json)
                 switch (blob, blob.flatMap { AuditChainLink(stored: Array($0)) }) {
                 case (nil, _) where id < firstChained: walk.report.unchained += 1
                 case (nil, _): walk.broken(record, "its chain link was removed")
@@ -98,7 +108,10 @@ public enum AuditVerifier {
             }
             try walk.chunks(db, session: session)
             let marks = try Row.fetchAll(db, sql: "SELECT segment, indexed_to FROM audit_journal")
-            let indexedTo = Dictionary(marks.map { ($0["segment"] as String, $0["indexed_to"] as Int64) }) { a, _ in a }
+            // A mark that does not read is no mark: its segment is read whole.
+            let indexedTo = Dictionary(marks.compactMap { mark in
+                mark.value(String.self, "segment").map { ($0, mark.value(Int64.self, "indexed_to") ?? 0) }
+            }) { a, _ in a }
             // A segment without a mark is read whole: it may have been indexed after the snapshot
             // began (its lines are then in no row read here), or before (they are, and the walk
             // skips them as already seen). Whether it was removed since says neither.
@@ -134,8 +147,18 @@ private struct ChainWalk {
             args = [session]
         }
         for row in try Row.fetchAll(db, sql: sql, arguments: args) {
-            let hash: Data = row["last_hash"]
-            heads[row["sid"]] = (row["last_ei"], Array(hash))
+            guard let sid = row.value(String.self, "sid") else {
+                report.problems.append(AuditChainProblem(kind: .changed, session: nil, index: nil,
+                                                         detail: "a session's head names no readable session"))
+                continue
+            }
+            guard let ei = row.value(Int64.self, "last_ei"), let hash = row.value(Data.self, "last_hash"),
+                  hash.count == AuditChainLink.hashBytes
+            else {
+                broken(session: sid, index: nil, counted: false, "its head (the hash of its last record) is malformed")
+                continue
+            }
+            heads[sid] = (ei, Array(hash))
         }
     }
 
@@ -316,5 +339,13 @@ extension AuditStore {
     public func verify(session: String? = nil) throws -> AuditVerifyReport {
         guard backend == .sqlite else { throw AuditStoreError.io("a jsonl store carries no hash chains; audit verify checks the sqlite store") }
         return try AuditVerifier.verify(storePath: path, session: session)
+    }
+}
+
+fileprivate extension Row {
+    /// A column's value, or nil when it is NULL or of another type (GRDB's subscript would trap on
+    /// a tampered column).
+    func value<T: DatabaseValueConvertible>(_ type: T.Type, _ column: String) -> T? {
+        try? decode(T?.self, forColumn: column) ?? nil
     }
 }

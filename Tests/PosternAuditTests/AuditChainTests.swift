@@ -234,6 +234,18 @@ final class AuditChainTests: AuditConfigTestCase {
         try assertFirstProblem(.truncated, session: sid, index: 14)
     }
 
+    /// Columns edited to values of another type are named, not trapped on.
+    func testColumnsOfTheWrongTypeAreNamed() throws {
+        try fill()
+        let ids = try sessionIDs()
+        try tamper("UPDATE audit_sessions SET last_hash = 42, last_ei = 'x' WHERE sid = ?", [ids[0]])
+        try tamper("UPDATE audit_journal SET indexed_to = 'x'")
+        try tamper("UPDATE audit_chunks SET first_ei = 'x' WHERE sid = ?", [ids[1]])
+        let report = try verify()
+        XCTAssertEqual(Set(report.problems.map(\.session)), [ids[0], ids[1]], "\(report.problems)")
+        XCTAssertEqual(try cli().status, 1)
+    }
+
     /// Verify while a writer journals, rotates tiny segments and indexes them away: a segment
     /// removed between the listing and the snapshot must not look like a removed record.
     func testVerifyDuringRotationSeesNoFalseBreak() async throws {
