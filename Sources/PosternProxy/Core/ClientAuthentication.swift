@@ -13,7 +13,8 @@ public struct ClientAuthentication: Sendable {
     /// Clients must know `secret`, a random one-time value (`postern proxy db` makes 192 bits):
     /// only its SCRAM verifier and a salted digest are kept. The digest checks a plain AUTH with one
     /// hash, not SCRAM's 4,096 rounds: those slow a guess at a chosen password, and cannot make a
-    /// random secret harder to guess, but held the event loop about 3 ms per Redis connection.
+    /// random secret harder to guess, but held the event loop several ms (about 8 here) per Redis
+    /// connection.
     public static func password(_ secret: String) -> ClientAuthentication {
         let verifier = SCRAMVerifier(password: secret)
         return ClientAuthentication(kind: .password(verifier, digest: digest(secret, salt: verifier.salt)))
