@@ -150,8 +150,8 @@ final class AuditChainTips: @unchecked Sendable {
         var start = 0
         while start < events.count {
             // Each event is read once (`for e in`): an event holds a score of strings, and every
-            // `events[i]` use would copy it whole (retaining and releasing each), which was a tenth
-            // of a pipelined Redis load's CPU.
+            // `events[i]` use would copy it whole (retaining and releasing each): record building
+            // took 19% of a pipelined Redis load's CPU that way, 12% this way.
             let first = events[start]
             let sid = first.sessionID
             own.bytes.removeAll(keepingCapacity: true)

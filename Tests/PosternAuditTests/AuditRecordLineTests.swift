@@ -84,6 +84,16 @@ final class AuditRecordLineTests: XCTestCase {
         XCTAssertEqual(first.events.count, AuditRecordLine.maxEvents)
         XCTAssertEqual(second.link.previous, first.link.hash)
         XCTAssertEqual(first.events + second.events, events)
+        // One row per event: each with its record's place, end, link and line.
+        let n = AuditRecordLine.maxEvents
+        XCTAssertEqual(linked.rows.map(\.part?.ordinal), Array(0..<n) + Array(0..<5))
+        XCTAssertEqual(linked.rows.map(\.part?.count), Array(repeating: n, count: n) + Array(repeating: 5, count: 5))
+        XCTAssertEqual(Set(linked.ends.prefix(n)), [Int64(lines[0].count + 1)])
+        XCTAssertEqual(Set(linked.ends.suffix(5)), [Int64(linked.bytes.count)])
+        XCTAssertEqual(linked.rows.first?.chain, first.link)
+        XCTAssertEqual(linked.rows.last?.chain, second.link)
+        XCTAssertEqual(Set(linked.rows.suffix(5).map { Array($0.line) }), [Array(lines[1])])
+        XCTAssertEqual(linked.moves.map(\.hash), Array(repeating: first.link.hash, count: n) + Array(repeating: second.link.hash, count: 5))
     }
 
     /// Records close at `maxEventBytes` of events, and where the session's fields change (the same
