@@ -24,16 +24,8 @@ enum AuditRecordLine {
     static let maxEventBytes = 1 << 20
     private static let escape: UInt8 = 0x1B
 
-    /// Appends the record of `events` (one session's, in order, at most `maxEvents`), following
-    /// `previous` in its chain, and returns the record's hash. `content` is scratch, reused.
-    static func append(_ events: ArraySlice<AuditEvent>, previous: [UInt8], to out: inout [UInt8],
-                       content w: inout AuditRecordWriter) -> [UInt8] {
-        w.bytes.removeAll(keepingCapacity: true)
-        writeContent(events, into: &w)
-        return append(content: w.bytes[...], previous: previous, to: &out)
-    }
-
-    /// The record of `content` (as `writeContent` lays it out); returns its hash.
+    /// Appends the record of `content` (as `writeContent` lays it out), following `previous` in its
+    /// session's chain; returns the record's hash.
     static func append(content: ArraySlice<UInt8>, previous: [UInt8], to out: inout [UInt8]) -> [UInt8] {
         let hash = hash(previous: previous, content: content)
         emit(AuditChainLink(previous: previous, hash: hash), content: content, to: &out)
