@@ -31,15 +31,4 @@ final class ParallelMapTests: XCTestCase {
         }
         XCTAssertNil(AuditTime(rfc3339: "1677-09-21T00:12:43.145224191Z"), "a nanosecond before Int64's range")
     }
-
-    /// Names compare as bytes (as Teleport and the servers do): a decomposed é is another name.
-    func testNamesCompareAsBytes() throws {
-        XCTAssertFalse(try ValuePattern("jos\u{E9}").matches("jose\u{301}"))
-        XCTAssertFalse(ValuePattern(literal: "jos\u{E9}").matches("jose\u{301}"))
-        XCTAssertTrue(try ValuePattern("jos\u{E9}").matches("jos\u{E9}"))
-        XCTAssertTrue(try ValuePattern("^\u{301}x$").matches("\u{301}x"), "a regular expression by its scalars")
-        // Both forms listed (to deny both) stay two entries.
-        XCTAssertEqual(TraitTemplate.expandAll(["jos\u{E9}", "jose\u{301}", "jos\u{E9}"], [:]).map { Array($0.utf8) },
-                       [Array("jos\u{E9}".utf8), Array("jose\u{301}".utf8)])
-    }
 }

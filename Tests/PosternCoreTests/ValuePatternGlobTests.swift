@@ -48,4 +48,15 @@ final class ValuePatternGlobTests: XCTestCase {
         XCTAssertFalse(pattern.matches("password_file\nader"))
         XCTAssertTrue(try ValuePattern("a*b*c").matches("a\u{E9}b\u{1F600}c"))
     }
+
+    /// Names compare as bytes (as Teleport and the servers do): a decomposed é is another name.
+    func testNamesCompareAsBytes() throws {
+        XCTAssertFalse(try ValuePattern("jos\u{E9}").matches("jose\u{301}"))
+        XCTAssertFalse(ValuePattern(literal: "jos\u{E9}").matches("jose\u{301}"))
+        XCTAssertTrue(try ValuePattern("jos\u{E9}").matches("jos\u{E9}"))
+        XCTAssertTrue(try ValuePattern("^\u{301}x$").matches("\u{301}x"), "a regular expression by its scalars")
+        // Both forms listed (to deny both) stay two entries.
+        XCTAssertEqual(TraitTemplate.expandAll(["jos\u{E9}", "jose\u{301}", "jos\u{E9}"], [:]).map { Array($0.utf8) },
+                       [Array("jos\u{E9}".utf8), Array("jose\u{301}".utf8)])
+    }
 }
