@@ -126,22 +126,22 @@ final class AuditChainTips: @unchecked Sendable {
         let ends: Bool
     }
 
-    /// Events as record lines, linked into their chains: `rows` one per event (their `line` the
-    /// record's, a slice of `bytes`), `ends[i]` where row i's record ends in `bytes`, one move per row.
+    /// Events as record lines, linked into their chains: an index entry per record (its `line` a
+    /// slice of `bytes`), `ends[i]` where record i ends in `bytes`, one move per record.
     struct Linked {
-        var rows: [AuditIndexRow] = []
+        var entries: [AuditIndexEntry] = []
         var bytes: [UInt8] = []
         var ends: [Int64] = []
         var moves: [Move] = []
+        /// Events in all.
+        var events = 0
     }
 
     /// The events (in order) as records: each run of one session's events (up to
     /// `AuditRecordLine.maxEvents` and `maxEventBytes`) is one record, linked to the session's tip.
     func link(_ events: [AuditEvent]) -> Linked {
         var out = Linked()
-        out.rows.reserveCapacity(events.count)
-        out.ends.reserveCapacity(events.count)
-        out.moves.reserveCapacity(events.count)
+        out.events = events.count
         out.bytes.reserveCapacity(events.count * 160)
         var content = AuditRecordWriter()
         var own = AuditRecordWriter()
@@ -155,35 +155,31 @@ final class AuditChainTips: @unchecked Sendable {
             let first = events[start]
             let sid = first.sessionID
             own.bytes.removeAll(keepingCapacity: true)
-            let rowsStart = out.rows.count
-            for e in events[start...] {
-                let n = out.rows.count - rowsStart
-                if n > 0, n >= AuditRecordLine.maxEvents || own.bytes.count >= AuditRecordLine.maxEventBytes
+            var entry = AuditIndexEntry(first)
+            AuditRecordCodec.writeEvent(first, into: &own)
+            for e in events[(start + 1)...] {
+                if entry.count >= AuditRecordLine.maxEvents || own.bytes.count >= AuditRecordLine.maxEventBytes
                     || !Self.sameSession(e, first) { break }
                 AuditRecordCodec.writeEvent(e, into: &own)
-                out.rows.append(AuditIndexRow(e, keeping: false))
+                entry.add(e)
             }
-            let end = start + out.rows.count - rowsStart
             content.bytes.removeAll(keepingCapacity: true)
-            AuditRecordLine.writeHeader(of: first, count: end - start, into: &content)
+            AuditRecordLine.writeHeader(of: first, count: entry.count, into: &content)
             content.bytes += own.bytes
             // The session's tip: this batch's last record of it, else the last one written.
             let previous = local[sid] ?? lock.withLock { tips[sid] } ?? AuditChainLink.genesis(session: sid)
             let lineStart = out.bytes.count
             let hash = AuditRecordLine.append(content: content.bytes[...], previous: previous, to: &out.bytes)
             local[sid] = hash
-            let link = AuditChainLink(previous: previous, hash: hash)
-            for r in rowsStart..<out.rows.count {
-                out.rows[r].chain = link
-                out.rows[r].part = AuditIndexRow.Part(ordinal: r - rowsStart, count: end - start)
-                out.moves.append(Move(session: sid, hash: hash, ends: out.rows[r].endsSession))
-                out.ends.append(Int64(out.bytes.count))
-                lines.append(lineStart..<(out.bytes.count - 1))
-            }
-            start = end
+            entry.chain = AuditChainLink(previous: previous, hash: hash)
+            out.moves.append(Move(session: sid, hash: hash, ends: entry.endsSession))
+            out.ends.append(Int64(out.bytes.count))
+            lines.append(lineStart..<(out.bytes.count - 1))
+            start += entry.count
+            out.entries.append(entry)
         }
         // Slices of the finished buffer (the index stores the lines as written).
-        for i in out.rows.indices { out.rows[i].line = out.bytes[lines[i]] }
+        for i in out.entries.indices { out.entries[i].line = out.bytes[lines[i]] }
         return out
     }
 

@@ -57,29 +57,43 @@ enum AuditChunks {
         /// Records of more than one session, user or database (never written so).
         var mixed = false
         var lines: [UInt8] = []
-        /// Where each line's row sits in the batch (to hand back its position).
-        var rows: [Int] = []
+        /// Where each record's events sit in the batch (to hand back their positions).
+        var runs: [Range<Int>] = []
 
+        init(_ entry: AuditIndexEntry) {
+            sid = entry.sessionID
+            user = entry.user
+            dbService = entry.dbService
+        }
+
+        /// For the verifier, which rebuilds a chunk's columns from its rows.
         init(_ row: AuditIndexRow) {
             sid = row.sessionID
             user = row.user
             dbService = row.dbService
         }
 
-        /// A record's first event (and so the record whole), or a line of the older kind.
-        func accepts(_ row: AuditIndexRow) -> Bool {
-            row.user == user && row.dbService == dbService && count + (row.part?.count ?? 1) <= AuditChunks.maxLines
-                && lines.count + row.line.count + 1 <= AuditChunks.maxBytes
+        /// A record (whole: a chunk never splits one), or a line of the older kind.
+        func accepts(_ entry: AuditIndexEntry) -> Bool {
+            entry.user == user && entry.dbService == dbService && count + entry.count <= AuditChunks.maxLines
+                && lines.count + entry.line.count + 1 <= AuditChunks.maxBytes
         }
 
-        /// A record's events are added one after another, its line with the first.
-        mutating func add(_ row: AuditIndexRow, at i: Int) {
-            describe(row)
-            rows.append(i)
-            if row.part?.isFirst ?? true {
-                lines += row.line
-                lines.append(10)
+        /// A record's line and columns; its events are the batch's `first` and those after it.
+        mutating func add(_ entry: AuditIndexEntry, at first: Int) {
+            firstTime = min(firstTime, entry.firstTime)
+            lastTime = max(lastTime, entry.lastTime)
+            firstEI = min(firstEI, entry.firstIndex)
+            lastEI = max(lastEI, entry.lastIndex)
+            for type in entry.types where type != lastType {
+                types.insert(type)
+                lastType = type
             }
+            count += entry.count
+            if entry.mixed || entry.sessionID != sid || entry.user != user || entry.dbService != dbService { mixed = true }
+            runs.append(first..<(first + entry.count))
+            lines += entry.line
+            lines.append(10)
         }
 
         /// Takes the row into the chunk's columns.

@@ -78,13 +78,13 @@ final class AuditJournal: @unchecked Sendable {
     }
 
     /// Writes the events' records in one write(2) and, still in journal order, hands their index
-    /// rows and positions to `onAppend`. Throws if the write failed; then no offset of that segment
-    /// is used again (see `mustRotate`).
+    /// entries (one per record) and positions to `onAppend`. Throws if the write failed; then no
+    /// offset of that segment is used again (see `mustRotate`).
     func append(_ events: [AuditEvent],
-                onAppend: ([AuditIndexRow], [Position]) -> Void) throws(AuditStoreError) {
+                onAppend: ([AuditIndexEntry], [Position]) -> Void) throws(AuditStoreError) {
         // Records are built before taking the lock: only the write is serialized.
         let linked = tips.link(events)
-        let (rows, bytes, ends, moves) = (linked.rows, linked.bytes, linked.ends, linked.moves)
+        let (entries, bytes, ends, moves) = (linked.entries, linked.bytes, linked.ends, linked.moves)
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw .closed }
@@ -110,14 +110,14 @@ final class AuditJournal: @unchecked Sendable {
                 current.size = start + ends[whole - 1]
                 tips.commit(moves, count: whole)
                 let segment = current.name
-                onAppend(Array(rows[..<whole]), ends[..<whole].map { Position(segment: segment, end: start + $0) })
+                onAppend(Array(entries[..<whole]), ends[..<whole].map { Position(segment: segment, end: start + $0) })
             }
             throw error
         }
         tips.commit(moves)
         current.size += Int64(bytes.count)
         let segment = current.name
-        onAppend(rows, ends.map { Position(segment: segment, end: start + $0) })
+        onAppend(entries, ends.map { Position(segment: segment, end: start + $0) })
     }
 
     /// The index holds `segment` up to `end`: a retired segment indexed to its end is removed.

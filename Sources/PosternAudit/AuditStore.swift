@@ -67,10 +67,11 @@ public final class AuditStore: ImmediateAuditSink {
     /// Journals the events (durable when this returns) and queues them for the index.
     private func journaled(_ events: [AuditEvent], _ journal: AuditJournal) throws {
         do {
-            try journal.append(events) { rows, positions in
-                // A row per event: after a write that failed part-way, only the events whose records
-                // were written whole (the statements are refused, but their records stand).
-                writer.index(rows.count == events.count ? events : Array(events.prefix(rows.count)), rows: rows, at: positions)
+            try journal.append(events) { entries, positions in
+                // After a write that failed part-way, only the events whose records were written
+                // whole (the statements are refused, but their records stand).
+                let written = entries.reduce(0) { $0 + $1.count }
+                writer.index(written == events.count ? events : Array(events.prefix(written)), entries: entries, at: positions)
             }
         } catch {
             // The callers only refuse (their clients hear why, without file names): the operator

@@ -13,8 +13,9 @@ import PosternCore
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Pending {
         let events: [AuditEvent]
-        /// A journaled store's index rows, and where each event is in the journal (acknowledged already).
-        var rows: [AuditIndexRow] = []
+        /// A journaled store's index entries (one per record), and where each ends in the journal
+        /// (acknowledged already).
+        var entries: [AuditIndexEntry] = []
         var positions: [AuditJournal.Position]?
         let waiter: Waiter?
     }
@@ -87,8 +88,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         enqueue(Pending(events: events, positions: nil, waiter: waiter))
     }
 
-    /// Journaled events, to be indexed (called in journal order).
-    func index(_ events: [AuditEvent], rows: [AuditIndexRow], at positions: [AuditJournal.Position]) {
+    /// Journaled events, to be indexed (called in journal order): `entries` their records', `positions`
+    /// where each record ends.
+    func index(_ events: [AuditEvent], entries: [AuditIndexEntry], at positions: [AuditJournal.Position]) {
         condition.lock()
         defer { condition.unlock() }
         // Woken only from idle or once enough is gathered: a wake-up per loop tick costs the loop a
@@ -98,7 +100,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             overflowed = true
         } else {
             queuedJournaled += events.count
-            queue.append(Pending(events: events, rows: rows, positions: positions, waiter: nil))
+            queue.append(Pending(events: events, entries: entries, positions: positions, waiter: nil))
         }
         if idle || overflowed || queuedJournaled >= Self.gatherEvents { condition.signal() }
     }
@@ -162,7 +164,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 // The events themselves only go to subscribers: with none (the proxy alone), they are
                 // not gathered. A subscriber added meanwhile reads its cursor after this batch (its
                 // `sync` queues behind it), so these events are before the cursor, not missed.
-                try indexJournaled(hasSubscribers ? events() : nil, rows: batch.map(\.rows),
+                try indexJournaled(hasSubscribers ? events() : nil, entries: batch.map(\.entries),
                                    positions: batch.map { $0.positions ?? [] }, reindex: reindex, journal)
             } else {
                 try append(events())
@@ -173,7 +175,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    private func indexJournaled(_ events: [AuditEvent]?, rows: [[AuditIndexRow]], positions: [[AuditJournal.Position]], reindex: Bool,
+    private func indexJournaled(_ events: [AuditEvent]?, entries: [[AuditIndexEntry]], positions: [[AuditJournal.Position]], reindex: Bool,
                                 _ journal: (journal: AuditJournal, index: SQLiteAuditBackend)) throws {
         appendLock.lock()
         defer { appendLock.unlock() }
@@ -184,11 +186,11 @@ final class GroupCommitWriter: @unchecked Sendable {
                 indexBehind = false
             }
             // Events the file pass above already indexed are skipped by their positions.
-            publish(try journal.index.append(events, rows: rows, positions: positions))
+            publish(try journal.index.append(events, entries: entries, positions: positions))
         } catch {
             indexBehind = true
             logger.error("audit indexing failed; the events are kept in the journal and indexed from it later",
-                         metadata: ["events": "\(rows.reduce(0) { $0 + $1.count })", "error": "\(error)"])
+                         metadata: ["events": "\(entries.joined().reduce(0) { $0 + $1.count })", "error": "\(error)"])
             throw AuditStoreError(error)
         }
         var ends: [String: Int64] = [:]

@@ -63,13 +63,16 @@ extension SQLiteAuditBackend {
                 // it again. Checked under the write lock, which dropping the mark needs.
                 if reader.unlinked { return .commit }
                 let done = try Self.indexedTo(name, db)
-                var rows: [AuditIndexRow] = []
+                var entries: [AuditIndexEntry] = []
                 var positions: [AuditJournal.Position] = []
                 var reached = done
                 for (line, end) in try reader.lines(from: done) {
-                    if let parsed = AuditJournalLine.rows(line) {
-                        rows += parsed
-                        positions += repeatElement(AuditJournal.Position(segment: name, end: end), count: parsed.count)
+                    if let rows = AuditJournalLine.rows(line) {
+                        // A record of no events (never written so) holds nothing to index.
+                        if let entry = AuditIndexEntry(rows: rows, line: line) {
+                            entries.append(entry)
+                            positions.append(AuditJournal.Position(segment: name, end: end))
+                        }
                     } else if !reader.dead {
                         break // still being written: read again next time
                     }
@@ -77,7 +80,7 @@ extension SQLiteAuditBackend {
                     reached = end
                 }
                 guard reached > done else { return .commit }
-                count = try insert(rows, positions: positions, db).count { $0 != nil }
+                count = try insert([entries], positions: [positions], db).count { $0 != nil }
                 if reached > (positions.last?.end ?? done) { try Self.setIndexed(name, to: reached, db) }
                 more = true
                 return .commit

@@ -156,27 +156,27 @@ final class SQLiteAuditBackend: AuditBackend {
     /// once the transaction committed.
     func append(_ events: [AuditEvent]) throws -> [StoredAuditEvent] {
         let linked = tips.link(events)
-        let stored = try append(events, rows: [linked.rows], positions: nil)
+        let stored = try append(events, entries: [linked.entries], positions: nil)
         tips.commit(linked.moves)
         return stored
     }
 
-    /// Inserts the events (as `rows`) in one transaction. `rows` come in the groups they were
-    /// journaled in (not copied into one array: this runs for every event), with journal `positions`
-    /// in the same shape: events another process already indexed from the journal are skipped, and
-    /// the segments' marks move past them. `events`: the rows' events, when someone listens for them
+    /// Inserts the events (as `entries`, one per record) in one transaction. `entries` come in the
+    /// groups they were journaled in (not copied into one array), with journal `positions` in the
+    /// same shape: records another process already indexed from the journal are skipped, and the
+    /// segments' marks move past them. `events`: the entries' events, when someone listens for them
     /// (nil: nothing is returned).
-    func append(_ events: [AuditEvent]?, rows: [[AuditIndexRow]], positions: [[AuditJournal.Position]]?) throws -> [StoredAuditEvent] {
-        guard rows.contains(where: { !$0.isEmpty }) else { return [] }
+    func append(_ events: [AuditEvent]?, entries: [[AuditIndexEntry]], positions: [[AuditJournal.Position]]?) throws -> [StoredAuditEvent] {
+        guard entries.contains(where: { !$0.isEmpty }) else { return [] }
         return try pool.writeWithoutTransaction { db in
             var stored: [StoredAuditEvent] = []
             var count = 0
             try db.inTransaction(.immediate) {
-                let placed = try insert(rows, positions: positions, db)
+                let placed = try insert(entries, positions: positions, db)
                 count = placed.count { $0 != nil }
                 guard let events else { return .commit }
                 stored = zip(placed, events).compactMap { at, e in at.map { StoredAuditEvent(previous: $0.previous, position: $0.position, event: e) } }
-                // Store order: a session's lines of the batch share a chunk.
+                // Store order: a session's records of the batch share a chunk.
                 stored.sort { $0.position < $1.position }
                 return .commit
             }
@@ -185,28 +185,23 @@ final class SQLiteAuditBackend: AuditBackend {
         }
     }
 
-    /// The rows, in a transaction the caller holds, as chunks (a session's rows of the batch
-    /// together); where each one went, nil for one skipped.
-    func insert(_ rows: [AuditIndexRow], positions: [AuditJournal.Position]?, _ db: GRDB.Database) throws -> [(previous: Int64, position: Int64)?] {
-        try insert([rows], positions: positions.map { [$0] }, db)
-    }
-
-    /// The same for rows in groups (as journaled: not copied into one array), `positions` in the
-    /// same shape; `placed` is indexed by the rows' order across the groups.
-    func insert(_ groups: [[AuditIndexRow]], positions: [[AuditJournal.Position]]?, _ db: GRDB.Database) throws -> [(previous: Int64, position: Int64)?] {
+    /// The entries, in a transaction the caller holds, as chunks (a session's records of the batch
+    /// together), `positions` in the same shape; where each of their events went (in the entries'
+    /// order), nil for one skipped.
+    func insert(_ groups: [[AuditIndexEntry]], positions: [[AuditJournal.Position]]?, _ db: GRDB.Database) throws -> [(previous: Int64, position: Int64)?] {
         var chunks: [AuditChunks.Builder] = []
         var open: [String: Int] = [:]
         var heads: [String: (index: Int64, hash: [UInt8])] = [:]
         var marks: [String: (done: Int64, to: Int64)] = [:]
         var ends = Set<String>()
-        // A batch's rows mostly share a segment, and come a session's read at a time: the last
-        // segment's mark and session's chunk are kept at hand, not looked up by name per row.
+        // A batch's records mostly share a segment: the last segment's mark is kept at hand, not
+        // looked up by name per record.
         var segment: (name: String, done: Int64, to: Int64)?
-        var last: (sid: String, chunk: Int)?
-        var i = -1
-        for (g, rows) in groups.enumerated() {
-            for (k, row) in rows.enumerated() {
-                i += 1
+        var events = 0
+        for (g, entries) in groups.enumerated() {
+            for (k, entry) in entries.enumerated() {
+                let first = events
+                events += entry.count
                 if let at = positions?[g][k] {
                     if segment?.name != at.segment {
                         if let s = segment { marks[s.name] = (s.done, s.to) }
@@ -218,38 +213,37 @@ final class SQLiteAuditBackend: AuditBackend {
                     segment = s
                     if at.end <= s.done { continue }
                 }
-                let sid = row.sessionID
-                let known = if let last, last.sid == sid { last.chunk } else { open[sid] }
-                // A record's later events follow its first into that one's chunk.
-                let continues = row.part.map { !$0.isFirst } ?? false
-                if let c = known, continues || chunks[c].accepts(row) {
-                    chunks[c].add(row, at: i)
-                    last = (sid, c)
+                let sid = entry.sessionID
+                if let c = open[sid], chunks[c].accepts(entry) {
+                    chunks[c].add(entry, at: first)
                 } else {
                     open[sid] = chunks.count
-                    last = (sid, chunks.count)
-                    var chunk = AuditChunks.Builder(row)
-                    chunk.add(row, at: i)
+                    var chunk = AuditChunks.Builder(entry)
+                    chunk.add(entry, at: first)
                     chunks.append(chunk)
                 }
-                if row.endsSession { ends.insert(sid) }
-                if let chain = row.chain, row.index > heads[sid]?.index ?? -1 {
-                    heads[sid] = (row.index, chain.hash)
+                if entry.endsSession { ends.insert(sid) }
+                if let chain = entry.chain, entry.lastIndex > heads[sid]?.index ?? -1 {
+                    heads[sid] = (entry.lastIndex, chain.hash)
                 }
             }
         }
         if let s = segment { marks[s.name] = (s.done, s.to) }
-        var placed = [(previous: Int64, position: Int64)?](repeating: nil, count: i + 1)
+        var placed = [(previous: Int64, position: Int64)?](repeating: nil, count: events)
         if !chunks.isEmpty {
             var previous = try AuditChunks.lastPosition(db)
             let ids = try AuditChunks.insert(chunks, db)
             let session = try db.cachedStatement(sql: Self.sessionSQL)
             let sessionEnd = try db.cachedStatement(sql: Self.sessionEndSQL)
             for (chunk, id) in zip(chunks, ids) {
-                for (line, i) in chunk.rows.enumerated() {
-                    let position = AuditChunks.position(chunk: id, line: line)
-                    placed[i] = (previous, position)
-                    previous = position
+                var line = 0
+                for run in chunk.runs {
+                    for i in run {
+                        let position = AuditChunks.position(chunk: id, line: line)
+                        placed[i] = (previous, position)
+                        previous = position
+                        line += 1
+                    }
                 }
                 try session.execute(arguments: [chunk.sid, AuditChunks.position(chunk: id, line: 0)])
                 if ends.contains(chunk.sid) { try sessionEnd.execute(arguments: [previous, chunk.sid]) }

@@ -350,17 +350,17 @@ final class AuditChainTests: AuditConfigTestCase {
         let tips = AuditChainTips()
         let genesis = AuditChainLink.genesis(session: s.sessionID)
         let first = tips.link((0..<3).map { Fixture.query(&s, "select \($0)") })
-        XCTAssertEqual(first.rows.count, 3)
-        XCTAssertEqual(first.rows[0].chain?.previous, genesis)
-        XCTAssertEqual(first.rows[2].chain, first.rows[0].chain, "one record")
+        XCTAssertEqual(first.entries.count, 1, "one record")
+        XCTAssertEqual(first.entries[0].count, 3)
+        XCTAssertEqual(first.entries[0].chain?.previous, genesis)
         XCTAssertEqual(first.bytes.filter { $0 == 10 }.count, 1)
         tips.commit(first.moves, count: 0)
         let second = tips.link([Fixture.query(&s, "select 3")])
-        XCTAssertEqual(second.rows[0].chain?.previous, genesis, "the refused record left no link")
+        XCTAssertEqual(second.entries[0].chain?.previous, genesis, "the refused record left no link")
         tips.commit(second.moves)
         let third = tips.link([Fixture.query(&s, "select 4")])
-        XCTAssertEqual(third.rows[0].chain?.previous, second.rows[0].chain?.hash)
-        XCTAssertEqual(AuditRecordLine.parse(second.rows[0].line)?.intact, true)
+        XCTAssertEqual(third.entries[0].chain?.previous, second.entries[0].chain?.hash)
+        XCTAssertEqual(AuditRecordLine.parse(second.entries[0].line)?.intact, true)
     }
 
     /// Sessions interleaved in one batch (A, B, A) each chain on from their own last record, as
@@ -370,12 +370,13 @@ final class AuditChainTests: AuditConfigTestCase {
         var b = Fixture.session()
         let linked = AuditChainTips().link([Fixture.query(&a, "select 1"), Fixture.query(&b, "select 2"),
                                             Fixture.query(&a, "select 3"), Fixture.query(&b, "select 4")])
-        let rows = linked.rows
-        XCTAssertEqual(rows[0].chain?.previous, AuditChainLink.genesis(session: a.sessionID))
-        XCTAssertEqual(rows[1].chain?.previous, AuditChainLink.genesis(session: b.sessionID))
-        XCTAssertEqual(rows[2].chain?.previous, rows[0].chain?.hash)
-        XCTAssertEqual(rows[3].chain?.previous, rows[1].chain?.hash)
-        for row in rows { XCTAssertEqual(AuditRecordLine.parse(row.line)?.intact, true) }
+        let records = linked.entries
+        XCTAssertEqual(records.map(\.sessionID), [a.sessionID, b.sessionID, a.sessionID, b.sessionID])
+        XCTAssertEqual(records[0].chain?.previous, AuditChainLink.genesis(session: a.sessionID))
+        XCTAssertEqual(records[1].chain?.previous, AuditChainLink.genesis(session: b.sessionID))
+        XCTAssertEqual(records[2].chain?.previous, records[0].chain?.hash)
+        XCTAssertEqual(records[3].chain?.previous, records[1].chain?.hash)
+        for record in records { XCTAssertEqual(AuditRecordLine.parse(record.line)?.intact, true) }
     }
 
     /// A session's tip lives until its end event, or until its writer says it is finished (a

@@ -30,6 +30,28 @@ final class AuditJournalTests: XCTestCase {
     }
 
     /// A segment as a process killed mid-write leaves it: complete lines, then a torn one.
+    /// One commit of several sessions' records, interleaved (A A B A B B): the index takes a
+    /// record at a time, and each event's position is where a later read finds that same event.
+    func testInterleavedRecordsOfOneCommitKeepTheirEventsPositions() throws {
+        let dir = try TempDir()
+        let backend = try SQLiteAuditBackend(path: dir.file("audit.sqlite"), synchronous: .normal)
+        defer { try? backend.close() }
+        var a = Fixture.session(user: "a"), b = Fixture.session(user: "b")
+        for _ in 0..<2 {
+            let events = [Fixture.query(&a, "a"), Fixture.query(&a, "a"), Fixture.query(&b, "b"), Fixture.query(&a, "a"),
+                          Fixture.query(&b, "b"), Fixture.query(&b, "b")]
+            let stored = try backend.append(events)
+            XCTAssertEqual(stored.count, events.count)
+            XCTAssertEqual(stored.map(\.position), stored.map(\.position).sorted(), "in store order")
+            XCTAssertEqual(Set(stored.map(\.position)).count, events.count)
+            let read = try backend.events(after: (stored.first?.position ?? 1) - 1, limit: 100)
+            XCTAssertEqual(read.map(\.position), stored.map(\.position))
+            XCTAssertEqual(read.map(\.event), stored.map(\.event), "each position holds the event handed back for it")
+            XCTAssertEqual(stored.map { $0.event.user }, ["a", "a", "a", "b", "b", "b"], "a session's records share a chunk")
+        }
+        XCTAssertEqual(try backend.session(a.sessionID).map(\.index), Array(0..<6))
+    }
+
     func testADeadProcessesSegmentIsIndexedOnceAndRemoved() throws {
         let dir = try TempDir()
         let path = dir.file("audit.sqlite")

@@ -69,7 +69,15 @@ final class AuditRecordLineTests: XCTestCase {
         let parsed = try XCTUnwrap(AuditRecordLine.parse(linked.bytes.dropLast()))
         XCTAssertEqual(parsed.events, same)
         XCTAssertTrue(parsed.intact)
-        XCTAssertEqual(linked.rows.map(\.part?.ordinal), Array(0..<same.count))
+        XCTAssertEqual(linked.entries.count, 1)
+        let entry = linked.entries[0]
+        XCTAssertEqual(entry.count, same.count)
+        XCTAssertEqual([entry.firstIndex, entry.lastIndex], [same.map(\.index).min(), same.map(\.index).max()])
+        XCTAssertEqual([entry.firstTime, entry.lastTime], [same.map(\.time.nanoseconds).min(), same.map(\.time.nanoseconds).max()])
+        XCTAssertEqual(Set(entry.types), Set(same.map(\.type.rawValue)))
+        XCTAssertEqual(entry.types.count, Set(entry.types).count, "each type once")
+        XCTAssertEqual(entry.endsSession, same.contains { SQLiteAuditBackend.endsSession($0) })
+        XCTAssertEqual(Array(entry.line), Array(linked.bytes.dropLast()))
     }
 
     /// Long runs are split into records of at most `maxEvents`, chained one to the next.
@@ -84,16 +92,16 @@ final class AuditRecordLineTests: XCTestCase {
         XCTAssertEqual(first.events.count, AuditRecordLine.maxEvents)
         XCTAssertEqual(second.link.previous, first.link.hash)
         XCTAssertEqual(first.events + second.events, events)
-        // One row per event: each with its record's place, end, link and line.
+        // One entry per record: each with its count, end, link, line and move.
         let n = AuditRecordLine.maxEvents
-        XCTAssertEqual(linked.rows.map(\.part?.ordinal), Array(0..<n) + Array(0..<5))
-        XCTAssertEqual(linked.rows.map(\.part?.count), Array(repeating: n, count: n) + Array(repeating: 5, count: 5))
-        XCTAssertEqual(Set(linked.ends.prefix(n)), [Int64(lines[0].count + 1)])
-        XCTAssertEqual(Set(linked.ends.suffix(5)), [Int64(linked.bytes.count)])
-        XCTAssertEqual(linked.rows.first?.chain, first.link)
-        XCTAssertEqual(linked.rows.last?.chain, second.link)
-        XCTAssertEqual(Set(linked.rows.suffix(5).map { Array($0.line) }), [Array(lines[1])])
-        XCTAssertEqual(linked.moves.map(\.hash), Array(repeating: first.link.hash, count: n) + Array(repeating: second.link.hash, count: 5))
+        XCTAssertEqual(linked.entries.map(\.count), [n, 5])
+        XCTAssertEqual(linked.entries.map(\.firstIndex), [events[0].index, events[n].index])
+        XCTAssertEqual(linked.entries.map(\.lastIndex), [events[n - 1].index, events[n + 4].index])
+        XCTAssertEqual(linked.ends, [Int64(lines[0].count + 1), Int64(linked.bytes.count)])
+        XCTAssertEqual(linked.entries.map(\.chain), [first.link, second.link])
+        XCTAssertEqual(linked.entries.map { Array($0.line) }, lines.map { Array($0) })
+        XCTAssertEqual(linked.moves.map(\.hash), [first.link.hash, second.link.hash])
+        XCTAssertEqual(linked.events, n + 5)
     }
 
     /// Records close at `maxEventBytes` of events, and where the session's fields change (the same
@@ -160,7 +168,7 @@ final class AuditRecordLineTests: XCTestCase {
                                user: "ops", sessionID: "sid", database: db,
                                details: .query(.init(query: "select '\u{1B}'")))
         let linked = AuditChainTips().link([event])
-        XCTAssertEqual(AuditChainLink.hex(linked.rows[0].chain?.hash ?? []), Self.pinnedHash)
+        XCTAssertEqual(AuditChainLink.hex(linked.entries[0].chain?.hash ?? []), Self.pinnedHash)
         XCTAssertEqual(AuditChainLink.hex(linked.bytes), Self.pinnedLine)
     }
 
