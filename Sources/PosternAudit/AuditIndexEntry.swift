@@ -42,6 +42,21 @@ struct AuditIndexEntry: Sendable {
         self.line = line
     }
 
+    /// A run its writer encoded (its line is set once written).
+    init(_ run: AuditEncodedRun) {
+        sessionID = run.session.sessionID
+        user = run.session.user
+        dbService = run.session.dbService
+        firstTime = run.firstTime
+        lastTime = run.lastTime
+        firstIndex = run.firstIndex
+        lastIndex = run.lastIndex
+        types = run.types
+        count = run.count
+        endsSession = run.endsSession
+        line = []
+    }
+
     /// Rows read back from a line (a record's events, or an older line's one), summed up.
     init?(rows: [AuditIndexRow], line: ArraySlice<UInt8>) {
         guard let first = rows.first else { return nil }

@@ -77,13 +77,12 @@ final class AuditJournal: @unchecked Sendable {
         return Set(retired.keys).union([current.name])
     }
 
-    /// Writes the events' records in one write(2) and, still in journal order, hands their index
+    /// Writes the linked records in one write(2) and, still in journal order, hands their index
     /// entries (one per record) and positions to `onAppend`. Throws if the write failed; then no
     /// offset of that segment is used again (see `mustRotate`).
-    func append(_ events: [AuditEvent],
+    /// Records are built (`tips.link`) before: only the write is serialized.
+    func append(_ linked: AuditChainTips.Linked,
                 onAppend: ([AuditIndexEntry], [Position]) -> Void) throws(AuditStoreError) {
-        // Records are built before taking the lock: only the write is serialized.
-        let linked = tips.link(events)
         let (entries, bytes, ends, moves) = (linked.entries, linked.bytes, linked.ends, linked.moves)
         lock.lock()
         defer { lock.unlock() }

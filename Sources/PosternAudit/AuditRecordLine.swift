@@ -16,12 +16,10 @@ import PosternCore
 enum AuditRecordLine {
     static let marker: UInt8 = 0x52
     static let version: UInt8 = 2
-    /// Events per record at most (a chunk takes a record whole, and holds up to `AuditChunks.maxLines`);
-    /// a record that says it holds more is not one.
-    static let maxEvents = 1024
-    /// A record is closed once its events take this many bytes (a statement alone may take more):
-    /// large statements of one commit do not make one line past what segment readers and SQLite take.
-    static let maxEventBytes = 1 << 20
+    /// Events per record at most (a chunk takes a record whole, and holds up to `AuditChunks.maxLines`).
+    static let maxEvents = AuditEncodedRun.maxEvents
+    /// Where a record is closed (see `AuditEncodedRun.maxEventBytes`).
+    static let maxEventBytes = AuditEncodedRun.maxEventBytes
     private static let escape: UInt8 = 0x1B
 
     /// Appends the record of `content` (as `writeContent` lays it out), following `previous` in its
@@ -41,6 +39,13 @@ enum AuditRecordLine {
     static func writeHeader(of first: AuditEvent?, count: Int, into w: inout AuditRecordWriter) {
         w.byte(version)
         if let first { AuditRecordCodec.writeSession(of: first, into: &w) }
+        w.varint(UInt64(count))
+    }
+
+    /// The same, with the session's fields as its writer encoded them.
+    static func writeHeader(of session: AuditEncodedSession, count: Int, into w: inout AuditRecordWriter) {
+        w.byte(version)
+        w.bytes += session.fields
         w.varint(UInt64(count))
     }
 

@@ -66,19 +66,27 @@ public final class AuditStore: ImmediateAuditSink {
 
     /// Journals the events (durable when this returns) and queues them for the index.
     private func journaled(_ events: [AuditEvent], _ journal: AuditJournal) throws {
+        try journaled(journal.tips.link(events), journal) { written in
+            written == events.count ? events : Array(events.prefix(written))
+        }
+    }
+
+    /// Journals the linked records and queues them for the index with their `events` (for
+    /// subscribers; given how many were written, which after a write that failed part-way are the
+    /// ones whose records were written whole: the statements are refused, but their records stand).
+    private func journaled(_ linked: AuditChainTips.Linked, _ journal: AuditJournal,
+                           events: (Int) -> [AuditEvent]?) throws {
         do {
-            try journal.append(events) { entries, positions in
-                // After a write that failed part-way, only the events whose records were written
-                // whole (the statements are refused, but their records stand).
-                let written = entries.reduce(0) { $0 + $1.count }
-                writer.index(written == events.count ? events : Array(events.prefix(written)), entries: entries, at: positions)
+            try journal.append(linked) { entries, positions in
+                let written = entries.count == linked.entries.count ? linked.events : entries.reduce(0) { $0 + $1.count }
+                writer.index(events(written), count: written, entries: entries, at: positions)
             }
         } catch {
             // The callers only refuse (their clients hear why, without file names): the operator
             // hears it here. Not for a store that is closing.
             if error != .closed {
                 logger.error("audit journal write failed; the statements are refused",
-                             metadata: ["events": "\(events.count)", "error": "\(error)"])
+                             metadata: ["events": "\(linked.events)", "error": "\(error)"])
             }
             throw error
         }
@@ -123,6 +131,14 @@ public final class AuditStore: ImmediateAuditSink {
         guard !events.isEmpty else { return }
         if let journal { return try journaled(events, journal) }
         try writer.commitNow(events)
+    }
+
+    /// Runs the writers encoded: journaled as they are (no `AuditEvent` is built unless a
+    /// subscriber wants them, then on the index thread), else decoded and committed as events.
+    public func recordNow(_ runs: [AuditEncodedRun]) throws {
+        guard runs.contains(where: { $0.count > 0 }) else { return }
+        guard let journal else { return try recordNow(try AuditEncodedRun.events(of: runs)) }
+        try journaled(journal.tips.link(runs), journal) { _ in nil }
     }
 
     /// A JSON-lines commit, or a journaled SQLite one, is one write(2): cheapest on the loop. SQLite

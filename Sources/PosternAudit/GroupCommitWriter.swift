@@ -12,7 +12,8 @@ import PosternCore
 /// not hold one of the few cooperative-pool threads (two on this kind of machine) while it does.
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Pending {
-        let events: [AuditEvent]
+        /// The events (nil: journaled runs, decoded from their records only if a subscriber wants them).
+        let events: [AuditEvent]?
         /// A journaled store's index entries (one per record), and where each ends in the journal
         /// (acknowledged already).
         var entries: [AuditIndexEntry] = []
@@ -91,18 +92,18 @@ final class GroupCommitWriter: @unchecked Sendable {
         enqueue(Pending(events: events, positions: nil, waiter: waiter))
     }
 
-    /// Journaled events, to be indexed (called in journal order): `entries` their records', `positions`
-    /// where each record ends.
-    func index(_ events: [AuditEvent], entries: [AuditIndexEntry], at positions: [AuditJournal.Position]) {
+    /// Journaled events, to be indexed (called in journal order): `count` of them, in records with
+    /// `entries`, each ending at its `positions`; `events` themselves if at hand.
+    func index(_ events: [AuditEvent]?, count: Int, entries: [AuditIndexEntry], at positions: [AuditJournal.Position]) {
         condition.lock()
         defer { condition.unlock() }
         // Woken only from idle or once enough is gathered: a wake-up per loop tick costs the loop a
         // futex call and the writer a context switch.
         let idle = queue.isEmpty && !overflowed
-        if closing || queuedJournaled + events.count > maxQueuedJournaled {
+        if closing || queuedJournaled + count > maxQueuedJournaled {
             overflowed = true
         } else {
-            queuedJournaled += events.count
+            queuedJournaled += count
             queue.append(Pending(events: events, entries: entries, positions: positions, waiter: nil))
         }
         if idle || overflowed || queuedJournaled >= Self.gatherEvents { condition.signal() }
@@ -161,7 +162,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Pending], reindex: Bool) {
-        func events() -> [AuditEvent] { batch.count == 1 ? batch[0].events : batch.flatMap(\.events) }
+        func events() -> [AuditEvent] { batch.flatMap { $0.events ?? Self.decode($0.entries) } }
         do {
             if let journal {
                 // The events themselves only go to subscribers: with none (the proxy alone), they are
@@ -199,6 +200,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         var ends: [String: Int64] = [:]
         for p in positions.joined() { ends[p.segment] = max(ends[p.segment] ?? 0, p.end) }
         for (segment, end) in ends { journal.journal.indexed(segment, upTo: end) }
+    }
+
+    /// Journaled records' events, for subscribers (records this process just wrote: they decode).
+    private static func decode(_ entries: [AuditIndexEntry]) -> [AuditEvent] {
+        entries.flatMap { AuditRecordLine.parse($0.line)?.events ?? [] }
     }
 
     /// Whether every journaled event is indexed (after `close`, whether the journal may go).

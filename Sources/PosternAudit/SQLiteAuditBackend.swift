@@ -330,13 +330,7 @@ final class SQLiteAuditBackend: AuditBackend {
     }
 
     /// The event after which a session writes nothing more: its end, or a refused start.
-    static func endsSession(_ event: AuditEvent) -> Bool {
-        switch event.details {
-        case .sessionEnd: return true
-        case .sessionStart(let start): return !start.status.success
-        default: return false
-        }
-    }
+    static func endsSession(_ event: AuditEvent) -> Bool { event.details.endsSession }
 
     func events(after cursor: Int64, limit: Int) throws -> [StoredAuditEvent] {
         try pool.read { db in

@@ -402,7 +402,7 @@ final class AuditChainTests: AuditConfigTestCase {
     func journaled(_ count: Int) throws -> (AuditJournal, String) {
         let journal = try AuditJournal(storePath: store)
         var s = Fixture.session()
-        for n in 0..<count { try journal.append([Fixture.query(&s, "select \(n)")]) { _, _ in } }
+        for n in 0..<count { try journal.append(journal.tips.link([Fixture.query(&s, "select \(n)")])) { _, _ in } }
         return (journal, s.sessionID)
     }
 

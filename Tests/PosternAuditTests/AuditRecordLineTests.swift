@@ -80,6 +80,51 @@ final class AuditRecordLineTests: XCTestCase {
         XCTAssertEqual(Array(entry.line), Array(linked.bytes.dropLast()))
     }
 
+    /// A run its writer encoded (the proxy's path) is the record the same events would make, byte
+    /// for byte, for every kind of event; its index entry says the same; it decodes to the events.
+    func testARunIsTheRecordItsEventsMake() throws {
+        // One session's events (the origin is the session's), with the ids a run derives.
+        var events = Self.everyKind().enumerated().filter { $0.offset != 1 && $0.offset != 2 }.map(\.element)
+        for i in events.indices { events[i].id = AuditEncodedRun.derivedID(session: events[i].sessionID, index: Int(events[i].index)) }
+        let e0 = events[0]
+        var run = AuditEncodedRun(session: AuditEncodedSession(sessionID: e0.sessionID, clusterName: e0.clusterName, user: e0.user,
+                                                               database: e0.database, origin: e0.origin))
+        for e in events { run.append(index: e.index, time: e.time.nanoseconds, details: e.details) }
+        XCTAssertEqual(run.decoded(), events)
+        XCTAssertEqual(try AuditEncodedRun.events(of: [run, AuditEncodedRun(session: run.session), run]), events + events)
+        let fromRun = AuditChainTips().link([run])
+        let fromEvents = AuditChainTips().link(events)
+        XCTAssertEqual(fromRun.bytes, fromEvents.bytes)
+        XCTAssertEqual(fromRun.ends, fromEvents.ends)
+        XCTAssertEqual(fromRun.events, events.count)
+        let (a, b) = (try XCTUnwrap(fromRun.entries.first), try XCTUnwrap(fromEvents.entries.first))
+        XCTAssertEqual([a.sessionID, a.user, a.dbService], [b.sessionID, b.user, b.dbService])
+        XCTAssertEqual([a.firstTime, a.lastTime, a.firstIndex, a.lastIndex], [b.firstTime, b.lastTime, b.firstIndex, b.lastIndex])
+        XCTAssertEqual([a.count, a.types.count], [b.count, b.types.count])
+        XCTAssertEqual(Set(a.types), Set(b.types))
+        XCTAssertEqual(a.endsSession, b.endsSession)
+        XCTAssertEqual(a.chain, b.chain)
+        XCTAssertEqual(fromRun.moves.map(\.hash), fromEvents.moves.map(\.hash))
+    }
+
+    /// A run is full at a record's limits (its writer then starts another).
+    func testARunIsFullAtARecordsLimits() throws {
+        var s = Fixture.session()
+        let first = Fixture.query(&s, "select 1")
+        let session = AuditEncodedSession(sessionID: first.sessionID, clusterName: first.clusterName, user: first.user,
+                                          database: first.database, origin: first.origin)
+        var many = AuditEncodedRun(session: session)
+        for i in 0..<AuditEncodedRun.maxEvents {
+            XCTAssertFalse(many.isFull)
+            many.append(index: Int64(i), time: 1, details: .query(.init(query: "select 1")))
+        }
+        XCTAssertTrue(many.isFull)
+        var big = AuditEncodedRun(session: session)
+        big.append(index: 0, time: 1, details: .query(.init(query: String(repeating: "x", count: AuditEncodedRun.maxEventBytes))))
+        XCTAssertTrue(big.isFull)
+        XCTAssertEqual(AuditRecordLine.parse(AuditChainTips().link([many]).bytes.dropLast())?.events.count, AuditEncodedRun.maxEvents)
+    }
+
     /// Long runs are split into records of at most `maxEvents`, chained one to the next.
     func testALongRunIsSplitIntoChainedRecords() throws {
         var s = Fixture.session()

@@ -1,3 +1,4 @@
+import NIOEmbedded
 import PosternCore
 import XCTest
 @testable import PosternProxy
@@ -51,6 +52,54 @@ final class AuditSessionSinkTests: XCTestCase {
         XCTAssertNil(result.affectedRecords)
         let json = try events.map { try $0.jsonString() }.joined()
         XCTAssertFalse(json.contains("hunter2"))
+    }
+}
+
+/// The tick committer's path: a session's events encoded by its auditor into runs decode to the
+/// very events `AuditSessionSink.auditEvent` makes, for every kind the proxy records.
+final class SessionAuditorRunTests: XCTestCase {
+    func testRunsHoldTheEventsTheSinkWouldMake() throws {
+        let db = Database(name: "orders", protocol: .postgres, uri: "127.0.0.1:5432", staticLabels: ["env": "prod"])
+        let origin = AuditOrigin(login: "ops", uid: 1001, clientAddress: "127.0.0.1 50000 127.0.0.1 22")
+        var session = SessionInfo(id: "0f8fad5b-d9cb-469f-a165-70867728950e", clusterName: "c",
+                                  route: Route(user: PosternUser(name: "alice", roles: ["access"]), database: db, dbUser: "reader",
+                                               dbName: "app", origin: origin),
+                                  clientApplication: "psql")
+        session.startupParameters = ["application_name": "psql", "DateStyle": "ISO"]
+        let kinds: [SessionEvent.Kind] = [
+            .start(error: nil), .start(error: "refused"), .query("select 'secret' -- password 'x'"),
+            .statement(.postgresBind(.init(statementName: "s1", portalName: "", parameters: ["1", ""]))),
+            .malformed(reason: "short", prefix: [0, 10, 0x1B]),
+            .result(StatementResult(statementIndex: 2, tag: "SELECT 1", rows: 1, durationNanos: 1_500, error: nil, sqlState: nil)),
+            .result(StatementResult(statementIndex: 3, tag: nil, rows: nil, durationNanos: 0, error: "boom", sqlState: "42P01")),
+            .ended(reason: "idle"), .end,
+        ]
+        let events = kinds.enumerated().map { SessionEvent(index: $0.offset, timeNanos: 1_700_000_000_000_000_000 + Int64($0.offset), kind: $0.element) }
+        let sink = AuditSessionSink(InMemoryAuditSink())
+        let auditor = SessionAuditor(info: session, sink: sink, eventLoop: EmbeddedEventLoop())
+        auditor.clientApplication = "psql"
+        auditor.startupParameters = session.startupParameters
+        for e in events { auditor.append(e.kind, at: e.timeNanos) }
+        var runs: [AuditEncodedRun] = []
+        auditor.drainPending(into: &runs)
+        XCTAssertEqual(runs.count, 1)
+        XCTAssertFalse(auditor.hasPending)
+        XCTAssertEqual(try AuditEncodedRun.events(of: runs), events.map { AuditSessionSink.auditEvent($0, of: session) })
+        XCTAssertEqual(runs[0].endsSession, true)
+        XCTAssertEqual([runs[0].firstIndex, runs[0].lastIndex], [0, Int64(events.count - 1)])
+    }
+
+    /// A long pending run is cut into full records.
+    func testALongPendingRunIsCutAtARecordsLimit() throws {
+        let db = Database(name: "cache", protocol: .redis, uri: "127.0.0.1:6379")
+        let session = SessionInfo(id: "s", clusterName: "c", route: Route(user: PosternUser(name: "bob", roles: []), database: db, dbUser: "default"))
+        let auditor = SessionAuditor(info: session, sink: AuditSessionSink(InMemoryAuditSink()), eventLoop: EmbeddedEventLoop())
+        for i in 0..<(AuditEncodedRun.maxEvents + 3) { auditor.append(.query("GET k\(i)"), at: Int64(i)) }
+        var runs: [AuditEncodedRun] = []
+        auditor.drainPending(into: &runs)
+        XCTAssertEqual(runs.map(\.count), [AuditEncodedRun.maxEvents, 3])
+        XCTAssertEqual(try AuditEncodedRun.events(of: runs).map(\.id).prefix(2),
+                       [AuditSessionSink.eventID(session: "s", index: 0), AuditSessionSink.eventID(session: "s", index: 1)])
     }
 }
 

@@ -177,6 +177,15 @@ public enum AuditEventDetails: Sendable, Hashable {
         }
     }
 
+    /// The event after which a session writes nothing more: its end, or a refused start.
+    package var endsSession: Bool {
+        switch self {
+        case .sessionEnd: true
+        case .sessionStart(let start): !start.status.success
+        default: false
+        }
+    }
+
     public var type: AuditEventType {
         switch self {
         case .sessionStart: .sessionStart

@@ -22,6 +22,8 @@ public protocol AuditSink: Sendable {
 public protocol ImmediateAuditSink: AuditSink {
     /// Commits the events in order before returning; throws when they could not be stored.
     func recordNow(_ events: [AuditEvent]) throws
+    /// The same for runs their writers encoded.
+    func recordNow(_ runs: [AuditEncodedRun]) throws
     /// Whether loop-tick commits beat the store's own writer thread. Not for a store whose commit
     /// holds one write lock for long (SQLite): two loops would take turns blocking on it, where the
     /// writer thread batches both loops' events into fewer, larger commits.
@@ -30,6 +32,9 @@ public protocol ImmediateAuditSink: AuditSink {
 
 extension ImmediateAuditSink {
     public var prefersCallerCommits: Bool { true }
+
+    /// A store that keeps events rather than records takes the runs' events.
+    public func recordNow(_ runs: [AuditEncodedRun]) throws { try recordNow(AuditEncodedRun.events(of: runs)) }
 }
 
 extension AuditSink {

@@ -58,24 +58,12 @@ public struct AuditSessionSink: SessionEventSink {
         }
     }
 
-    /// A UUID-shaped id, stable for (session, index): the session id with its last group
-    /// replaced by the index, so ids are unique wherever session ids are, and cost no hashing.
-    static func eventID(session: String, index: Int) -> String {
-        let stem = session.utf8.count == 36 ? session.utf8.prefix(24) : session.utf8[...]
-        let extra = session.utf8.count == 36 ? 0 : 1
-        var value = UInt64(truncatingIfNeeded: index)
-        var width = 12
-        while width < 16, value >> (4 * width) != 0 { width += 1 }
-        return String(unsafeUninitializedCapacity: stem.count + extra + width) { out in
-            var at = out.initialize(fromContentsOf: stem)
-            if extra == 1 { out[at] = UInt8(ascii: "-"); at += 1 }
-            for position in stride(from: at + width - 1, through: at, by: -1) {
-                out[position] = hexDigits[Int(value & 0xF)]
-                value >>= 4
-            }
-            return at + width
-        }
+    /// The fields `auditEvent` gives every event of the session, as a record header holds them.
+    static func encodedSession(_ session: SessionInfo) -> AuditEncodedSession {
+        AuditEncodedSession(sessionID: session.id, clusterName: session.clusterName, user: session.route.user.name,
+                            database: session.auditDatabase, origin: session.route.origin)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    /// Stable for (session, index): see `AuditEncodedRun.derivedID`.
+    static func eventID(session: String, index: Int) -> String { AuditEncodedRun.derivedID(session: session, index: index) }
 }

@@ -108,15 +108,28 @@ final class SessionAuditor {
         }
     }
 
-    /// Everything pending, as audit events (for the tick committer: events appended since `commit`
-    /// ride along).
-    func drainPending(into events: inout [AuditEvent]) {
+    /// Everything pending, encoded as runs of the session's records (for the tick committer: events
+    /// appended since `commit` ride along).
+    func drainPending(into runs: inout [AuditEncodedRun]) {
         defer { pending.removeAll(keepingCapacity: true) }
         // Read once: a class's stored properties are copied (every field retained) at each access.
         let info = self.info
-        events.reserveCapacity(events.count + pending.count)
-        for event in pending { events.append(AuditSessionSink.auditEvent(event, of: info)) }
+        let session = encodedSession
+        var run = AuditEncodedRun(session: session)
+        for event in pending {
+            if run.isFull {
+                runs.append(run)
+                run = AuditEncodedRun(session: session)
+            }
+            run.append(index: Int64(event.index), time: event.timeNanos,
+                       details: AuditSessionSink.details(event.kind, session: info, time: AuditTime(nanoseconds: event.timeNanos)))
+        }
+        if run.count > 0 { runs.append(run) }
     }
+
+    /// The session's record header fields (id, cluster, user, database, origin: none of them
+    /// changes once the session has an auditor), encoded once.
+    private lazy var encodedSession = AuditSessionSink.encodedSession(info)
 
     func tickCommitted(_ error: (any Error)?) {
         guard let promise = tickCommit else { return }

@@ -10,7 +10,7 @@ final class TickCommitter {
     private let eventLoop: EventLoop
     private let store: any ImmediateAuditSink
     private var queued: [SessionAuditor] = []
-    private var events: [AuditEvent] = []
+    private var runs: [AuditEncodedRun] = []
 
     init(eventLoop: EventLoop, store: any ImmediateAuditSink) {
         self.eventLoop = eventLoop
@@ -30,12 +30,12 @@ final class TickCommitter {
         queued.removeAll(keepingCapacity: true)
         var failure: (any Error)?
         do {
-            for auditor in auditors { auditor.drainPending(into: &events) }
-            try store.recordNow(events)
+            for auditor in auditors { auditor.drainPending(into: &runs) }
+            try store.recordNow(runs)
         } catch {
             failure = error
         }
-        events.removeAll(keepingCapacity: true)
+        runs.removeAll(keepingCapacity: true)
         for auditor in auditors { auditor.tickCommitted(failure) }
     }
 }

@@ -1,13 +1,13 @@
-import PosternCore
-
 /// The binary form of audit events in a journal record (`AuditRecordLine`): what the proxy
 /// writes per statement instead of JSON, which is rendered from it when read (the same bytes:
 /// `AuditEvent.jsonString()` of the decoded event). Numbers are LEB128 varints unless fixed,
 /// texts a varint length then UTF-8, lists a varint count then their items.
-struct AuditRecordWriter {
-    var bytes: [UInt8] = []
+package struct AuditRecordWriter {
+    package var bytes: [UInt8] = []
 
-    mutating func varint(_ value: UInt64) {
+    package init() {}
+
+    package mutating func varint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -16,15 +16,15 @@ struct AuditRecordWriter {
         bytes.append(UInt8(v))
     }
 
-    mutating func int(_ value: Int64) { varint(UInt64(bitPattern: value)) }
+    package mutating func int(_ value: Int64) { varint(UInt64(bitPattern: value)) }
 
-    mutating func fixed(_ value: Int64) { withUnsafeBytes(of: value.bigEndian) { bytes += $0 } }
+    package mutating func fixed(_ value: Int64) { withUnsafeBytes(of: value.bigEndian) { bytes += $0 } }
 
-    mutating func byte(_ value: UInt8) { bytes.append(value) }
+    package mutating func byte(_ value: UInt8) { bytes.append(value) }
 
-    mutating func flag(_ value: Bool) { bytes.append(value ? 1 : 0) }
+    package mutating func flag(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
-    mutating func text(_ value: String) {
+    package mutating func text(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
             varint(UInt64(utf8.count))
@@ -32,13 +32,13 @@ struct AuditRecordWriter {
         }
     }
 
-    mutating func texts(_ values: [String]) {
+    package mutating func texts(_ values: [String]) {
         varint(UInt64(values.count))
         for v in values { text(v) }
     }
 
     /// Keys sorted: the same map gives the same bytes (and hash).
-    mutating func map(_ values: [String: String]) {
+    package mutating func map(_ values: [String: String]) {
         varint(UInt64(values.count))
         for (k, v) in values.sorted(by: { $0.key < $1.key }) {
             text(k)
@@ -46,25 +46,25 @@ struct AuditRecordWriter {
         }
     }
 
-    mutating func blob(_ value: [UInt8]) {
+    package mutating func blob(_ value: [UInt8]) {
         varint(UInt64(value.count))
         bytes += value
     }
 }
 
 /// Reads what `AuditRecordWriter` wrote; nil (never a trap) for bytes that are not that.
-struct AuditRecordReader {
-    let bytes: [UInt8]
-    var at: Int
+package struct AuditRecordReader {
+    package let bytes: [UInt8]
+    package var at: Int
 
-    init(_ bytes: [UInt8], from start: Int = 0) {
+    package init(_ bytes: [UInt8], from start: Int = 0) {
         self.bytes = bytes
         at = start
     }
 
-    var atEnd: Bool { at == bytes.count }
+    package var atEnd: Bool { at == bytes.count }
 
-    mutating func varint() -> UInt64? {
+    package mutating func varint() -> UInt64? {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while at < bytes.count, shift < 64 {
@@ -77,15 +77,15 @@ struct AuditRecordReader {
         return nil
     }
 
-    mutating func int() -> Int64? { varint().map { Int64(bitPattern: $0) } }
+    package mutating func int() -> Int64? { varint().map { Int64(bitPattern: $0) } }
 
-    mutating func count() -> Int? {
+    package mutating func count() -> Int? {
         // A count can be no larger than the bytes left (each item takes one at least).
         guard let n = varint(), n <= UInt64(bytes.count - at) else { return nil }
         return Int(n)
     }
 
-    mutating func fixed() -> Int64? {
+    package mutating func fixed() -> Int64? {
         guard bytes.count - at >= 8 else { return nil }
         var v: UInt64 = 0
         for b in bytes[at..<(at + 8)] { v = v << 8 | UInt64(b) }
@@ -93,13 +93,13 @@ struct AuditRecordReader {
         return Int64(bitPattern: v)
     }
 
-    mutating func byte() -> UInt8? {
+    package mutating func byte() -> UInt8? {
         guard at < bytes.count else { return nil }
         defer { at += 1 }
         return bytes[at]
     }
 
-    mutating func flag() -> Bool? {
+    package mutating func flag() -> Bool? {
         switch byte() {
         case 0: false
         case 1: true
@@ -107,15 +107,15 @@ struct AuditRecordReader {
         }
     }
 
-    mutating func raw() -> ArraySlice<UInt8>? {
+    package mutating func raw() -> ArraySlice<UInt8>? {
         guard let n = count() else { return nil }
         defer { at += n }
         return bytes[at..<(at + n)]
     }
 
-    mutating func text() -> String? { raw().map { String(decoding: $0, as: UTF8.self) } }
+    package mutating func text() -> String? { raw().map { String(decoding: $0, as: UTF8.self) } }
 
-    mutating func texts() -> [String]? {
+    package mutating func texts() -> [String]? {
         guard let n = count() else { return nil }
         var out: [String] = []
         // Bounded: a damaged count may claim a string per byte of a large line.
@@ -127,7 +127,7 @@ struct AuditRecordReader {
         return out
     }
 
-    mutating func map() -> [String: String]? {
+    package mutating func map() -> [String: String]? {
         guard let n = count() else { return nil }
         var out: [String: String] = [:]
         for _ in 0..<n {
@@ -137,17 +137,21 @@ struct AuditRecordReader {
         return out
     }
 
-    mutating func blob() -> [UInt8]? { raw().map(Array.init) }
+    package mutating func blob() -> [UInt8]? { raw().map(Array.init) }
 }
 
 /// Events in binary: a session's shared fields once per record, then each event's own.
-enum AuditRecordCodec {
+package enum AuditRecordCodec {
     /// The fields every event of a session shares (`AuditEvent.writeSessionFields` in JSON).
-    static func writeSession(of e: AuditEvent, into w: inout AuditRecordWriter) {
-        w.text(e.sessionID)
-        w.text(e.clusterName)
-        w.text(e.user)
-        let d = e.database
+    package static func writeSession(of e: AuditEvent, into w: inout AuditRecordWriter) {
+        writeSession(sessionID: e.sessionID, clusterName: e.clusterName, user: e.user, database: e.database, origin: e.origin, into: &w)
+    }
+
+    package static func writeSession(sessionID: String, clusterName: String, user: String, database d: AuditDatabase,
+                                     origin: AuditOrigin, into w: inout AuditRecordWriter) {
+        w.text(sessionID)
+        w.text(clusterName)
+        w.text(user)
         w.text(d.service)
         w.text(d.protocol)
         w.text(d.uri)
@@ -159,27 +163,27 @@ enum AuditRecordCodec {
         w.texts(d.roles)
         w.text(d.type)
         w.text(d.origin)
-        w.text(e.origin.login)
-        w.flag(e.origin.uid != nil)
-        if let uid = e.origin.uid { w.varint(UInt64(uid)) }
-        w.text(e.origin.clientAddress)
+        w.text(origin.login)
+        w.flag(origin.uid != nil)
+        if let uid = origin.uid { w.varint(UInt64(uid)) }
+        w.text(origin.clientAddress)
     }
 
     /// An event with only its own fields set (index, uid, time, details): `Session.event` completes it.
-    struct Session {
-        let sessionID: String
-        let clusterName: String
-        let user: String
-        let database: AuditDatabase
-        let origin: AuditOrigin
+    package struct Session: Sendable {
+        package let sessionID: String
+        package let clusterName: String
+        package let user: String
+        package let database: AuditDatabase
+        package let origin: AuditOrigin
 
-        func event(index: Int64, id: String, time: AuditTime, details: AuditEventDetails) -> AuditEvent {
+        package func event(index: Int64, id: String, time: AuditTime, details: AuditEventDetails) -> AuditEvent {
             AuditEvent(index: index, id: id, time: time, clusterName: clusterName, user: user, sessionID: sessionID,
                        database: database, origin: origin, details: details)
         }
     }
 
-    static func readSession(_ r: inout AuditRecordReader) -> Session? {
+    package static func readSession(_ r: inout AuditRecordReader) -> Session? {
         guard let sid = r.text(), let cluster = r.text(), let user = r.text(),
               let service = r.text(), let proto = r.text(), let uri = r.text(), let name = r.text(),
               let dbUser = r.text(), let labels = r.map(), let region = r.text(), let redshift = r.text(),
@@ -200,14 +204,14 @@ enum AuditRecordCodec {
     }
 
     /// One event's own fields.
-    static func writeEvent(_ e: AuditEvent, into w: inout AuditRecordWriter) {
+    package static func writeEvent(_ e: AuditEvent, into w: inout AuditRecordWriter) {
         w.int(e.index)
         w.fixed(e.time.nanoseconds)
         w.text(e.id)
         writeDetails(e.details, into: &w)
     }
 
-    static func readEvent(_ r: inout AuditRecordReader, of session: Session) -> AuditEvent? {
+    package static func readEvent(_ r: inout AuditRecordReader, of session: Session) -> AuditEvent? {
         guard let index = r.int(), let time = r.fixed(), let id = r.text(), let details = readDetails(&r) else { return nil }
         return session.event(index: index, id: id, time: AuditTime(nanoseconds: time), details: details)
     }
@@ -236,7 +240,7 @@ enum AuditRecordCodec {
     }
 
     // Tags: never renumbered (records on disk hold them).
-    private static func writeDetails(_ d: AuditEventDetails, into w: inout AuditRecordWriter) {
+    package static func writeDetails(_ d: AuditEventDetails, into w: inout AuditRecordWriter) {
         switch d {
         case .sessionStart(let s):
             w.byte(0)

@@ -1,0 +1,149 @@
+/// A session's fields as a journal record's header holds them (`AuditRecordCodec.writeSession`),
+/// encoded once per session by its writer rather than once per record by the store.
+public struct AuditEncodedSession: Sendable {
+    public let sessionID: String
+    public let user: String
+    public let dbService: String
+    package let fields: [UInt8]
+
+    public init(sessionID: String, clusterName: String, user: String, database: AuditDatabase, origin: AuditOrigin) {
+        self.sessionID = sessionID
+        self.user = user
+        dbService = database.service
+        var w = AuditRecordWriter()
+        AuditRecordCodec.writeSession(sessionID: sessionID, clusterName: clusterName, user: user, database: database,
+                                      origin: origin, into: &w)
+        fields = w.bytes
+    }
+
+    /// The fields `AuditEvent`s of this session carry (to decode a run's events).
+    package var decoded: AuditRecordCodec.Session? {
+        var r = AuditRecordReader(fields)
+        return AuditRecordCodec.readSession(&r)
+    }
+}
+
+/// A run of one session's events in the binary form a journal record holds (`AuditRecordCodec`),
+/// encoded by the session's writer as it goes, so that a commit builds no `AuditEvent` per
+/// statement: building one copied a score of strings, and the store then read each back to encode
+/// it (a sixth of a pipelined Redis load's CPU). The store links runs into records
+/// (`AuditRecordLine`); a run becomes one record, so a writer starts a new run at `isFull`.
+public struct AuditEncodedRun: Sendable {
+    public let session: AuditEncodedSession
+    /// Each event's own fields, one after another.
+    package private(set) var events = AuditRecordWriter()
+    public private(set) var count = 0
+    /// What the index keeps of the run: its time and `ei` range, its event types, and whether it
+    /// holds the session's last event.
+    public private(set) var firstTime = Int64.max
+    public private(set) var lastTime = Int64.min
+    public private(set) var firstIndex = Int64.max
+    public private(set) var lastIndex = Int64.min
+    public private(set) var types: [String] = []
+    public private(set) var endsSession = false
+
+    /// Events per record at most (a chunk of the index takes a record whole); a record that says it
+    /// holds more is not one.
+    public static let maxEvents = 1024
+    /// A record is closed once its events take this many bytes (a statement alone may take more):
+    /// large statements of one commit do not make one line past what segment readers and SQLite take.
+    public static let maxEventBytes = 1 << 20
+
+    public init(session: AuditEncodedSession) {
+        self.session = session
+    }
+
+    /// Another event would go past a record's limits.
+    public var isFull: Bool { count >= Self.maxEvents || events.bytes.count >= Self.maxEventBytes }
+
+    /// Appends an event whose `uid` is `AuditEncodedRun.derivedID(session:index:)`.
+    public mutating func append(index: Int64, time: Int64, details: AuditEventDetails) {
+        events.int(index)
+        events.fixed(time)
+        Self.writeDerivedID(session: session.sessionID, index: index, into: &events)
+        AuditRecordCodec.writeDetails(details, into: &events)
+        count += 1
+        firstTime = min(firstTime, time)
+        lastTime = max(lastTime, time)
+        firstIndex = min(firstIndex, index)
+        lastIndex = max(lastIndex, index)
+        let type = details.type.rawValue
+        // A run's events are mostly of one or two types (statement, result).
+        if !types.contains(type) { types.append(type) }
+        if details.endsSession { endsSession = true }
+    }
+
+    /// The events, decoded (for subscribers, and for stores that keep events rather than records).
+    public func decoded() -> [AuditEvent]? {
+        guard let session = session.decoded else { return nil }
+        var r = AuditRecordReader(events.bytes)
+        var out: [AuditEvent] = []
+        out.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let e = AuditRecordCodec.readEvent(&r, of: session) else { return nil }
+            out.append(e)
+        }
+        return r.atEnd ? out : nil
+    }
+
+    /// Every run's events, in order; throws if one does not decode (never: its writer encoded it).
+    public static func events(of runs: [AuditEncodedRun]) throws -> [AuditEvent] {
+        var out: [AuditEvent] = []
+        for run in runs where run.count > 0 {
+            guard let events = run.decoded() else { throw Undecodable() }
+            out += events
+        }
+        return out
+    }
+
+    public struct Undecodable: Error, CustomStringConvertible {
+        public var description: String { "an encoded audit run does not decode" }
+    }
+
+    // MARK: derived ids
+
+    /// A UUID-shaped id, stable for (session, index): the session id with its last group replaced
+    /// by the index, so ids are unique wherever session ids are, and cost no hashing (a result names
+    /// the `uid` of its statement without a table of them).
+    public static func derivedID(session: String, index: Int) -> String {
+        let (stem, dash, width) = idParts(session: session, index: Int64(index))
+        return String(unsafeUninitializedCapacity: stem.count + dash + width) { out in
+            var at = out.initialize(fromContentsOf: stem)
+            if dash == 1 { out[at] = UInt8(ascii: "-"); at += 1 }
+            hex(Int64(index), width: width) { out[at + $0] = $1 }
+            return at + width
+        }
+    }
+
+    /// The derived id as the codec writes a text (its length, then its bytes), built in place.
+    static func writeDerivedID(session: String, index: Int64, into w: inout AuditRecordWriter) {
+        let (stem, dash, width) = idParts(session: session, index: index)
+        w.varint(UInt64(stem.count + dash + width))
+        w.bytes.append(contentsOf: stem)
+        if dash == 1 { w.bytes.append(UInt8(ascii: "-")) }
+        let at = w.bytes.count
+        w.bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+        hex(index, width: width) { w.bytes[at + $0] = $1 }
+    }
+
+    /// The session id's part kept (its first four groups, or all of an id of another shape, then a
+    /// dash), and how many hex digits the index takes (12 at least, as a UUID's last group).
+    private static func idParts(session: String, index: Int64) -> (stem: Substring.UTF8View, dash: Int, width: Int) {
+        let full = session.utf8.count == 36
+        let value = UInt64(bitPattern: index)
+        var width = 12
+        while width < 16, value >> (4 * width) != 0 { width += 1 }
+        return (full ? session.utf8.prefix(24) : session[...].utf8, full ? 0 : 1, width)
+    }
+
+    /// The index's `width` hex digits, most significant first, as (place, digit).
+    private static func hex(_ index: Int64, width: Int, _ put: (Int, UInt8) -> Void) {
+        var value = UInt64(bitPattern: index)
+        for place in stride(from: width - 1, through: 0, by: -1) {
+            put(place, hexDigits[Int(value & 0xF)])
+            value >>= 4
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+}
