@@ -57,6 +57,12 @@ class Record:
         ok = self.byte() == 1; self.text(); self.text(); return ok
     def opt_fixed(self):
         if self.byte(): self.skip(8)
+    def id(self, version):               # version 3: 0 own ei, 1 another ei, 2 text
+        if version < 3: return self.text()
+        tag = self.byte()
+        if tag == 1: self.varint()
+        elif tag == 2: self.text()
+        elif tag != 0: raise ValueError(f"unknown id form {tag}")
 
 def unstuff(line):
     out, i = bytearray(), 0
@@ -70,7 +76,8 @@ def unstuff(line):
 def record_types(line):
     r = Record(unstuff(line[1:]))
     r.skip(64)
-    assert r.byte() == 2, "unknown record version"
+    version = r.byte()
+    assert version in (2, 3), "unknown record version"
     for _ in range(3): r.text()          # sid, cluster, user
     for _ in range(5): r.text()          # database: service, protocol, uri, name, user
     r.map(); r.text(); r.text(); r.texts(); r.text(); r.text()
@@ -78,7 +85,7 @@ def record_types(line):
     if r.byte(): r.varint()              # os uid
     r.text()                             # client address
     for _ in range(r.varint()):
-        r.varint(); r.skip(8); r.text()  # ei, time, uid
+        r.varint(); r.skip(8); r.id(version)  # ei, time, uid
         tag = r.byte()
         if tag == 0: yield "db.session.start"; r.status(); [r.text() for _ in range(6)]; r.varint(); r.map()
         elif tag == 1: yield "db.session.end"; r.opt_fixed(); r.opt_fixed(); r.text(); r.text(); r.texts(); r.text()
@@ -90,7 +97,7 @@ def record_types(line):
         elif tag == 7: yield "db.session.postgres.function"; r.varint(); r.texts()
         elif tag == 8: yield "db.session.malformed_packet"; r.text()
         elif tag == 9:
-            yield "db.session.result"; r.text(); r.status(); r.text()
+            yield "db.session.result"; r.id(version); r.status(); r.text()
             if r.byte(): r.varint()
             r.varint(); r.text()
         else: raise ValueError(f"unknown event kind {tag}")

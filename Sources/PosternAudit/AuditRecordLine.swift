@@ -8,14 +8,14 @@ import PosternCore
 /// the events are read.
 ///
 ///     line    = "R" stuffed(previous hash ‖ hash ‖ content) "\n"
-///     content = 0x02 ‖ session fields ‖ varint(count) ‖ events
+///     content = version (3; 2 is read) ‖ session fields ‖ varint(count) ‖ events
 ///     hash    = SHA256(previous hash ‖ content)
 ///
 /// Stuffing keeps a record one line (so segments and index chunks hold both kinds alike): a newline
 /// byte is written as ESC 0x01, an ESC as ESC 0x02. Lines of the older kind begin with a digit.
 enum AuditRecordLine {
     static let marker: UInt8 = 0x52
-    static let version: UInt8 = 2
+    static let version = AuditRecordCodec.version
     /// Events per record at most (a chunk takes a record whole, and holds up to `AuditChunks.maxLines`).
     static let maxEvents = AuditEncodedRun.maxEvents
     /// Where a record is closed (see `AuditEncodedRun.maxEventBytes`).
@@ -84,13 +84,14 @@ enum AuditRecordLine {
         let n = AuditChainLink.hashBytes
         guard body.count > 2 * n else { return nil }
         var r = AuditRecordReader(body, from: 2 * n)
-        guard r.byte() == version, let session = AuditRecordCodec.readSession(&r), let count = r.count(),
+        guard let version = r.byte(), AuditRecordCodec.versions.contains(version),
+              let session = AuditRecordCodec.readSession(&r), let count = r.count(),
               count > 0, count <= maxEvents
         else { return nil }
         var events: [AuditEvent] = []
         events.reserveCapacity(count)
         for _ in 0..<count {
-            guard let e = AuditRecordCodec.readEvent(&r, of: session) else { return nil }
+            guard let e = AuditRecordCodec.readEvent(&r, of: session, version: version) else { return nil }
             events.append(e)
         }
         guard r.atEnd else { return nil }
@@ -112,7 +113,8 @@ enum AuditRecordLine {
     static func sessionAndIndex(_ line: ArraySlice<UInt8>) -> (session: String, index: Int64?)? {
         guard line.first == marker, let body = unstuff(line.dropFirst()), body.count > 2 * AuditChainLink.hashBytes else { return nil }
         var r = AuditRecordReader(body, from: 2 * AuditChainLink.hashBytes)
-        guard r.byte() == version, let session = AuditRecordCodec.readSession(&r) else { return nil }
+        guard let version = r.byte(), AuditRecordCodec.versions.contains(version),
+              let session = AuditRecordCodec.readSession(&r) else { return nil }
         _ = r.count()
         return (session.sessionID, r.int())
     }

@@ -208,19 +208,69 @@ final class AuditRecordLineTests: XCTestCase {
     /// The bytes of a record, pinned: stores written by this build must verify and replay under
     /// later ones, however the writing code changes.
     func testRecordBytesArePinned() throws {
-        let db = AuditDatabase(service: "orders", protocol: "postgres", uri: "127.0.0.1:5432", name: "app", user: "reader")
-        let event = AuditEvent(index: 10, id: "u\n1", time: AuditTime(nanoseconds: 1_733_390_000_123_456_789), clusterName: "c",
-                               user: "ops", sessionID: "sid", database: db,
-                               details: .query(.init(query: "select '\u{1B}'")))
+        let event = Self.pinnedEvent
         let linked = AuditChainTips().link([event])
         XCTAssertEqual(AuditChainLink.hex(linked.entries[0].chain?.hash ?? []), Self.pinnedHash)
         XCTAssertEqual(AuditChainLink.hex(linked.bytes), Self.pinnedLine)
+        // Ids derived from the session id are written as their `ei`: the event's own (0), another (1, ei).
+        var derived = event
+        derived.id = AuditEncodedRun.derivedID(session: "sid", index: 10)
+        derived.details = .result(.init(queryID: AuditEncodedRun.derivedID(session: "sid", index: 9), affectedRecords: 1,
+                                        durationMicroseconds: 5, commandTag: "SELECT 1"))
+        XCTAssertEqual(derived.id, "sid-00000000000a")
+        let line = AuditChainTips().link([derived]).bytes
+        XCTAssertEqual(AuditChainLink.hex(Array(line.suffix(21))), Self.pinnedDerivedEvent)
+        XCTAssertEqual(AuditRecordLine.parse(line.dropLast())?.events, [derived])
     }
 
-    static let pinnedHash = "f7ec4642de438fd3e365bdf0372f49e817eabe7f34a24635a311a909b0c3f15e"
-    // "R", the link (previous, own), then the content: version 2, the session's fields (sid, cluster,
-    // user, database, origin), one event (ei 10 as ESC 01, time, uid "u\n1", query "select '\e'", status).
+    /// Any id reads back as written: those derived from the session id are stored as their `ei`,
+    /// look-alikes that `derivedID` would not give back (upper case, a leading zero too many,
+    /// another session's) as text.
+    func testIdsReadBackWhateverTheirShape() throws {
+        for sid in ["sid", "0f8fad5b-d9cb-469f-a165-70867728950e", ""] {
+            let derived = [0, 10, Int(Int64.max), -1, 1 << 48].map { AuditEncodedRun.derivedID(session: sid, index: $0) }
+            let other = ["", "SID-00000000000A", derived[1].uppercased(), derived[1].replacingOccurrences(of: "-0", with: "-00"),
+                         derived[1] + "0", "x" + derived[1], AuditEncodedRun.derivedID(session: sid + "x", index: 10),
+                         String(derived[1].dropLast()), derived[1].replacingOccurrences(of: "a", with: "g")]
+            for id in derived + other {
+                for queryID in [id, derived[1]] {
+                    let e = AuditEvent(index: 10, id: id, time: AuditTime(nanoseconds: 1), clusterName: "c", user: "u", sessionID: sid,
+                                       database: AuditDatabase(service: "s", protocol: "redis", uri: "127.0.0.1:1", name: "", user: "d"),
+                                       details: .result(.init(queryID: queryID, durationMicroseconds: 0, commandTag: "")))
+                    let line = AuditChainTips().link([e]).bytes.dropLast()
+                    XCTAssertEqual(AuditRecordLine.parse(line)?.events, [e], "sid \(sid), id \(id), query id \(queryID)")
+                }
+                XCTAssertEqual(AuditEncodedRun.derivedIndex(of: id, session: sid) != nil, derived.contains(id), "sid \(sid), id \(id)")
+            }
+        }
+    }
+
+    /// A record of the version before (ids as text) still reads, verifies and chains.
+    func testVersion2RecordsStillRead() throws {
+        let parsed = try XCTUnwrap(AuditRecordLine.parse(ArraySlice(try XCTUnwrap(AuditChainLink.unhex(Array(Self.pinnedLineV2.utf8))).dropLast())))
+        XCTAssertTrue(parsed.intact)
+        XCTAssertEqual(parsed.events, [Self.pinnedEvent])
+        XCTAssertEqual(AuditChainLink.hex(parsed.link.hash), Self.pinnedHashV2)
+    }
+
+    static let pinnedEvent = AuditEvent(
+        index: 10, id: "u\n1", time: AuditTime(nanoseconds: 1_733_390_000_123_456_789), clusterName: "c", user: "ops", sessionID: "sid",
+        database: AuditDatabase(service: "orders", protocol: "postgres", uri: "127.0.0.1:5432", name: "app", user: "reader"),
+        details: .query(.init(query: "select '\u{1B}'")))
+
+    static let pinnedHash = "fb3df1827233b5c4b78568826148f0c7ccbaa34c87b7358437b8a1cf347c3dae"
+    // "R", the link (previous, own), then the content: version 3, the session's fields (sid, cluster,
+    // user, database, origin), one event (ei 10 as ESC 01, time, uid "u\n1" as text (2), query "select '\e'", status).
     static let pinnedLine = "5292a2467d30cfae302a42173bd490e05273767c5514735af5e1b4b7ccce15d455"
+        + "fb3df1827233b5c4b78568826148f0c7ccbaa34c87b7358437b8a1cf347c3dae"
+        + "03037369640163036f7073066f726465727308706f7374677265730e3132372e302e302e313a353433320361707006726561646572000000000000000000011b"
+        + "01180e3d056e92ad150203751b0131021b0173656c65637420271b0227000100000a"
+    // The end of a record whose ids are derived: after ei 10 and the time, uid as "own" (0), result (9)
+    // whose query uid is ei 9 (1, 9), status ok, no SQLSTATE, 1 row, 5 µs, tag "SELECT 1"; the newline.
+    static let pinnedDerivedEvent = "00" + "09" + "0109" + "010000" + "00" + "0101" + "05" + "0853454c4543542031" + "0a"
+    // The same event in a record of version 2 (uid as text, no tag).
+    static let pinnedHashV2 = "f7ec4642de438fd3e365bdf0372f49e817eabe7f34a24635a311a909b0c3f15e"
+    static let pinnedLineV2 = "5292a2467d30cfae302a42173bd490e05273767c5514735af5e1b4b7ccce15d455"
         + "f7ec4642de438fd3e365bdf0372f49e817eabe7f34a24635a311a909b0c3f15e"
         + "02037369640163036f7073066f726465727308706f7374677265730e3132372e302e302e313a35343332036170700672656164657200000000000000000001"
         + "1b01180e3d056e92ad1503751b0131021b0173656c65637420271b0227000100000a"

@@ -60,8 +60,8 @@ public struct AuditEncodedRun: Sendable {
     public mutating func append(index: Int64, time: Int64, details: AuditEventDetails) {
         events.int(index)
         events.fixed(time)
-        Self.writeDerivedID(session: session.sessionID, index: index, into: &events)
-        AuditRecordCodec.writeDetails(details, into: &events)
+        events.byte(0) // the uid: derived from the session id and this `ei`
+        AuditRecordCodec.writeDetails(details, session: session.sessionID, own: index, into: &events)
         count += 1
         firstTime = min(firstTime, time)
         lastTime = max(lastTime, time)
@@ -80,7 +80,7 @@ public struct AuditEncodedRun: Sendable {
         var out: [AuditEvent] = []
         out.reserveCapacity(count)
         for _ in 0..<count {
-            guard let e = AuditRecordCodec.readEvent(&r, of: session) else { return nil }
+            guard let e = AuditRecordCodec.readEvent(&r, of: session, version: AuditRecordCodec.version) else { return nil }
             out.append(e)
         }
         return r.atEnd ? out : nil
@@ -104,45 +104,63 @@ public struct AuditEncodedRun: Sendable {
 
     /// A UUID-shaped id, stable for (session, index): the session id with its last group replaced
     /// by the index, so ids are unique wherever session ids are, and cost no hashing (a result names
-    /// the `uid` of its statement without a table of them).
+    /// the `uid` of its statement without a table of them). Records hold such ids as their `ei` only.
     public static func derivedID(session: String, index: Int) -> String {
-        let (stem, dash, width) = idParts(session: session, index: Int64(index))
+        derivedID(session: session, index: Int64(index))
+    }
+
+    static func derivedID(session: String, index: Int64) -> String {
+        let (stem, dash) = stem(of: session)
+        let width = digits(index)
         return String(unsafeUninitializedCapacity: stem.count + dash + width) { out in
             var at = out.initialize(fromContentsOf: stem)
             if dash == 1 { out[at] = UInt8(ascii: "-"); at += 1 }
-            hex(Int64(index), width: width) { out[at + $0] = $1 }
+            var value = UInt64(bitPattern: index)
+            for place in stride(from: at + width - 1, through: at, by: -1) {
+                out[place] = hexDigits[Int(value & 0xF)]
+                value >>= 4
+            }
             return at + width
         }
     }
 
-    /// The derived id as the codec writes a text (its length, then its bytes), built in place.
-    static func writeDerivedID(session: String, index: Int64, into w: inout AuditRecordWriter) {
-        let (stem, dash, width) = idParts(session: session, index: index)
-        w.varint(UInt64(stem.count + dash + width))
-        w.bytes.append(contentsOf: stem)
-        if dash == 1 { w.bytes.append(UInt8(ascii: "-")) }
-        let at = w.bytes.count
-        w.bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
-        hex(index, width: width) { w.bytes[at + $0] = $1 }
+    /// The `ei` an id was derived from with this session id (exactly: `derivedID` gives it back), if it was.
+    package static func derivedIndex(of id: String, session: String) -> Int64? {
+        let (stem, dash) = stem(of: session)
+        let u = id.utf8
+        let head = stem.count + dash
+        guard u.count >= head + 12, u.count <= head + 16, u.starts(with: stem) else { return nil }
+        var at = u.index(u.startIndex, offsetBy: stem.count)
+        if dash == 1 {
+            guard u[at] == UInt8(ascii: "-") else { return nil }
+            at = u.index(after: at)
+        }
+        var value: UInt64 = 0
+        for c in u[at...] {
+            let digit: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = c - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        let index = Int64(bitPattern: value)
+        // Leading zeros past the twelfth digit would not come back the same.
+        return digits(index) == u.count - head ? index : nil
     }
 
-    /// The session id's part kept (its first four groups, or all of an id of another shape, then a
-    /// dash), and how many hex digits the index takes (12 at least, as a UUID's last group).
-    private static func idParts(session: String, index: Int64) -> (stem: Substring.UTF8View, dash: Int, width: Int) {
-        let full = session.utf8.count == 36
+    /// The session id's part kept: its first four groups, or all of an id of another shape, then a dash.
+    private static func stem(of session: String) -> (Substring.UTF8View, dash: Int) {
+        session.utf8.count == 36 ? (session[...].utf8.prefix(24), 0) : (session[...].utf8, 1)
+    }
+
+    /// Hex digits an index takes: 12 at least, as a UUID's last group.
+    private static func digits(_ index: Int64) -> Int {
         let value = UInt64(bitPattern: index)
         var width = 12
         while width < 16, value >> (4 * width) != 0 { width += 1 }
-        return (full ? session.utf8.prefix(24) : session[...].utf8, full ? 0 : 1, width)
-    }
-
-    /// The index's `width` hex digits, most significant first, as (place, digit).
-    private static func hex(_ index: Int64, width: Int, _ put: (Int, UInt8) -> Void) {
-        var value = UInt64(bitPattern: index)
-        for place in stride(from: width - 1, through: 0, by: -1) {
-            put(place, hexDigits[Int(value & 0xF)])
-            value >>= 4
-        }
+        return width
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

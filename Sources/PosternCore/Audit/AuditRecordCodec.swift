@@ -207,12 +207,47 @@ package enum AuditRecordCodec {
     package static func writeEvent(_ e: AuditEvent, into w: inout AuditRecordWriter) {
         w.int(e.index)
         w.fixed(e.time.nanoseconds)
-        w.text(e.id)
-        writeDetails(e.details, into: &w)
+        writeID(e.id, session: e.sessionID, own: e.index, into: &w)
+        writeDetails(e.details, session: e.sessionID, own: e.index, into: &w)
     }
 
-    package static func readEvent(_ r: inout AuditRecordReader, of session: Session) -> AuditEvent? {
-        guard let index = r.int(), let time = r.fixed(), let id = r.text(), let details = readDetails(&r) else { return nil }
+    /// The version of records' contents this build writes: 3 writes ids derived from the session id
+    /// and an `ei` (`AuditEncodedRun.derivedID`) as that `ei` (or nothing, when it is the event's own);
+    /// 2 wrote every id as text. Both are read.
+    package static let version: UInt8 = 3
+    package static let versions: ClosedRange<UInt8> = 2...3
+
+    /// An event's `uid`, or a result's query uid: derived from the event's own `ei` (0), from another
+    /// `ei` (1, then it), or any other text (2, then it).
+    package static func writeID(_ id: String, session: String, own: Int64, into w: inout AuditRecordWriter) {
+        if let index = AuditEncodedRun.derivedIndex(of: id, session: session) {
+            if index == own {
+                w.byte(0)
+            } else {
+                w.byte(1)
+                w.int(index)
+            }
+        } else {
+            w.byte(2)
+            w.text(id)
+        }
+    }
+
+    static func readID(_ r: inout AuditRecordReader, session: String, own: Int64, version: UInt8) -> String? {
+        guard version >= 3 else { return r.text() }
+        switch r.byte() {
+        case 0: return AuditEncodedRun.derivedID(session: session, index: own)
+        case 1: return r.int().map { AuditEncodedRun.derivedID(session: session, index: $0) }
+        case 2: return r.text()
+        default: return nil
+        }
+    }
+
+    package static func readEvent(_ r: inout AuditRecordReader, of session: Session, version: UInt8) -> AuditEvent? {
+        guard let index = r.int(), let time = r.fixed(),
+              let id = readID(&r, session: session.sessionID, own: index, version: version),
+              let details = readDetails(&r, session: session.sessionID, own: index, version: version)
+        else { return nil }
         return session.event(index: index, id: id, time: AuditTime(nanoseconds: time), details: details)
     }
 
@@ -240,7 +275,7 @@ package enum AuditRecordCodec {
     }
 
     // Tags: never renumbered (records on disk hold them).
-    package static func writeDetails(_ d: AuditEventDetails, into w: inout AuditRecordWriter) {
+    package static func writeDetails(_ d: AuditEventDetails, session: String, own: Int64, into w: inout AuditRecordWriter) {
         switch d {
         case .sessionStart(let s):
             w.byte(0)
@@ -291,7 +326,7 @@ package enum AuditRecordCodec {
             w.blob(m.payload)
         case .result(let r):
             w.byte(9)
-            w.text(r.queryID)
+            writeID(r.queryID, session: session, own: own, into: &w)
             writeStatus(r.status, into: &w)
             w.text(r.sqlState)
             w.flag(r.affectedRecords != nil)
@@ -301,7 +336,7 @@ package enum AuditRecordCodec {
         }
     }
 
-    private static func readDetails(_ r: inout AuditRecordReader) -> AuditEventDetails? {
+    private static func readDetails(_ r: inout AuditRecordReader, session: String, own: Int64, version: UInt8) -> AuditEventDetails? {
         switch r.byte() {
         case 0:
             guard let status = readStatus(&r), let serverID = r.text(), let host = r.text(), let version = r.text(),
@@ -337,7 +372,8 @@ package enum AuditRecordCodec {
         case 8:
             return r.blob().map { .malformedPacket(.init(payload: $0)) }
         case 9:
-            guard let queryID = r.text(), let status = readStatus(&r), let sqlState = r.text(), let hasRows = r.flag()
+            guard let queryID = readID(&r, session: session, own: own, version: version), let status = readStatus(&r),
+                  let sqlState = r.text(), let hasRows = r.flag()
             else { return nil }
             var rows: UInt64?
             if hasRows {
