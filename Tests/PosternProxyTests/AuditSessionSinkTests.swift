@@ -84,7 +84,10 @@ final class SessionAuditorRunTests: XCTestCase {
         auditor.drainPending(into: &runs)
         XCTAssertEqual(runs.count, 1)
         XCTAssertFalse(auditor.hasPending)
-        XCTAssertEqual(try AuditEncodedRun.events(of: runs), events.map { AuditSessionSink.auditEvent($0, of: session) })
+        let expected = events.map { AuditSessionSink.auditEvent($0, of: session) }
+        XCTAssertEqual(try AuditEncodedRun.events(of: runs), expected)
+        XCTAssertEqual(Set(runs[0].types), Set(expected.map(\.type.rawValue)))
+        XCTAssertEqual(runs[0].types.count, Set(runs[0].types).count)
         XCTAssertEqual(runs[0].endsSession, true)
         XCTAssertEqual([runs[0].firstIndex, runs[0].lastIndex], [0, Int64(events.count - 1)])
     }

@@ -62,15 +62,36 @@ public struct AuditEncodedRun: Sendable {
         events.fixed(time)
         events.byte(0) // the uid: derived from the session id and this `ei`
         AuditRecordCodec.writeDetails(details, session: session.sessionID, own: index, into: &events)
+        noteEvent(index: index, time: time, type: details.type, ends: details.endsSession)
+    }
+
+    private mutating func noteEvent(index: Int64, time: Int64, type: AuditEventType, ends: Bool) {
         count += 1
         firstTime = min(firstTime, time)
         lastTime = max(lastTime, time)
         firstIndex = min(firstIndex, index)
         lastIndex = max(lastIndex, index)
-        let type = details.type.rawValue
         // A run's events are mostly of one or two types (statement, result).
-        if !types.contains(type) { types.append(type) }
-        if details.endsSession { endsSession = true }
+        let name = type.rawValue
+        if !types.contains(name) { types.append(name) }
+        if ends { endsSession = true }
+    }
+
+    /// Appends the result of the statement whose `ei` is `statement`: its query uid is that
+    /// statement's derived id (`result.queryID` is not read: no id is built for it).
+    public mutating func append(index: Int64, time: Int64, result: AuditEventDetails.Result, answering statement: Int64) {
+        events.int(index)
+        events.fixed(time)
+        events.byte(0)
+        AuditRecordCodec.writeResult(result, into: &events) { w in
+            if statement == index {
+                w.byte(0)
+            } else {
+                w.byte(1)
+                w.int(statement)
+            }
+        }
+        noteEvent(index: index, time: time, type: .result, ends: false)
     }
 
     /// The events, decoded (for subscribers, and for stores that keep events rather than records).

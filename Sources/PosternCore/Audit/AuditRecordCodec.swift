@@ -325,15 +325,21 @@ package enum AuditRecordCodec {
             w.byte(8)
             w.blob(m.payload)
         case .result(let r):
-            w.byte(9)
-            writeID(r.queryID, session: session, own: own, into: &w)
-            writeStatus(r.status, into: &w)
-            w.text(r.sqlState)
-            w.flag(r.affectedRecords != nil)
-            if let n = r.affectedRecords { w.varint(n) }
-            w.int(r.durationMicroseconds)
-            w.text(r.commandTag)
+            writeResult(r, into: &w) { writeID(r.queryID, session: session, own: own, into: &$0) }
         }
+    }
+
+    /// A result (kind 9), its query uid written by `queryID`.
+    package static func writeResult(_ r: AuditEventDetails.Result, into w: inout AuditRecordWriter,
+                                    queryID: (inout AuditRecordWriter) -> Void) {
+        w.byte(9)
+        queryID(&w)
+        writeStatus(r.status, into: &w)
+        w.text(r.sqlState)
+        w.flag(r.affectedRecords != nil)
+        if let n = r.affectedRecords { w.varint(n) }
+        w.int(r.durationMicroseconds)
+        w.text(r.commandTag)
     }
 
     private static func readDetails(_ r: inout AuditRecordReader, session: String, own: Int64, version: UInt8) -> AuditEventDetails? {

@@ -51,11 +51,14 @@ public struct AuditSessionSink: SessionEventSink {
         case .malformed(_, let prefix):
             return .malformedPacket(.init(payload: prefix))
         case .result(let r):
-            let status = r.error.map { AuditStatus.failed($0, message: $0) } ?? .ok
-            return .result(.init(queryID: eventID(session: session.id, index: r.statementIndex), status: status,
-                                 sqlState: r.sqlState ?? "", affectedRecords: r.rows.map { UInt64(max($0, 0)) },
-                                 durationMicroseconds: r.durationNanos / 1000, commandTag: r.tag ?? ""))
+            return .result(result(r, queryID: eventID(session: session.id, index: r.statementIndex)))
         }
+    }
+
+    static func result(_ r: StatementResult, queryID: String) -> AuditEventDetails.Result {
+        let status = r.error.map { AuditStatus.failed($0, message: $0) } ?? .ok
+        return .init(queryID: queryID, status: status, sqlState: r.sqlState ?? "", affectedRecords: r.rows.map { UInt64(max($0, 0)) },
+                     durationMicroseconds: r.durationNanos / 1000, commandTag: r.tag ?? "")
     }
 
     /// The fields `auditEvent` gives every event of the session, as a record header holds them.

@@ -121,8 +121,13 @@ final class SessionAuditor {
                 runs.append(run)
                 run = AuditEncodedRun(session: session)
             }
-            run.append(index: Int64(event.index), time: event.timeNanos,
-                       details: AuditSessionSink.details(event.kind, session: info, time: AuditTime(nanoseconds: event.timeNanos)))
+            if case .result(let r) = event.kind {
+                run.append(index: Int64(event.index), time: event.timeNanos, result: AuditSessionSink.result(r, queryID: ""),
+                           answering: Int64(r.statementIndex))
+            } else {
+                run.append(index: Int64(event.index), time: event.timeNanos,
+                           details: AuditSessionSink.details(event.kind, session: info, time: AuditTime(nanoseconds: event.timeNanos)))
+            }
         }
         if run.count > 0 { runs.append(run) }
     }
