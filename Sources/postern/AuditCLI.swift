@@ -84,4 +84,20 @@ enum AuditCLI {
     static func writeLine(_ s: String) {
         FileHandle.standardOutput.write(Data((s + "\n").utf8))
     }
+
+    /// Pieces that make up one line of output, then its newline, in writes of a MiB or so (a long
+    /// `play` is not copied into one buffer first).
+    static func writeLines(_ pieces: [[UInt8]]) {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        for piece in pieces {
+            buffer += piece
+            if buffer.count >= 1 << 20 {
+                FileHandle.standardOutput.write(Data(buffer))
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        buffer.append(10)
+        FileHandle.standardOutput.write(Data(buffer))
+    }
 }

@@ -186,8 +186,8 @@ struct Play: AsyncParsableCommand {
                     // The stored JSON laid out as JSONEncoder would: no decoding and re-encoding per event.
                     let stored = try AuditCLI.run { try Self.readable(damaged) { try store.sessionJSON(sid) } }
                     guard !stored.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }
-                    guard let pretty = AuditJSON.prettyArray(stored) else { throw damaged }
-                    return AuditCLI.writeLine(AuditJSON.terminalSafe(pretty))
+                    guard let pieces = AuditJSON.prettyArrayPieces(stored, terminalSafe: true) else { throw damaged }
+                    return AuditCLI.writeLines(pieces)
                 }
                 events = try AuditCLI.run { try Self.readable(damaged) { try store.session(sid) } }
                 guard !events.isEmpty else { throw CLIError("session \(sid) not found in \(store.path)") }

@@ -207,7 +207,17 @@ final class AuditJSONWriterTests: XCTestCase {
         for slice in [events[...], events.prefix(1), events.prefix(0)] {
             let viaEncoder = String(decoding: try AuditJSON.encoder(pretty: true).encode(Array(slice)), as: UTF8.self)
             XCTAssertEqual(AuditJSON.prettyArray(try slice.map { try $0.jsonString() }), viaEncoder)
+            // In pieces (what `play` writes): the same bytes, and terminal-safe when asked.
+            let pieces = try XCTUnwrap(AuditJSON.prettyArrayPieces(try slice.map { try $0.jsonString() }, terminalSafe: true))
+            XCTAssertEqual(String(decoding: pieces.joined(), as: UTF8.self), AuditJSON.terminalSafe(viaEncoder))
         }
+        var odd = Self.everyKind()[0]
+        odd.user = "mallory\u{202E}\u{9B}31m é 🚀"
+        let pieces = try XCTUnwrap(AuditJSON.prettyArrayPieces([try odd.jsonString(), try odd.jsonString()], terminalSafe: true))
+        let joined = String(decoding: pieces.joined(), as: UTF8.self)
+        XCTAssertEqual(joined, AuditJSON.terminalSafe(try XCTUnwrap(AuditJSON.prettyArray([try odd.jsonString(), try odd.jsonString()]))))
+        XCTAssertFalse(joined.unicodeScalars.contains("\u{202E}"))
+        XCTAssertNil(AuditJSON.prettyArrayPieces([#"{"a":1}"#, #"{"a":"#]))
         // What no encoder writes is refused, not laid out: a damaged store is reported by `play`.
         for damaged in [#"{"a":"x"#, #"{"a":[1}"#, #"{"a":1}}"#, #"{"a":1},{"b":2}"#, "{\"a\":\"\u{1B}[2J\"}", #"["a"]"#, ""] {
             XCTAssertNil(AuditJSON.prettyArray([damaged]), damaged)

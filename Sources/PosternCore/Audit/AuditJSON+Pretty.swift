@@ -6,25 +6,32 @@ extension AuditJSON {
     /// Nil if an object is not laid out as an encoder writes one (brackets that do not balance, an
     /// unterminated string, a raw control character in one): a damaged store is reported, not printed.
     public static func prettyArray(_ objects: [String]) -> String? {
-        guard !objects.isEmpty else { return "[\n\n]" }
-        // Each object laid out on its own (on every core), then joined.
-        let laidOut = try? objects.parallelMap { object -> [UInt8] in
-            var object = object
+        guard let pieces = prettyArrayPieces(objects) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
+        for piece in pieces { out += piece }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The same array in pieces that, one after another, are its bytes (the opening, each object
+    /// with what separates it from the next, the close), terminal-safe (`terminalSafe`) if asked:
+    /// a long session is written piece by piece, never copied whole.
+    public static func prettyArrayPieces(_ objects: [String], terminalSafe safe: Bool = false) -> [[UInt8]]? {
+        guard !objects.isEmpty else { return [Array("[\n\n]".utf8)] }
+        // Each object laid out on its own (on every core).
+        let last = objects.count - 1
+        let laidOut = try? Array(objects.indices).parallelMap { i -> [UInt8] in
+            var object = objects[i]
             var out: [UInt8] = []
-            out.reserveCapacity(object.utf8.count * 3 / 2)
+            out.reserveCapacity(object.utf8.count * 3 / 2 + 8)
+            out += (i == 0 ? "[\n  " : "  ").utf8
             guard object.withUTF8({ reindent($0, depth: 1, into: &out) }) else { throw Damaged() }
+            out += (i == last ? "\n]" : ",\n").utf8
+            // Plain ASCII (nearly every event) needs no look at its characters.
+            if safe, out.contains(where: { $0 >= 0x7F }) { out = Array(terminalSafe(String(decoding: out, as: UTF8.self)).utf8) }
             return out
         }
-        guard let laidOut else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(laidOut.reduce(16) { $0 + $1.count + 4 })
-        out += "[\n  ".utf8
-        for (i, object) in laidOut.enumerated() {
-            if i > 0 { out += ",\n  ".utf8 }
-            out += object
-        }
-        out += "\n]".utf8
-        return String(decoding: out, as: UTF8.self)
+        return laidOut
     }
 
     private struct Damaged: Error {}
