@@ -119,7 +119,7 @@ final class AuditChainTips: @unchecked Sendable {
     private let lock = NSLock()
     private var tips: [String: [UInt8]] = [:]
 
-    /// What writing a row moves: its session's tip, dropped when the row ends the session.
+    /// What writing a record moves: its session's tip, dropped when the record's last event ends the session.
     struct Move {
         let session: String
         let hash: [UInt8]
@@ -199,7 +199,7 @@ final class AuditChainTips: @unchecked Sendable {
             let hash = AuditRecordLine.append(content: content.bytes[...], previous: previous, to: &out.bytes)
             local[sid] = hash
             entry.chain = AuditChainLink(previous: previous, hash: hash)
-            out.moves.append(Move(session: sid, hash: hash, ends: entry.endsSession))
+            out.moves.append(Move(session: sid, hash: hash, ends: entry.lastEnds))
             out.ends.append(Int64(out.bytes.count))
             lines.append(lineStart..<(out.bytes.count - 1))
             out.entries.append(entry)
@@ -228,7 +228,7 @@ final class AuditChainTips: @unchecked Sendable {
 
     var count: Int { lock.withLock { tips.count } }
 
-    /// The first `count` moves' rows were written.
+    /// The first `count` moves' records were written.
     func commit(_ moves: [Move], count: Int? = nil) {
         lock.withLock {
             for move in moves.prefix(count ?? moves.count) {

@@ -19,6 +19,9 @@ struct AuditIndexEntry: Sendable {
     var count: Int
     /// The line holds the event after which its session writes nothing more.
     var endsSession: Bool
+    /// Its last event is that one: the session's chain tip goes with the record (what a record that
+    /// ends otherwise, never written so, leaves is its tip, as record by record).
+    var lastEnds: Bool
     /// Its events name more than one session, user or database (never written so; the verifier says so).
     var mixed = false
     /// The record's link in its session's chain (nil for lines written before chains).
@@ -38,6 +41,7 @@ struct AuditIndexEntry: Sendable {
         types = [e.type.rawValue]
         count = 1
         endsSession = SQLiteAuditBackend.endsSession(e)
+        lastEnds = endsSession
         self.chain = chain
         self.line = line
     }
@@ -54,6 +58,7 @@ struct AuditIndexEntry: Sendable {
         types = run.types
         count = run.count
         endsSession = run.endsSession
+        lastEnds = run.lastEnds
         line = []
     }
 
@@ -70,6 +75,7 @@ struct AuditIndexEntry: Sendable {
         types = [first.event]
         count = 1
         endsSession = first.endsSession
+        lastEnds = first.endsSession
         chain = first.chain
         self.line = line
         for row in rows.dropFirst() {
@@ -92,5 +98,6 @@ struct AuditIndexEntry: Sendable {
         if !types.contains(type) { types.append(type) }
         count += 1
         endsSession = endsSession || ends
+        lastEnds = ends
     }
 }

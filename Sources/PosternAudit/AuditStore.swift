@@ -137,6 +137,10 @@ public final class AuditStore: ImmediateAuditSink {
     /// subscriber wants them, then on the index thread), else decoded and committed as events.
     public func recordNow(_ runs: [AuditEncodedRun]) throws {
         guard runs.contains(where: { $0.count > 0 }) else { return }
+        // A run is one record: past a record's limits it would be journaled but never read back.
+        if runs.contains(where: { $0.count > AuditEncodedRun.maxEvents }) {
+            throw AuditStoreError.io("a run of more than \(AuditEncodedRun.maxEvents) events is not one record")
+        }
         guard let journal else { return try recordNow(try AuditEncodedRun.events(of: runs)) }
         try journaled(journal.tips.link(runs), journal) { _ in nil }
     }

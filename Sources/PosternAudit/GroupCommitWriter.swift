@@ -162,13 +162,22 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Pending], reindex: Bool) {
-        func events() -> [AuditEvent] { batch.flatMap { $0.events ?? Self.decode($0.entries) } }
+        func events() -> [AuditEvent] { batch.flatMap { $0.events ?? [] } }
+        /// The batch's events for subscribers; nil if a record did not decode whole.
+        func journaledEvents() -> [AuditEvent]? {
+            var out: [AuditEvent] = []
+            for p in batch {
+                guard let some = p.events ?? Self.decode(p.entries) else { return nil }
+                out += some
+            }
+            return out
+        }
         do {
             if let journal {
                 // The events themselves only go to subscribers: with none (the proxy alone), they are
                 // not gathered. A subscriber added meanwhile reads its cursor after this batch (its
                 // `sync` queues behind it), so these events are before the cursor, not missed.
-                try indexJournaled(hasSubscribers ? events() : nil, entries: batch.map(\.entries),
+                try indexJournaled(hasSubscribers ? .some(journaledEvents()) : nil, entries: batch.map(\.entries),
                                    positions: batch.map { $0.positions ?? [] }, reindex: reindex, journal)
             } else {
                 try append(events())
@@ -179,7 +188,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    private func indexJournaled(_ events: [AuditEvent]?, entries: [[AuditIndexEntry]], positions: [[AuditJournal.Position]], reindex: Bool,
+    /// `events`: nil when no one listens; `.some(nil)` when someone does but the events are not at
+    /// hand (subscribers are then told to read the store).
+    private func indexJournaled(_ events: [AuditEvent]??, entries: [[AuditIndexEntry]], positions: [[AuditJournal.Position]], reindex: Bool,
                                 _ journal: (journal: AuditJournal, index: SQLiteAuditBackend)) throws {
         appendLock.lock()
         defer { appendLock.unlock() }
@@ -190,7 +201,11 @@ final class GroupCommitWriter: @unchecked Sendable {
                 indexBehind = false
             }
             // Events the file pass above already indexed are skipped by their positions.
-            publish(try journal.index.append(events, entries: entries, positions: positions))
+            let handed = events ?? nil
+            let stored = try journal.index.append(handed, entries: entries, positions: positions)
+            publish(stored)
+            // Events skipped (another process indexed them first) or not at hand: subscribers look.
+            if events != nil, stored.count != handed?.count { publishPoll() }
         } catch {
             indexBehind = true
             logger.error("audit indexing failed; the events are kept in the journal and indexed from it later",
@@ -202,9 +217,15 @@ final class GroupCommitWriter: @unchecked Sendable {
         for (segment, end) in ends { journal.journal.indexed(segment, upTo: end) }
     }
 
-    /// Journaled records' events, for subscribers (records this process just wrote: they decode).
-    private static func decode(_ entries: [AuditIndexEntry]) -> [AuditEvent] {
-        entries.flatMap { AuditRecordLine.parse($0.line)?.events ?? [] }
+    /// Journaled records' events, for subscribers (records this process just wrote: they decode);
+    /// nil if one does not, whole.
+    private static func decode(_ entries: [AuditIndexEntry]) -> [AuditEvent]? {
+        var out: [AuditEvent] = []
+        for entry in entries {
+            guard let events = AuditRecordLine.parse(entry.line)?.events, events.count == entry.count else { return nil }
+            out += events
+        }
+        return out
     }
 
     /// Whether every journaled event is indexed (after `close`, whether the journal may go).
@@ -273,6 +294,13 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private var hasSubscribers: Bool { subscribersLock.withLock { !subscribers.isEmpty } }
+
+    private func publishPoll() {
+        subscribersLock.lock()
+        let all = Array(subscribers.values)
+        subscribersLock.unlock()
+        for c in all { c.yield(.poll) }
+    }
 
     private func publish(_ stored: [StoredAuditEvent]) {
         guard !stored.isEmpty else { return }

@@ -149,6 +149,9 @@ final class SQLiteAuditBackend: AuditBackend {
         // Chunks hold records (`AuditRecordLine`) from here on, which a v7 build would take for
         // unreadable lines: the version mark alone makes it refuse the store instead.
         m.registerMigration("v8-records") { _ in }
+        // Records of content version 3 (ids derived from the session id stored as an `ei`), which a
+        // v8 build would take for unreadable lines (and drop from a dead segment): marked the same way.
+        m.registerMigration("v9-record-ids") { _ in }
         return m
     }
 
@@ -174,7 +177,9 @@ final class SQLiteAuditBackend: AuditBackend {
             try db.inTransaction(.immediate) {
                 let placed = try insert(entries, positions: positions, db)
                 count = placed.count { $0 != nil }
-                guard let events else { return .commit }
+                // Events that do not line up with the records are not handed back (the caller's
+                // subscribers then read the store).
+                guard let events, events.count == placed.count else { return .commit }
                 stored = zip(placed, events).compactMap { at, e in at.map { StoredAuditEvent(previous: $0.previous, position: $0.position, event: e) } }
                 // Store order: a session's records of the batch share a chunk.
                 stored.sort { $0.position < $1.position }

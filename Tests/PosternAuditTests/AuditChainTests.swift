@@ -363,6 +363,24 @@ final class AuditChainTests: AuditConfigTestCase {
         XCTAssertEqual(AuditRecordLine.parse(second.entries[0].line)?.intact, true)
     }
 
+    /// A record's last event decides its session's tip: one that ends the session drops it; an end
+    /// followed by more of the session (never written so) leaves the record as the tip, as writing
+    /// the events a record each would.
+    func testTheLastEventOfARecordDecidesItsTip() throws {
+        var s = Fixture.session()
+        let tips = AuditChainTips()
+        var end = Fixture.query(&s, "select 1")
+        end.details = .sessionEnd(.init())
+        let endsLast = tips.link([Fixture.query(&s, "select 0"), end])
+        XCTAssertEqual(endsLast.entries.map(\.endsSession), [true])
+        XCTAssertEqual(endsLast.moves.map(\.ends), [true])
+        let endsEarly = tips.link([end, Fixture.query(&s, "select 2")])
+        XCTAssertEqual(endsEarly.entries.map(\.endsSession), [true], "the index still marks the session ended")
+        XCTAssertEqual(endsEarly.moves.map(\.ends), [false])
+        tips.commit(endsEarly.moves)
+        XCTAssertEqual(tips.link([Fixture.query(&s, "select 3")]).entries.first?.chain?.previous, endsEarly.entries.first?.chain?.hash)
+    }
+
     /// Sessions interleaved in one batch (A, B, A) each chain on from their own last record, as
     /// one record at a time would.
     func testInterleavedSessionsInOneBatchChainSeparately() throws {

@@ -29,7 +29,6 @@ final class AuditJournalTests: XCTestCase {
         XCTAssertEqual(try reopened.journalMarks(), [:], "no mark is left for a removed segment")
     }
 
-    /// A segment as a process killed mid-write leaves it: complete lines, then a torn one.
     /// One commit of several sessions' records, interleaved (A A B A B B): the index takes a
     /// record at a time, and each event's position is where a later read finds that same event.
     func testInterleavedRecordsOfOneCommitKeepTheirEventsPositions() throws {
@@ -52,6 +51,54 @@ final class AuditJournalTests: XCTestCase {
         XCTAssertEqual(try backend.session(a.sessionID).map(\.index), Array(0..<6))
     }
 
+    /// Runs their writers encoded (the proxy's path) reach a live subscriber as the events they hold, in
+    /// store order, each session's in order; the store reads them back the same; a run past a record's
+    /// limit is refused, not journaled.
+    func testRunsReachSubscribersAndTheStore() async throws {
+        let dir = try TempDir()
+        let store = try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite"))
+        defer { try? store.close() }
+        let sub = try store.subscribe(pollInterval: .seconds(60))
+        func session(_ user: String) -> AuditEncodedSession {
+            AuditEncodedSession(sessionID: AuditEvent.newID(), clusterName: "c", user: user, database: Fixture.db, origin: .none)
+        }
+        let a = session("a"), b = session("b")
+        var runs: [AuditEncodedRun] = []
+        var next = ["a": Int64(0), "b": Int64(0)]
+        for (s, n) in [(a, 3), (b, 2), (a, 1), (b, 4)] {
+            var run = AuditEncodedRun(session: s)
+            for _ in 0..<n {
+                let i = next[s.user] ?? 0
+                next[s.user] = i + 1
+                if i % 2 == 0 {
+                    run.append(index: i, time: 1_000 + i, details: .query(.init(query: "select \(i)")))
+                } else {
+                    run.append(index: i, time: 1_000 + i, result: .init(queryID: "", durationMicroseconds: 1, commandTag: "SELECT 1"),
+                               answering: i - 1)
+                }
+            }
+            runs.append(run)
+        }
+        try store.recordNow(runs)
+        let expected = try AuditEncodedRun.events(of: runs)
+        var got: [AuditEvent] = []
+        for try await e in sub {
+            got.append(e)
+            if got.count == expected.count { break }
+        }
+        for user in ["a", "b"] {
+            XCTAssertEqual(got.filter { $0.user == user }, expected.filter { $0.user == user }, user)
+        }
+        XCTAssertEqual(try store.session(a.sessionID), expected.filter { $0.user == "a" })
+        guard case .result(let r) = try store.session(b.sessionID)[1].details else { return XCTFail("a result") }
+        XCTAssertEqual(r.queryID, AuditEncodedRun.derivedID(session: b.sessionID, index: 0))
+        var tooLong = AuditEncodedRun(session: a)
+        for i in 0...AuditEncodedRun.maxEvents { tooLong.append(index: 100 + Int64(i), time: 1, details: .query(.init(query: "x"))) }
+        XCTAssertThrowsError(try store.recordNow([tooLong]))
+        XCTAssertEqual(try store.session(a.sessionID).count, 4, "nothing of the refused run was journaled")
+    }
+
+    /// A segment as a process killed mid-write leaves it: complete lines, then a torn one.
     func testADeadProcessesSegmentIsIndexedOnceAndRemoved() throws {
         let dir = try TempDir()
         let path = dir.file("audit.sqlite")

@@ -410,6 +410,12 @@ final class AuditRecordLineTests: XCTestCase {
         XCTAssertEqual([report.sessions, report.records], [2, 10])
         let q = try DatabaseQueue(path: path)
         defer { try? q.close() }
-        XCTAssertTrue(try q.read { db in try SQLiteAuditBackend.migrator.appliedIdentifiers(db).contains("v8-records") })
+        XCTAssertTrue(try q.read { db in try SQLiteAuditBackend.migrator.appliedIdentifiers(db).isSuperset(of: ["v8-records", "v9-record-ids"]) })
+        // A v8 build (which reads version-2 records only) knows every migration but the last: it finds
+        // the store superseded and refuses it, rather than dropping version-3 records as unreadable.
+        var v8 = DatabaseMigrator()
+        for id in SQLiteAuditBackend.migrator.migrations where id != "v9-record-ids" { v8.registerMigration(id) { _ in } }
+        XCTAssertTrue(try q.read { db in try v8.hasBeenSuperseded(db) })
+        XCTAssertFalse(try q.read { db in try SQLiteAuditBackend.migrator.hasBeenSuperseded(db) })
     }
 }

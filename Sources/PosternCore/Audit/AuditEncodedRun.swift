@@ -41,6 +41,8 @@ public struct AuditEncodedRun: Sendable {
     public private(set) var lastIndex = Int64.min
     public private(set) var types: [String] = []
     public private(set) var endsSession = false
+    /// Its last event is the session's last.
+    public private(set) var lastEnds = false
 
     /// Events per record at most (a chunk of the index takes a record whole); a record that says it
     /// holds more is not one.
@@ -75,6 +77,7 @@ public struct AuditEncodedRun: Sendable {
         let name = type.rawValue
         if !types.contains(name) { types.append(name) }
         if ends { endsSession = true }
+        lastEnds = ends
     }
 
     /// Appends the result of the statement whose `ei` is `statement`: its query uid is that

@@ -345,11 +345,11 @@ package enum AuditRecordCodec {
     private static func readDetails(_ r: inout AuditRecordReader, session: String, own: Int64, version: UInt8) -> AuditEventDetails? {
         switch r.byte() {
         case 0:
-            guard let status = readStatus(&r), let serverID = r.text(), let host = r.text(), let version = r.text(),
+            guard let status = readStatus(&r), let serverID = r.text(), let host = r.text(), let serverVersion = r.text(),
                   let local = r.text(), let remote = r.text(), let agent = r.text(),
                   let pidValue = r.varint(), let pid = UInt32(exactly: pidValue), let params = r.map()
             else { return nil }
-            return .sessionStart(.init(status: status, serverID: serverID, serverHostname: host, serverVersion: version,
+            return .sessionStart(.init(status: status, serverID: serverID, serverHostname: host, serverVersion: serverVersion,
                                        localAddr: local, remoteAddr: remote, userAgent: agent, postgresPID: pid,
                                        startupParameters: params))
         case 1:
