@@ -31,57 +31,39 @@ struct AuditIndexEntry: Sendable {
 
     /// An entry of one event, to which a record's further events are `add`ed.
     init(_ e: AuditEvent, chain: AuditChainLink? = nil, line: ArraySlice<UInt8> = []) {
-        sessionID = e.sessionID
-        user = e.user
-        dbService = e.database.service
-        firstTime = e.time.nanoseconds
-        lastTime = firstTime
-        firstIndex = e.index
-        lastIndex = e.index
-        types = [e.type.rawValue]
-        count = 1
-        endsSession = SQLiteAuditBackend.endsSession(e)
-        lastEnds = endsSession
-        self.chain = chain
-        self.line = line
+        self.init(session: e.sessionID, user: e.user, dbService: e.database.service, time: e.time.nanoseconds, index: e.index,
+                  type: e.type.rawValue, ends: SQLiteAuditBackend.endsSession(e), chain: chain, line: line)
     }
 
     /// A run its writer encoded (its line is set once written).
     init(_ run: AuditEncodedRun) {
-        sessionID = run.session.sessionID
-        user = run.session.user
-        dbService = run.session.dbService
-        firstTime = run.firstTime
-        lastTime = run.lastTime
-        firstIndex = run.firstIndex
-        lastIndex = run.lastIndex
-        types = run.types
-        count = run.count
-        endsSession = run.endsSession
-        lastEnds = run.lastEnds
-        line = []
+        self.init(session: run.session.sessionID, user: run.session.user, dbService: run.session.dbService,
+                  time: run.firstTime, index: run.firstIndex, type: "", ends: run.endsSession, chain: nil, line: [])
+        (lastTime, lastIndex, types, count, lastEnds) = (run.lastTime, run.lastIndex, run.types, run.count, run.lastEnds)
     }
 
     /// Rows read back from a line (a record's events, or an older line's one), summed up.
     init?(rows: [AuditIndexRow], line: ArraySlice<UInt8>) {
         guard let first = rows.first else { return nil }
-        sessionID = first.sessionID
-        user = first.user
-        dbService = first.dbService
-        firstTime = first.time
-        lastTime = first.time
-        firstIndex = first.index
-        lastIndex = first.index
-        types = [first.event]
-        count = 1
-        endsSession = first.endsSession
-        lastEnds = first.endsSession
-        chain = first.chain
-        self.line = line
+        self.init(session: first.sessionID, user: first.user, dbService: first.dbService, time: first.time, index: first.index,
+                  type: first.event, ends: first.endsSession, chain: first.chain, line: line)
         for row in rows.dropFirst() {
             note(time: row.time, index: row.index, type: row.event, ends: row.endsSession)
             if row.sessionID != sessionID || row.user != user || row.dbService != dbService { mixed = true }
         }
+    }
+
+    private init(session: String, user: String, dbService: String, time: Int64, index: Int64, type: String, ends: Bool,
+                 chain: AuditChainLink?, line: ArraySlice<UInt8>) {
+        sessionID = session
+        self.user = user
+        self.dbService = dbService
+        (firstTime, lastTime, firstIndex, lastIndex) = (time, time, index, index)
+        types = [type]
+        count = 1
+        (endsSession, lastEnds) = (ends, ends)
+        self.chain = chain
+        self.line = line
     }
 
     /// A record's next event (the record is one session's: its fields are the first event's).
