@@ -139,6 +139,8 @@ public final class AuditStore: ImmediateAuditSink {
         guard runs.contains(where: { $0.count > 0 }) else { return }
         // A run is one record: past a record's limits it would be journaled but never read back.
         if runs.contains(where: { $0.count > AuditEncodedRun.maxEvents }) {
+            logger.error("audit run refused: more events than one record holds; the statements are refused",
+                         metadata: ["limit": "\(AuditEncodedRun.maxEvents)"])
             throw AuditStoreError.io("a run of more than \(AuditEncodedRun.maxEvents) events is not one record")
         }
         guard let journal else { return try recordNow(try AuditEncodedRun.events(of: runs)) }

@@ -195,17 +195,20 @@ final class GroupCommitWriter: @unchecked Sendable {
         appendLock.lock()
         defer { appendLock.unlock() }
         if reindex { indexBehind = true }
+        // A pass over this process's own segments indexes events no batch hands to subscribers.
+        let filePass = indexBehind
         do {
             if indexBehind {
                 try journal.index.indexOwnSegments(journal.journal)
                 indexBehind = false
             }
             // Events the file pass above already indexed are skipped by their positions.
-            let handed = events ?? nil
+            let handed: [AuditEvent]? = events ?? nil
             let stored = try journal.index.append(handed, entries: entries, positions: positions)
             publish(stored)
-            // Events skipped (another process indexed them first) or not at hand: subscribers look.
-            if events != nil, stored.count != handed?.count { publishPoll() }
+            // Events indexed from the files (by the pass above, or by another process first) or not
+            // at hand: subscribers read the store.
+            if events != nil, filePass || stored.count != handed?.count { publishPoll() }
         } catch {
             indexBehind = true
             logger.error("audit indexing failed; the events are kept in the journal and indexed from it later",

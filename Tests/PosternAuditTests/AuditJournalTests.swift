@@ -81,10 +81,23 @@ final class AuditJournalTests: XCTestCase {
         }
         try store.recordNow(runs)
         let expected = try AuditEncodedRun.events(of: runs)
-        var got: [AuditEvent] = []
-        for try await e in sub {
-            got.append(e)
-            if got.count == expected.count { break }
+        // Delivered by the commit itself: the subscription's own poll (60 s) would come too late.
+        let got = try await withThrowingTaskGroup(of: [AuditEvent]?.self) { group in
+            group.addTask {
+                var got: [AuditEvent] = []
+                for try await e in sub {
+                    got.append(e)
+                    if got.count == expected.count { break }
+                }
+                return got
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return try XCTUnwrap(first, "the runs' events did not reach the subscriber")
         }
         for user in ["a", "b"] {
             XCTAssertEqual(got.filter { $0.user == user }, expected.filter { $0.user == user }, user)

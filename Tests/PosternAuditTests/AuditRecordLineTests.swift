@@ -103,6 +103,8 @@ final class AuditRecordLineTests: XCTestCase {
         XCTAssertEqual([a.count, a.types.count], [b.count, b.types.count])
         XCTAssertEqual(Set(a.types), Set(b.types))
         XCTAssertEqual(a.endsSession, b.endsSession)
+        XCTAssertEqual(a.lastEnds, b.lastEnds)
+        XCTAssertEqual(fromRun.moves.map(\.ends), fromEvents.moves.map(\.ends))
         XCTAssertEqual(a.chain, b.chain)
         XCTAssertEqual(fromRun.moves.map(\.hash), fromEvents.moves.map(\.hash))
     }
