@@ -26,10 +26,6 @@ struct AuditIndexRow: Sendable {
     enum Payload: Sendable {
         case json(String)
         case event(AuditEvent)
-        /// A row on its way from the writer to the index, which needs only its columns and line:
-        /// the writer keeps the events (for subscribers). Not carrying them keeps each row's copies
-        /// cheap (an event holds a score of strings).
-        case withWriter
 
         /// The event's JSON as stored (a line's) or rendered (a record's: the same bytes).
         func json(at position: Int64) throws -> String {
@@ -41,8 +37,6 @@ struct AuditIndexRow: Sendable {
                 } catch {
                     throw AuditStoreError.corrupt(position: position, reason: String(describing: error).prefix(200).description)
                 }
-            case .withWriter:
-                throw AuditStoreError.corrupt(position: position, reason: "an index row without its event")
             }
         }
 
@@ -51,7 +45,6 @@ struct AuditIndexRow: Sendable {
             switch self {
             case .json(let text): try decodeStored(text, at: position)
             case .event(let e): e
-            case .withWriter: throw AuditStoreError.corrupt(position: position, reason: "an index row without its event")
             }
         }
     }
@@ -82,8 +75,8 @@ struct AuditIndexRow: Sendable {
         self.line = line
     }
 
-    /// A record's event; `keeping` it in the row (a read), or not (a write: `.withWriter`).
-    init(_ ev: AuditEvent, keeping: Bool = true, chain: AuditChainLink? = nil, line: ArraySlice<UInt8> = [], part: Part? = nil) {
+    /// A record's event, as read back.
+    init(_ ev: AuditEvent, chain: AuditChainLink? = nil, line: ArraySlice<UInt8> = [], part: Part? = nil) {
         time = ev.time.nanoseconds
         event = ev.type.rawValue
         code = ev.code
@@ -93,7 +86,7 @@ struct AuditIndexRow: Sendable {
         index = ev.index
         uid = ev.id
         endsSession = SQLiteAuditBackend.endsSession(ev)
-        payload = keeping ? .event(ev) : .withWriter
+        payload = .event(ev)
         self.chain = chain
         self.line = line
         self.part = part
