@@ -18,7 +18,8 @@ public enum AuditRedaction {
 
     /// Cheap pre-check on the hot path: no `assword` (any case) and no `://` means nothing to scan.
     private static func mightHoldSecret<C: RandomAccessCollection>(_ s: C) -> Bool where C.Element == UInt8, C.Index == Int {
-        let word: [UInt8] = Array("assword".utf8)
+        // Runs on every statement: the word is a static, not an array made per call.
+        let word = passwordTail
         var i = s.startIndex
         while i + 2 < s.endIndex {
             if s[i] == 58, s[i + 1] == 47, s[i + 2] == 47 { return true } // "://"
@@ -31,6 +32,8 @@ public enum AuditRedaction {
         }
         return false
     }
+
+    private static let passwordTail: [UInt8] = Array("assword".utf8)
 
     /// A Redis command's arguments (command name first) with passwords masked: AUTH, HELLO … AUTH,
     /// MIGRATE … AUTH/AUTH2, CONFIG SET requirepass/masterauth (any pair), ACL SETUSER >pass <pass
@@ -48,7 +51,9 @@ public enum AuditRedaction {
                 i += 2
             }
         }
-        let sub = out.count > 1 ? out[1].lowercased() : ""
+        // Computed only for the commands that look at it: most commands' second argument is a key,
+        // not worth lower-casing for every command relayed.
+        var sub: String { out.count > 1 ? out[1].lowercased() : "" }
         switch name {
         case "auth":
             // AUTH password | AUTH username password

@@ -17,10 +17,12 @@ enum RedisAuditText {
         var args = AuditRedaction.redisCommand(argv)
         let secret = args != argv
         if values == .redacted { redactValues(&args, traits: traits) }
+        // Sized once: this runs for every command relayed.
         var out = ""
+        out.reserveCapacity(args.reduce(args.count) { $0 + $1.utf8.count })
         for (k, a) in args.enumerated() {
             if k > 0 { out += " " }
-            out += quoted(a)
+            if isPlain(a) { out += a } else { out += RESPValue.quoted(Array(a.utf8)) }
         }
         return (out, secret)
     }
@@ -31,9 +33,9 @@ enum RedisAuditText {
         return String(decoding: bytes[0..<maxArgument], as: UTF8.self) + "...(\(bytes.count) bytes)"
     }
 
-    private static func quoted(_ a: String) -> String {
-        let plain = !a.isEmpty && a.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != 34 && $0 != 39 && $0 != 92 }
-        return plain ? a : RESPValue.quoted(Array(a.utf8))
+    /// Printable, unquoted as redis-cli shows it: no space, quote or backslash.
+    private static func isPlain(_ a: String) -> Bool {
+        !a.isEmpty && a.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != 34 && $0 != 39 && $0 != 92 }
     }
 
     static func redactValues(_ args: inout [String], traits: RedisCommandTraits) {
