@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "PosternAudit",
             dependencies: [
-                "PosternCore", "CFallocate",
+                "PosternCore", "CFallocate", "CLibPQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

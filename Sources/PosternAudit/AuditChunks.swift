@@ -201,8 +201,14 @@ enum AuditChunks {
     /// naming its position.
     static func events(of id: Int64, _ db: GRDB.Database,
                        where keep: (Int64, AuditIndexRow) -> Bool = { _, _ in true }) throws -> [StoredAuditEvent] {
+        try events(of: id, lines: try lines(of: id, db), where: keep)
+    }
+
+    /// The same, for a chunk's lines read elsewhere (the shared store's copy).
+    static func events(of id: Int64, lines: Data,
+                       where keep: (Int64, AuditIndexRow) -> Bool = { _, _ in true }) throws -> [StoredAuditEvent] {
         var out: [StoredAuditEvent] = []
-        for (position, row, _) in records(id: id, lines: try lines(of: id, db)) {
+        for (position, row, _) in records(id: id, lines: lines) {
             guard let row else { throw AuditStoreError.corrupt(position: position, reason: "an unreadable line in an index chunk") }
             guard keep(position, row) else { continue }
             out.append(StoredAuditEvent(previous: position - 1, position: position, event: try row.payload.decoded(at: position)))

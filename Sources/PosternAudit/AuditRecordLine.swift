@@ -109,6 +109,27 @@ enum AuditRecordLine {
         }
     }
 
+    /// A record's link without decoding its events (the shipper's session heads).
+    static func link(_ line: ArraySlice<UInt8>) -> AuditChainLink? {
+        let n = AuditChainLink.hashBytes
+        guard line.first == marker else { return nil }
+        // Only the two hashes at the front are unstuffed: a record may be megabytes long.
+        var head: [UInt8] = []
+        var i = line.startIndex + 1
+        while head.count < 2 * n, i < line.endIndex {
+            if line[i] == escape {
+                guard i + 1 < line.endIndex, line[i + 1] == 1 || line[i + 1] == 2 else { return nil }
+                head.append(line[i + 1] == 1 ? 10 : escape)
+                i += 2
+            } else {
+                head.append(line[i])
+                i += 1
+            }
+        }
+        guard head.count == 2 * n, i < line.endIndex else { return nil }
+        return AuditChainLink(previous: Array(head[..<n]), hash: Array(head[n...]))
+    }
+
     /// The session and first `ei` of a line that is not a whole record, if they can be read.
     static func sessionAndIndex(_ line: ArraySlice<UInt8>) -> (session: String, index: Int64?)? {
         guard line.first == marker, let body = unstuff(line.dropFirst()), body.count > 2 * AuditChainLink.hashBytes else { return nil }

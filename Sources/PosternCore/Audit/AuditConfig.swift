@@ -27,6 +27,13 @@ public struct AuditConfig: Sendable, Equatable {
     public var path: String?
     public var synchronous: Synchronous
     public var redisValues: RedisValues = .full
+    /// The fleet's shared store, if any (`audit.shared`).
+    public var shared: SharedAuditConfig?
+    /// The name this bastion's events carry in the shared store; nil: the machine's host name.
+    public var host: String?
+    /// Local journal and index bytes allowed while events wait to be shipped; past it new statements
+    /// are refused (never forwarded unaudited). Nil: no budget.
+    public var diskBudgetBytes: Int64?
 
     public init(backend: Backend = .sqlite, path: String? = nil, synchronous: Synchronous = .normal) {
         self.backend = backend

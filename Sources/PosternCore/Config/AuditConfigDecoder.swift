@@ -1,7 +1,8 @@
-/// Decodes `audit: {backend: sqlite|jsonl, path, synchronous: normal|full, redis_values: full|redacted}` strictly.
+/// Decodes `audit: {backend: sqlite|jsonl, path, synchronous: normal|full, redis_values: full|redacted,
+/// host, disk_budget, shared}` strictly.
 enum AuditConfigDecoder {
     static func decode(_ v: YAMLValue, baseDir: String) throws(ConfigError) -> AuditConfig {
-        let f = try v.mapping(known: ["backend", "path", "synchronous", "redis_values"])
+        let f = try v.mapping(known: ["backend", "path", "synchronous", "redis_values", "host", "disk_budget", "shared"])
         var config = AuditConfig()
         if let b = f["backend"] {
             let name = try b.string()
@@ -28,6 +29,25 @@ enum AuditConfigDecoder {
             let path = try p.string()
             guard !path.isEmpty else { throw p.error("\(p.path) must not be empty") }
             config.path = ConfigDecoder.resolve(path, against: baseDir)
+        }
+        if let h = f["host"] {
+            let host = try h.string()
+            guard !host.isEmpty, host.utf8.count <= 255, host.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
+                throw h.error("\(h.path) must be a host name (printable, no spaces), not \(quoted(host))")
+            }
+            config.host = host
+        }
+        if let b = f["disk_budget"] {
+            let text: String
+            if let n = try? b.int() { text = String(n) } else { text = try b.string() }
+            guard let bytes = ByteSizeText.parse(text), bytes > 0 else {
+                throw b.error("\(b.path) must be a size such as 512MiB or 10GiB, not \(quoted(text))")
+            }
+            config.diskBudgetBytes = bytes
+        }
+        if let shared = f["shared"] {
+            guard config.backend == .sqlite else { throw shared.error("\(shared.path) needs backend: sqlite (the local journal ships)") }
+            config.shared = try SharedAuditDecoder.decode(shared, baseDir: baseDir)
         }
         return config
     }

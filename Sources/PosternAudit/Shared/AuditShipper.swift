@@ -1,0 +1,279 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GRDB
+import Logging
+import PosternCore
+import Synchronization
+
+/// Ships the local store's indexed chunks to the shared store, in order, in batches: each batch is
+/// one PostgreSQL transaction (the chunks, the sessions' chain heads, a `NOTIFY`), and only once it
+/// has committed does the local cursor (`audit_shipping`) move past it. A shipper killed in
+/// between ships the batch again on restart, and the shared store's key makes that insert nothing.
+///
+/// One shipper per local store at a time (an flock on `<store>.ship.lock`): the console, a tunnel
+/// and the bastion service may share a store, and whichever holds the lock ships for all of them.
+/// A shared store that is down only delays shipping: sessions go on, journaled locally.
+public final class AuditShipper: Sendable {
+    public struct Status: Sendable, Equatable {
+        /// Events indexed locally and not yet in the shared store.
+        public var backlogEvents: Int64
+        /// The oldest of them.
+        public var backlogSince: AuditTime?
+        /// Why the last attempt failed, while it keeps failing.
+        public var lastError: String?
+        /// Events this shipper has shipped since it started.
+        public var shippedEvents: Int64
+        /// Another process ships this store.
+        public var shippedElsewhere: Bool
+    }
+
+    /// Chunks per batch (each holds up to 4,096 events): 11 parameters each, under PostgreSQL's 65,535.
+    static let batchChunks = 1_000
+    static let batchBytes = 32 << 20
+
+    private let backend: SQLiteAuditBackend
+    private let storePath: String
+    private let host: String
+    private let spec: @Sendable () throws -> SharedPGSpec
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// Signalled by `stop`, so a pause between attempts ends at once.
+    private let wake = NSCondition()
+
+    private struct State {
+        var stopped = false
+        var lastError: String?
+        var shipped: Int64 = 0
+        var holdsLock = false
+    }
+
+    /// `spec` is asked again at each (re)connection: an IAM token is good for 15 minutes.
+    public init(store: AuditStore, host: String, spec: @escaping @Sendable () throws -> SharedPGSpec, logger: Logger) throws {
+        guard let backend = store.storage as? SQLiteAuditBackend else {
+            throw SharedAuditError.schema("shipping needs the sqlite backend")
+        }
+        self.backend = backend
+        storePath = store.path
+        self.host = host
+        self.spec = spec
+        self.logger = logger
+        try backend.pool.write { db in try db.execute(sql: Self.cursorSchema) }
+    }
+
+    /// Where the local store has shipped to (a table older Postern builds leave alone).
+    static let cursorSchema = """
+        CREATE TABLE IF NOT EXISTS audit_shipping (id INTEGER PRIMARY KEY CHECK (id = 1), chunk INTEGER NOT NULL);
+        INSERT OR IGNORE INTO audit_shipping (id, chunk) VALUES (1, 0);
+        """
+
+    public func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "postern-audit-ship"
+        thread.start()
+    }
+
+    /// Stops after the batch in flight (which is either committed and noted, or shipped again later).
+    public func stop() {
+        wake.lock()
+        state.withLock { $0.stopped = true }
+        wake.broadcast()
+        wake.unlock()
+    }
+
+    public func status() -> Status {
+        let (error, shipped, holds) = state.withLock { ($0.lastError, $0.shipped, $0.holdsLock) }
+        var backlog: Int64 = 0
+        var since: AuditTime?
+        if let row = try? backend.pool.read({ db in
+            try Row.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(count), 0) AS n, MIN(first_time) AS t FROM audit_chunks
+                  WHERE id > COALESCE((SELECT chunk FROM audit_shipping WHERE id = 1), 0)
+                """)
+        }) {
+            backlog = row["n"] ?? 0
+            since = (row["t"] as Int64?).map(AuditTime.init(nanoseconds:))
+        }
+        return Status(backlogEvents: backlog, backlogSince: since, lastError: error, shippedEvents: shipped,
+                      shippedElsewhere: !holds)
+    }
+
+    private var stopped: Bool { state.withLock { $0.stopped } }
+
+    private func run() {
+        var connection: SharedPGConnection?
+        var lockFD: Int32 = -1
+        var delay = 0.25
+        var knownMonths: Set<SharedAuditSchema.Month> = []
+        defer { if lockFD >= 0 { close(lockFD) } }
+        while !stopped {
+            if lockFD < 0 { lockFD = takeShipLock() }
+            guard lockFD >= 0 else {
+                pause(1)
+                continue
+            }
+            do {
+                if connection == nil || connection?.isBroken == true {
+                    let c = try SharedPGConnection(spec(), applicationName: "postern-audit-ship \(host)")
+                    try SharedAuditSchema.check(c)
+                    connection = c
+                    knownMonths = []
+                }
+                guard let c = connection else { continue }
+                let batch = try nextBatch()
+                if batch.isEmpty {
+                    noteSuccess()
+                    delay = 0.25
+                    pause(0.1)
+                    continue
+                }
+                let months = Set(batch.map { SharedAuditSchema.Month(nanos: $0.firstTime) })
+                if !months.isSubset(of: knownMonths) {
+                    try SharedAuditSchema.ensurePartitions(c, covering: batch.map(\.firstTime))
+                    knownMonths.formUnion(months)
+                }
+                try ship(batch, over: c)
+                guard let last = batch.last?.id else { continue }
+                try backend.pool.write { db in
+                    try db.execute(sql: "UPDATE audit_shipping SET chunk = MAX(chunk, ?) WHERE id = 1", arguments: [last])
+                }
+                let events = batch.reduce(Int64(0)) { $0 + $1.count }
+                state.withLock {
+                    $0.shipped += events
+                    $0.lastError = nil
+                }
+                delay = 0.25
+            } catch {
+                let message = (error as? SharedAuditError)?.description ?? "\(error)"
+                let changed = state.withLock { s -> Bool in
+                    defer { s.lastError = message }
+                    return s.lastError != message
+                }
+                // Logged when it changes, not at every retry of an outage.
+                if changed { logger.warning("audit shipping is behind; retrying", metadata: ["error": "\(message)"]) }
+                if connection?.isBroken ?? true { connection = nil }
+                pause(delay)
+                delay = min(delay * 2, 10)
+            }
+        }
+    }
+
+    private func noteSuccess() { state.withLock { $0.lastError = nil } }
+
+    /// Sleeps up to `seconds`, or until `stop`.
+    private func pause(_ seconds: Double) {
+        wake.lock()
+        if !stopped { _ = wake.wait(until: Date(timeIntervalSinceNow: seconds)) }
+        wake.unlock()
+    }
+
+    private func takeShipLock() -> Int32 {
+        let fd = open(storePath + ".ship.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { return -1 }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return -1
+        }
+        state.withLock { $0.holdsLock = true }
+        return fd
+    }
+
+    /// A local chunk, as shipped.
+    struct Chunk {
+        let id: Int64
+        let sid: String
+        let user: String
+        let dbService: String
+        let firstTime: Int64
+        let lastTime: Int64
+        let firstEI: Int64
+        let lastEI: Int64
+        let types: [String]
+        let count: Int64
+        let lines: [UInt8]
+    }
+
+    private func nextBatch() throws -> [Chunk] {
+        try backend.pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, sid, user, db_service, first_time, last_time, first_ei, last_ei, types, count, lines
+                  FROM audit_chunks WHERE id > COALESCE((SELECT chunk FROM audit_shipping WHERE id = 1), 0)
+                  ORDER BY id LIMIT ?
+                """, arguments: [Self.batchChunks])
+            var out: [Chunk] = []
+            var bytes = 0
+            while let r = try rows.next() {
+                let lines = [UInt8](r["lines"] as Data)
+                let types = (r["types"] as String).split(separator: ",").map(String.init)
+                out.append(Chunk(id: r["id"], sid: r["sid"], user: r["user"], dbService: r["db_service"],
+                                 firstTime: r["first_time"], lastTime: r["last_time"], firstEI: r["first_ei"],
+                                 lastEI: r["last_ei"], types: types, count: r["count"], lines: lines))
+                bytes += lines.count
+                if bytes >= Self.batchBytes { break }
+            }
+            return out
+        }
+    }
+
+    /// One transaction: the chunks (already shipped ones skipped), the heads, the notification.
+    private func ship(_ batch: [Chunk], over c: SharedPGConnection) throws(SharedAuditError) {
+        var sql = """
+            INSERT INTO postern_audit_chunks
+              (host, sid, "user", db_service, first_time, last_time, first_ei, last_ei, types, count, lines) VALUES
+            """
+        var params: [SharedPGValue] = []
+        params.reserveCapacity(batch.count * 11)
+        for (k, chunk) in batch.enumerated() {
+            let b = k * 11
+            sql += (k == 0 ? " " : ", ") + "($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4), $\(b + 5)::bigint, $\(b + 6)::bigint, "
+                + "$\(b + 7)::bigint, $\(b + 8)::bigint, $\(b + 9)::text[], $\(b + 10)::integer, $\(b + 11))"
+            params += [.text(host), .text(chunk.sid), .text(chunk.user), .text(chunk.dbService), .int(chunk.firstTime),
+                       .int(chunk.lastTime), .int(chunk.firstEI), .int(chunk.lastEI), .text(Self.arrayLiteral(chunk.types)),
+                       .int(chunk.count), .bytes(chunk.lines)]
+        }
+        sql += " ON CONFLICT DO NOTHING"
+        try c.transaction { () throws(SharedAuditError) in
+            try c.exec(sql, params)
+            try shipHeads(batch, over: c)
+            try c.exec("SELECT pg_notify($1, $2)", [.text(SharedAuditSchema.channel), .text(host)])
+        }
+    }
+
+    /// Each session's newest record's hash, so a cut tail shows in the shared store too.
+    private func shipHeads(_ batch: [Chunk], over c: SharedPGConnection) throws(SharedAuditError) {
+        var heads: [String: (ei: Int64, hash: [UInt8])] = [:]
+        for chunk in batch {
+            guard heads[chunk.sid].map({ $0.ei < chunk.lastEI }) ?? true,
+                  let link = Self.lastRecordLink(chunk.lines) else { continue }
+            heads[chunk.sid] = (chunk.lastEI, link.hash)
+        }
+        guard !heads.isEmpty else { return }
+        var sql = "INSERT INTO postern_audit_sessions (sid, host, last_ei, last_hash) VALUES"
+        var params: [SharedPGValue] = []
+        for (k, (sid, head)) in heads.sorted(by: { $0.key < $1.key }).enumerated() {
+            let b = k * 4
+            sql += (k == 0 ? " " : ", ") + "($\(b + 1), $\(b + 2), $\(b + 3)::bigint, $\(b + 4))"
+            params += [.text(sid), .text(host), .int(head.ei), .bytes(head.hash)]
+        }
+        sql += """
+             ON CONFLICT (sid) DO UPDATE SET last_ei = EXCLUDED.last_ei, last_hash = EXCLUDED.last_hash
+              WHERE postern_audit_sessions.last_ei < EXCLUDED.last_ei
+            """
+        try c.exec(sql, params)
+    }
+
+    /// The last newline-ended line of a chunk, if it is a record.
+    static func lastRecordLink(_ lines: [UInt8]) -> AuditChainLink? {
+        guard lines.last == 10 else { return nil }
+        let body = lines.dropLast()
+        let start = body.lastIndex(of: 10).map { $0 + 1 } ?? body.startIndex
+        return AuditRecordLine.link(body[start...])
+    }
+
+    /// `{"a","b"}`: event type names hold no quotes or backslashes, but are quoted all the same.
+    static func arrayLiteral(_ items: [String]) -> String {
+        "{" + items.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+}

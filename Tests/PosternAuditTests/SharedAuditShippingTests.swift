@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+@testable import PosternAudit
+import PosternCore
+import PosternTestSupport
+import XCTest
+
+/// Shipping to the shared store on the test PostgreSQL (real server, TLS verify-full, SCRAM): two
+/// local stores with their own host names ship into one database; searches, sessions and a follower
+/// read both; shipping a batch again adds nothing.
+final class SharedAuditShippingTests: XCTestCase {
+    /// A fresh database for one test, dropped afterwards.
+    final class SharedDatabase {
+        let admin: SharedPGSpec
+        let spec: SharedPGSpec
+
+        init(_ env: ServiceEnvironment) throws {
+            let host = try env.string("POSTERN_TEST_PG_HOST")
+            let port = Int(try env.string("POSTERN_TEST_PG_PORT")) ?? 0
+            let user = try env.string("POSTERN_TEST_PG_ADMIN_USER")
+            let password = try env.secret("POSTERN_TEST_PG_ADMIN_PASSWORD_FILE")
+            let ca = try env.string("POSTERN_TEST_PG_CA")
+            admin = SharedPGSpec(host: host, port: port, database: try env.string("POSTERN_TEST_PG_DATABASE"), user: user,
+                                 password: password, sslMode: "verify-full", caFile: ca)
+            var spec = admin
+            spec.database = "postern_shared_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+            self.spec = spec
+            try SharedPGConnection(admin, applicationName: "test").exec("CREATE DATABASE \(spec.database)")
+        }
+
+        deinit {
+            _ = try? SharedPGConnection(admin, applicationName: "test").exec("DROP DATABASE IF EXISTS \(spec.database) WITH (FORCE)")
+        }
+
+        func connect() throws -> SharedPGConnection { try SharedPGConnection(spec, applicationName: "test") }
+
+        func count(_ sql: String) throws -> Int64 {
+            let rows = try connect().exec(sql)
+            return rows.first?.first??.int64 ?? -1
+        }
+    }
+
+    /// Polls `condition` every 20 ms for up to `seconds`.
+    func waitUntil(_ what: String, seconds: Double = 10, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while try !condition() {
+            guard Date() < deadline else { return XCTFail("timed out waiting for \(what)") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    func testTwoHostsShipIntoOneStoreAndReadBack() throws {
+        let env = try ServiceEnvironment.load()
+        let shared = try SharedDatabase(env)
+        try SharedAuditSchema.create(try shared.connect())
+        try SharedAuditSchema.create(try shared.connect())  // idempotent
+
+        let dirA = try TempDir(), dirB = try TempDir()
+        let storeA = try AuditStore(backend: .sqlite, path: dirA.file("audit.sqlite"))
+        let storeB = try AuditStore(backend: .sqlite, path: dirB.file("audit.sqlite"))
+        defer { try? storeA.close(); try? storeB.close() }
+        var sa = Fixture.session(user: "alice"), sb = Fixture.session(user: "bob")
+        let eventsA = (0..<300).map { Fixture.query(&sa, "select \($0) -- from a") }
+        let eventsB = (0..<200).map { Fixture.query(&sb, "select \($0) -- from b") }
+        for k in stride(from: 0, to: 300, by: 30) { try storeA.recordNow(Array(eventsA[k..<(k + 30)])) }
+        for k in stride(from: 0, to: 200, by: 25) { try storeB.recordNow(Array(eventsB[k..<(k + 25)])) }
+
+        let spec = shared.spec
+        let shipA = try AuditShipper(store: storeA, host: "bastion-a", spec: { spec }, logger: .init(label: "test"))
+        let shipB = try AuditShipper(store: storeB, host: "bastion-b", spec: { spec }, logger: .init(label: "test"))
+        shipA.start()
+        shipB.start()
+        defer { shipA.stop(); shipB.stop() }
+        try waitUntil("both stores shipped") {
+            shipA.status().backlogEvents == 0 && shipB.status().backlogEvents == 0
+                && shipA.status().shippedEvents == 300 && shipB.status().shippedEvents == 200
+        }
+        XCTAssertNil(shipA.status().lastError)
+        XCTAssertEqual(try shared.count("SELECT SUM(count)::bigint FROM postern_audit_chunks"), 500)
+
+        let reader = try SharedAuditReader(shared.spec)
+        let all = try reader.search(AuditSearch(limit: 10_000))
+        XCTAssertEqual(all.count, 500)
+        XCTAssertEqual(Set(all.map(\.host)), ["bastion-a", "bastion-b"])
+        XCTAssertEqual(all.filter { $0.host == "bastion-a" }.map(\.event), eventsA)
+        XCTAssertEqual(try reader.search(AuditSearch(user: "bob", limit: 5)).map(\.event), Array(eventsB.suffix(5)))
+        XCTAssertEqual(try reader.session(sa.sessionID).map(\.event), try storeA.session(sa.sessionID))
+        XCTAssertEqual(try reader.search(AuditSearch(types: [.sessionStart], limit: 10)).count, 0)
+
+        // The local note of a shipped batch lost (a shipper killed after the shared commit): the
+        // batch goes again, and the shared store keeps one copy.
+        shipA.stop()
+        let chunksBefore = try shared.count("SELECT COUNT(*) FROM postern_audit_chunks")
+        let reset = try DatabaseQueue(path: dirA.file("audit.sqlite"))
+        try reset.write { try $0.execute(sql: "UPDATE audit_shipping SET chunk = 0") }
+        try reset.close()
+        let again = try AuditShipper(store: storeA, host: "bastion-a", spec: { spec }, logger: .init(label: "test"))
+        again.start()
+        defer { again.stop() }
+        try waitUntil("the batch shipped again") { again.status().shippedEvents == 300 }
+        XCTAssertEqual(try shared.count("SELECT COUNT(*) FROM postern_audit_chunks"), chunksBefore)
+        XCTAssertEqual(try shared.count("SELECT SUM(count)::bigint FROM postern_audit_chunks"), 500)
+    }
+
+    func testAFollowerSeesAnotherHostsEventWithinASecond() throws {
+        let env = try ServiceEnvironment.load()
+        let shared = try SharedDatabase(env)
+        try SharedAuditSchema.create(try shared.connect())
+        let dir = try TempDir()
+        let store = try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite"))
+        defer { try? store.close() }
+        let spec = shared.spec
+        let shipper = try AuditShipper(store: store, host: "bastion-a", spec: { spec }, logger: .init(label: "test"))
+        shipper.start()
+        defer { shipper.stop() }
+        var s = Fixture.session()
+        try store.recordNow([Fixture.query(&s, "select 'before the follower'")])
+        try waitUntil("the first event shipped") { shipper.status().backlogEvents == 0 && shipper.status().shippedEvents == 1 }
+
+        let seen = NSLockedBox<[SharedAuditEvent]>([])
+        let ready = NSLockedBox(false)
+        let follower = Thread {
+            let reader = try? SharedAuditReader(spec)
+            try? reader?.follow(poll: .milliseconds(200), ready: { ready.with { $0 = true } }) { e in
+                seen.with { $0.append(e) }
+                return seen.with { $0.count } < 2
+            }
+        }
+        follower.start()
+        try waitUntil("the follower is listening") { ready.with { $0 } }
+        let event = Fixture.query(&s, "select 'after'")
+        let recorded = Date()
+        try store.recordNow([event])
+        try waitUntil("the follower saw it", seconds: 5) { seen.with { !$0.isEmpty } }
+        XCTAssertLessThan(Date().timeIntervalSince(recorded), 1.0, "seen within a second")
+        XCTAssertEqual(seen.with { $0.map(\.event) }, [event], "only what was shipped after it started")
+        XCTAssertEqual(seen.with { $0.first?.host }, "bastion-a")
+    }
+}
+
+/// A value shared with a thread.
+final class NSLockedBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T
+    init(_ value: T) { self.value = value }
+    func with<R>(_ body: (inout T) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
