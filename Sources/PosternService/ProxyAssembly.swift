@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 import PosternAWS
@@ -19,6 +20,9 @@ public final class ProxyAssembly: Sendable {
     let redisValues: AuditConfig.RedisValues
     /// PostgreSQL cancel keys, for every server built here (see `PostgresEngine.cancelKeys`).
     let cancelKeys = PGCancelKeys()
+    /// Ships the store to `audit.shared` while this assembly runs (the console, a tunnel and the
+    /// service alike: whichever of them holds the store's ship lock ships it).
+    public let shipper: AuditShipper?
 
     /// `threads`: event loops (one per core for tunnels and the service; one for the console).
     public init(config: PosternConfig, store: AuditStore, environment: [String: String], threads: Int,
@@ -27,14 +31,31 @@ public final class ProxyAssembly: Sendable {
         redisValues = config.audit.redisValues
         self.environment = environment
         sink = AuditSessionSink(store)
-        transport = AWSHTTPTransport()
-        let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: fallbackRegion)
-        chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
-        signIn = DatabaseSignIn(aws: SessionChainAWSCredentials(chain),
-                                redshift: RedshiftSessionLogins(RedshiftAuth.Session(chain: chain, environment: environment,
-                                                                                     transport: transport)),
-                                environment: environment)
+        (signIn, chain, transport) = Self.signIn(environment: environment, fallbackRegion: fallbackRegion)
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        if let shared = config.audit.shared {
+            let access = SharedAuditAccess(config: shared, host: SharedAuditAccess.hostName(config.audit), signIn: signIn)
+            shipper = AuditShipper(store: store, host: access.host, spec: { try access.blockingSpec() },
+                                   logger: Logger(label: "postern.audit.ship"))
+            shipper?.start()
+        } else {
+            shipper = nil
+        }
+    }
+
+    /// Upstream sign-in (passwords, IAM tokens, Redshift credentials) over the AWS credential chain;
+    /// the transport is the caller's to shut down.
+    public static func signIn(environment: [String: String], fallbackRegion: String? = nil)
+        -> (DatabaseSignIn, AWSSessionChain, AWSHTTPTransport)
+    {
+        let transport = AWSHTTPTransport()
+        let base = AWSCredentialChain(environment: environment, transport: transport, fallbackRegion: fallbackRegion)
+        let chain = AWSSessionChain(base: base, baseRegion: base.region, environment: environment, transport: transport)
+        let signIn = DatabaseSignIn(aws: SessionChainAWSCredentials(chain),
+                                    redshift: RedshiftSessionLogins(RedshiftAuth.Session(chain: chain, environment: environment,
+                                                                                         transport: transport)),
+                                    environment: environment)
+        return (signIn, chain, transport)
     }
 
     /// What the sessions of the servers given it share (one server's in the console and `proxy db`,
@@ -65,8 +86,9 @@ public final class ProxyAssembly: Sendable {
         return (ProxyServer(group: group, services: services, registry: engines.registry), engines)
     }
 
-    /// Stops the event loops and the AWS client (after the servers are shut down).
+    /// Stops shipping, the event loops and the AWS client (after the servers are shut down).
     public func shutdown() async {
+        shipper?.stop()
         try? await group.shutdownGracefully()
         try? await transport.shutdown()
     }

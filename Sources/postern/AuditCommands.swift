@@ -8,7 +8,8 @@ struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Search and follow the audit log (Teleport's event JSON).",
-        subcommands: [AuditSearchCommand.self, AuditTail.self, AuditVerifyCommand.self, AuditSelftestWrite.self]
+        subcommands: [AuditSearchCommand.self, AuditTail.self, AuditVerifyCommand.self, AuditStatusCommand.self,
+                      AuditInitShared.self, AuditSelftestWrite.self]
     )
 }
 
@@ -74,6 +75,19 @@ struct AuditSearchCommand: AsyncParsableCommand {
                                           until: try until.map { try AuditCLI.time($0, now: now) }, limit: limit)
             query.sessionID = sid
             let events: [AuditEvent]
+            if try BastionMode.client(options) == nil,
+               let shared = try await AuditCLI.withSharedAccess(options, { access -> [SharedAuditEvent]? in
+                   guard let access else { return nil }
+                   let reader = try await AuditCLI.sharedReader(access)
+                   return try AuditCLI.run { try reader.search(query) }
+               })
+            {
+                switch filter.format {
+                case .text: for e in shared { AuditCLI.writeLine(AuditCLI.line(e)) }
+                case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(shared))
+                }
+                return
+            }
             if let client = try BastionMode.client(options) {
                 let request = BastionRequest(op: .search, audit: AuditFilterOptions.query(query))
                 events = try BastionMode.ask(client, request).events ?? []
@@ -108,6 +122,23 @@ struct AuditTail: AsyncParsableCommand {
             if let client = try BastionMode.client(options) {
                 return try tail(client, query)
             }
+            let format = filter.format
+            let followed: Bool = try await AuditCLI.withSharedAccess(options) { access in
+                guard let access else { return false }
+                let reader = try await AuditCLI.sharedReader(access)
+                try AuditCLI.run {
+                    try reader.follow { e in
+                        guard query.matches(e.event) else { return true }
+                        switch format {
+                        case .text: AuditCLI.writeLine(AuditCLI.line(e))
+                        case .json: AuditCLI.writeLine(try AuditCLI.jsonLine(e))
+                        }
+                        return true
+                    }
+                }
+                return true
+            }
+            if followed { return }
             let store = try AuditCLI.open(options)
             let subscription = try AuditCLI.run { try store.subscribe() }
             for try await e in subscription where query.matches(e) {
@@ -178,6 +209,17 @@ struct Play: AsyncParsableCommand {
                 let request = BastionRequest(op: .search, audit: AuditQuery(sid: sid, limit: 100_000))
                 events = try BastionMode.ask(client, request).events ?? []
                 guard !events.isEmpty else { throw CLIError("session \(sid) not found among the audit events you may read") }
+            } else if let shared = try await AuditCLI.withSharedAccess(options, { access -> [SharedAuditEvent]? in
+                guard let access else { return nil }
+                let reader = try await AuditCLI.sharedReader(access)
+                return try AuditCLI.run { try reader.session(sid) }
+            }) {
+                guard !shared.isEmpty else { throw CLIError("session \(sid) not found in the shared audit store") }
+                switch format {
+                case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(shared))
+                case .text: for e in shared { AuditCLI.writeLine(AuditCLI.line(e)) }
+                }
+                return
             } else {
                 let store = try AuditCLI.openExisting(options)
                 defer { try? store.close() }

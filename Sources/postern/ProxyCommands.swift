@@ -129,8 +129,8 @@ struct ProxyDB: AsyncParsableCommand {
         source.stopWatching()
         rotation?.cancel()
         await server.shutdown()
-        try? store.close()
         await assembly.shutdown()
+        try? store.close()
     }
 }
 

@@ -66,8 +66,8 @@ final class SharedAuditShippingTests: XCTestCase {
         for k in stride(from: 0, to: 200, by: 25) { try storeB.recordNow(Array(eventsB[k..<(k + 25)])) }
 
         let spec = shared.spec
-        let shipA = try AuditShipper(store: storeA, host: "bastion-a", spec: { spec }, logger: .init(label: "test"))
-        let shipB = try AuditShipper(store: storeB, host: "bastion-b", spec: { spec }, logger: .init(label: "test"))
+        let shipA = try XCTUnwrap(AuditShipper(store: storeA, host: "bastion-a", spec: { spec }, logger: .init(label: "test")))
+        let shipB = try XCTUnwrap(AuditShipper(store: storeB, host: "bastion-b", spec: { spec }, logger: .init(label: "test")))
         shipA.start()
         shipB.start()
         defer { shipA.stop(); shipB.stop() }
@@ -94,7 +94,7 @@ final class SharedAuditShippingTests: XCTestCase {
         let reset = try DatabaseQueue(path: dirA.file("audit.sqlite"))
         try reset.write { try $0.execute(sql: "UPDATE audit_shipping SET chunk = 0") }
         try reset.close()
-        let again = try AuditShipper(store: storeA, host: "bastion-a", spec: { spec }, logger: .init(label: "test"))
+        let again = try XCTUnwrap(AuditShipper(store: storeA, host: "bastion-a", spec: { spec }, logger: .init(label: "test")))
         again.start()
         defer { again.stop() }
         try waitUntil("the batch shipped again") { again.status().shippedEvents == 300 }
@@ -110,7 +110,7 @@ final class SharedAuditShippingTests: XCTestCase {
         let store = try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite"))
         defer { try? store.close() }
         let spec = shared.spec
-        let shipper = try AuditShipper(store: store, host: "bastion-a", spec: { spec }, logger: .init(label: "test"))
+        let shipper = try XCTUnwrap(AuditShipper(store: store, host: "bastion-a", spec: { spec }, logger: .init(label: "test")))
         shipper.start()
         defer { shipper.stop() }
         var s = Fixture.session()

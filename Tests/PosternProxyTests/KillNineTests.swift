@@ -38,7 +38,7 @@ final class KillNineTests: XCTestCase {
             """.write(toFile: config, atomically: true, encoding: .utf8)
         chmod(config, 0o600)
 
-        let (proxy, tunnel) = try startTunnel(config: config, dbUser: h.admin.user)
+        let (proxy, tunnel) = try Self.startTunnel(config: config, dbUser: h.admin.user)
         let script = dir.appendingPathComponent("insert.sql").path
         try "\\set id random(1, 9000000000000)\ninsert into proxy_kill_test(id, client) values (:id, :client_id) on conflict do nothing;\n"
             .write(toFile: script, atomically: true, encoding: .utf8)
@@ -52,7 +52,7 @@ final class KillNineTests: XCTestCase {
         XCTAssertFalse(bench.timedOut, "pgbench hung after the proxy died")
 
         // Restart on the same store (it must open after a kill), then read what it holds.
-        let (again, second) = try startTunnel(config: config, dbUser: h.admin.user)
+        let (again, second) = try Self.startTunnel(config: config, dbUser: h.admin.user)
         let check = try Subprocess.run("psql", [second.conninfo, "-X", "-At", "-c", "select 1"],
                                        environment: ["PGPASSWORD": second.password])
         XCTAssertEqual(check.stdout, "1\n", check.combined)
@@ -80,7 +80,7 @@ final class KillNineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(audited.count, inserted.count)
     }
 
-    private struct Tunnel {
+    struct Tunnel {
         let port: Int
         let password: String
         let user: String
@@ -89,7 +89,7 @@ final class KillNineTests: XCTestCase {
         }
     }
 
-    private func startTunnel(config: String, dbUser: String) throws -> (Subprocess, Tunnel) {
+    static func startTunnel(config: String, dbUser: String) throws -> (Subprocess, Tunnel) {
         let proxy = try Subprocess(Self.binary, ["proxy", "db", "killdb", "--db-user", dbUser, "--db-name", Self.database,
                                                   "--port", "0", "--format", "json", "--config", config])
         var line: [String: Any]?

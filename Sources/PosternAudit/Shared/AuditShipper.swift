@@ -47,19 +47,20 @@ public final class AuditShipper: Sendable {
         var lastError: String?
         var shipped: Int64 = 0
         var holdsLock = false
+        var running = false
+        var lastShipped: AuditTime?
+        var noted: (time: Double, error: String?)?
     }
 
-    /// `spec` is asked again at each (re)connection: an IAM token is good for 15 minutes.
-    public init(store: AuditStore, host: String, spec: @escaping @Sendable () throws -> SharedPGSpec, logger: Logger) throws {
-        guard let backend = store.storage as? SQLiteAuditBackend else {
-            throw SharedAuditError.schema("shipping needs the sqlite backend")
-        }
+    /// `spec` is asked again at each (re)connection: an IAM token is good for 15 minutes. Nil for a
+    /// store that is not SQLite (the config allows `shared` only with it).
+    public init?(store: AuditStore, host: String, spec: @escaping @Sendable () throws -> SharedPGSpec, logger: Logger) {
+        guard let backend = store.storage as? SQLiteAuditBackend else { return nil }
         self.backend = backend
         storePath = store.path
         self.host = host
         self.spec = spec
         self.logger = logger
-        try backend.pool.write { db in try db.execute(sql: Self.cursorSchema) }
     }
 
     /// Where the local store has shipped to (a table older Postern builds leave alone).
@@ -69,33 +70,33 @@ public final class AuditShipper: Sendable {
         """
 
     public func start() {
-        let thread = Thread { [self] in run() }
+        state.withLock { $0.running = true }
+        let thread = Thread { [self] in
+            run()
+            wake.lock()
+            state.withLock { $0.running = false }
+            wake.broadcast()
+            wake.unlock()
+        }
         thread.name = "postern-audit-ship"
         thread.start()
     }
 
-    /// Stops after the batch in flight (which is either committed and noted, or shipped again later).
-    public func stop() {
+    /// Stops after the batch in flight (which is either committed and noted, or shipped again
+    /// later), waiting for it up to `wait` so the store can be closed after.
+    public func stop(wait: Double = 15) {
         wake.lock()
         state.withLock { $0.stopped = true }
         wake.broadcast()
+        let deadline = Date(timeIntervalSinceNow: wait)
+        while state.withLock({ $0.running }), wake.wait(until: deadline) {}
         wake.unlock()
     }
 
     public func status() -> Status {
         let (error, shipped, holds) = state.withLock { ($0.lastError, $0.shipped, $0.holdsLock) }
-        var backlog: Int64 = 0
-        var since: AuditTime?
-        if let row = try? backend.pool.read({ db in
-            try Row.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(count), 0) AS n, MIN(first_time) AS t FROM audit_chunks
-                  WHERE id > COALESCE((SELECT chunk FROM audit_shipping WHERE id = 1), 0)
-                """)
-        }) {
-            backlog = row["n"] ?? 0
-            since = (row["t"] as Int64?).map(AuditTime.init(nanoseconds:))
-        }
-        return Status(backlogEvents: backlog, backlogSince: since, lastError: error, shippedEvents: shipped,
+        let backlog = try? ShippingReport.backlog(backend)
+        return Status(backlogEvents: backlog?.events ?? 0, backlogSince: backlog?.since, lastError: error, shippedEvents: shipped,
                       shippedElsewhere: !holds)
     }
 
@@ -106,6 +107,7 @@ public final class AuditShipper: Sendable {
         var lockFD: Int32 = -1
         var delay = 0.25
         var knownMonths: Set<SharedAuditSchema.Month> = []
+        var prepared = false
         defer { if lockFD >= 0 { close(lockFD) } }
         while !stopped {
             if lockFD < 0 { lockFD = takeShipLock() }
@@ -114,6 +116,10 @@ public final class AuditShipper: Sendable {
                 continue
             }
             do {
+                if !prepared {
+                    try backend.pool.write { db in try db.execute(sql: Self.cursorSchema) }
+                    prepared = true
+                }
                 if connection == nil || connection?.isBroken == true {
                     let c = try SharedPGConnection(spec(), applicationName: "postern-audit-ship \(host)")
                     try SharedAuditSchema.check(c)
@@ -142,7 +148,9 @@ public final class AuditShipper: Sendable {
                 state.withLock {
                     $0.shipped += events
                     $0.lastError = nil
+                    $0.lastShipped = AuditTime.now()
                 }
+                writeNote()
                 delay = 0.25
             } catch {
                 let message = (error as? SharedAuditError)?.description ?? "\(error)"
@@ -152,6 +160,7 @@ public final class AuditShipper: Sendable {
                 }
                 // Logged when it changes, not at every retry of an outage.
                 if changed { logger.warning("audit shipping is behind; retrying", metadata: ["error": "\(message)"]) }
+                writeNote()
                 if connection?.isBroken ?? true { connection = nil }
                 pause(delay)
                 delay = min(delay * 2, 10)
@@ -159,7 +168,30 @@ public final class AuditShipper: Sendable {
         }
     }
 
-    private func noteSuccess() { state.withLock { $0.lastError = nil } }
+    private func noteSuccess() {
+        state.withLock { $0.lastError = nil }
+        writeNote()
+    }
+
+    /// Rewrites `<store>.ship.status` for `postern audit status` (other processes): when the error
+    /// changes, else at most once a second.
+    private func writeNote() {
+        let now = Date().timeIntervalSince1970
+        let note: ShippingReport.ShipperNote? = state.withLock { s in
+            if let noted = s.noted, noted.error == s.lastError, now - noted.time < 1 { return nil }
+            s.noted = (now, s.lastError)
+            return ShippingReport.ShipperNote(host: host, pid: getpid(), updated: AuditTime.now().rfc3339,
+                                              lastError: s.lastError, lastShipped: s.lastShipped?.rfc3339)
+        }
+        guard let note, let data = try? JSONEncoder().encode(note) else { return }
+        let path = ShippingReport.statusPath(storePath)
+        let temporary = path + ".new"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { return }
+        _ = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        rename(temporary, path)
+    }
 
     /// Sleeps up to `seconds`, or until `stop`.
     private func pause(_ seconds: Double) {

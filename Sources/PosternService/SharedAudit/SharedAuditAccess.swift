@@ -31,16 +31,15 @@ public struct SharedAuditAccess: Sendable {
         return name.isEmpty ? "localhost" : name
     }
 
-    /// A fresh spec (an IAM token lasts 15 minutes: one per connection). Blocks the calling thread
-    /// while AWS credentials are fetched: the shipper's own thread, or a CLI command's.
-    public func spec() throws -> SharedPGSpec {
+    /// A fresh spec (an IAM token lasts 15 minutes: one per connection).
+    public func spec() async throws -> SharedPGSpec {
         let server = config.server
         guard let endpoint = server.endpoint, let port = endpoint.port else {
             throw SharedAuditError.unreachable("audit.shared.postgres.uri has no host:port")
         }
         let route = Route(user: PosternUser(name: "postern-audit-shipper", roles: []), database: server, dbUser: config.user,
                           dbName: config.databaseName)
-        let login = try Self.wait { try await signIn.login(for: route) }
+        let login = try await signIn.login(for: route)
         var spec = SharedPGSpec(host: endpoint.host, port: port, database: config.databaseName, user: login.user,
                                 password: login.password, sslMode: Self.sslMode(server.tls.mode),
                                 caFile: server.tls.caCertFile ?? Self.systemBundle)
@@ -50,6 +49,13 @@ public struct SharedAuditAccess: Sendable {
             spec.hostAddress = endpoint.host
         }
         return spec
+    }
+
+    /// The same from a thread outside the concurrency pool (the shipper's): it waits there while
+    /// AWS credentials are fetched.
+    public func blockingSpec() throws -> SharedPGSpec {
+        let access = self
+        return try Self.wait { try await access.spec() }
     }
 
     /// libpq 15 has no `sslrootcert=system`: the system's bundle, named.

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import PosternAudit
+import PosternCore
+import PosternService
+
+/// The shared store from the CLI: `audit.shared` in the config sends `audit search|tail` and `play`
+/// there (every bastion's events, each with its host), and `audit init-shared` and `audit status`
+/// manage it.
+extension AuditCLI {
+    /// Runs `body` with the shared store's access when the config names one (nil otherwise); the
+    /// AWS client used to sign in is shut down afterwards.
+    static func withSharedAccess<T: Sendable>(_ options: ConfigOptions, _ body: (SharedAuditAccess?) async throws -> T) async throws -> T {
+        let (audit, _) = try location(options)
+        guard let shared = audit.shared else { return try await body(nil) }
+        let (signIn, _, transport) = ProxyAssembly.signIn(environment: ProcessEnvironment.current,
+                                                          fallbackRegion: shared.server.aws.region)
+        let access = SharedAuditAccess(config: shared, host: SharedAuditAccess.hostName(audit), signIn: signIn)
+        do {
+            let value = try await body(access)
+            try? await transport.shutdown()
+            return value
+        } catch {
+            try? await transport.shutdown()
+            throw error
+        }
+    }
+
+    static func sharedReader(_ access: SharedAuditAccess) async throws -> SharedAuditReader {
+        do {
+            return try SharedAuditReader(try await access.spec())
+        } catch {
+            throw CLIError(String(describing: error))
+        }
+    }
+
+    /// `time host event user db summary`: a shared store's line names the bastion.
+    static func line(_ e: SharedAuditEvent) -> String {
+        let db = e.event.database.service.isEmpty ? "-" : e.event.database.service
+        return TextSanitizer.escape("\(e.event.time.rfc3339) \(e.host) \(e.event.type.rawValue) \(e.event.user) \(db) \(e.event.summary)")
+    }
+
+    /// Teleport's JSON with one key added, `postern_host`: the bastion that recorded the event.
+    static func jsonArray(_ events: [SharedAuditEvent]) throws -> String {
+        AuditJSON.terminalSafe(String(decoding: try AuditJSON.encoder(pretty: true).encode(events.map(HostedEvent.init)), as: UTF8.self))
+    }
+
+    static func jsonLine(_ e: SharedAuditEvent) throws -> String {
+        AuditJSON.terminalSafe(String(decoding: try AuditJSON.encoder(pretty: false).encode(HostedEvent(e)), as: UTF8.self))
+    }
+
+    struct HostedEvent: Encodable {
+        let shared: SharedAuditEvent
+        init(_ shared: SharedAuditEvent) { self.shared = shared }
+
+        enum Key: String, CodingKey { case host = "postern_host" }
+
+        func encode(to encoder: any Encoder) throws {
+            try shared.event.encode(to: encoder)
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(shared.host, forKey: .host)
+        }
+    }
+}
+
+struct AuditInitShared: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init-shared",
+        abstract: "Create (or bring up to date) the shared audit store's tables in audit.shared's PostgreSQL.",
+        discussion: "Idempotent: bastions may run it together. Needs a user that may create tables in the database."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        do {
+            let done: String = try await AuditCLI.withSharedAccess(options) { access in
+                guard let access else { throw CLIError("no audit.shared in the config: nothing to initialise") }
+                do {
+                    try SharedAuditStoreAdmin.initialise(try await access.spec())
+                } catch {
+                    throw CLIError(String(describing: error))
+                }
+                return "the shared audit store is ready: \(access.config.server.uri)/\(access.config.databaseName)"
+            }
+            AuditCLI.writeLine(done)
+        } catch let e as CLIError {
+            throw Self.fail(e)
+        }
+    }
+}
+
+struct AuditStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "How far this store's events have been shipped to the shared audit store."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() async throws {
+        do {
+            let (audit, _) = try AuditCLI.location(options)
+            guard audit.shared != nil else { throw CLIError("no audit.shared in the config: this store is not shipped") }
+            let store = try AuditCLI.openExisting(options)
+            defer { try? store.close() }
+            let status = try AuditCLI.run { try AuditShipper.report(store) }
+            switch format {
+            case .json:
+                AuditCLI.writeLine(String(decoding: try AuditJSON.encoder(pretty: true).encode(status), as: UTF8.self))
+            case .text:
+                AuditCLI.writeLine(TextSanitizer.escape(status.text))
+            }
+        } catch let e as CLIError {
+            throw Self.fail(e)
+        }
+    }
+}
