@@ -114,18 +114,60 @@ enum AuditChunks {
         var typesColumn: String { "," + types.sorted().joined(separator: ",") + "," }
 
         /// Which of a stored chunk's columns differ from what its records say (nil: none).
-        func mismatch(_ chunk: Row) -> String? {
-            // Decoded without trapping: a tampered column may hold any type.
-            func text(_ column: String) -> String? { try? chunk.decode(String.self, forColumn: column) }
-            func number(_ column: String) -> Int64? { try? chunk.decode(Int64.self, forColumn: column) }
+        func mismatch(_ chunk: Columns) -> String? {
             let rows: [(String, Bool)] = [
-                ("sid", text("sid") == sid), ("user", text("user") == user), ("db_service", text("db_service") == dbService),
-                ("first_time", number("first_time") == firstTime), ("last_time", number("last_time") == lastTime),
-                ("first_ei", number("first_ei") == firstEI), ("last_ei", number("last_ei") == lastEI),
-                ("types", text("types") == typesColumn), ("count", number("count") == Int64(count)),
+                ("sid", chunk.sid == sid), ("user", chunk.user == user), ("db_service", chunk.dbService == dbService),
+                ("first_time", chunk.firstTime == firstTime), ("last_time", chunk.lastTime == lastTime),
+                ("first_ei", chunk.firstEI == firstEI), ("last_ei", chunk.lastEI == lastEI),
+                ("types", chunk.types == typesColumn), ("count", chunk.count == Int64(count)),
             ]
             let wrong = rows.filter { !$0.1 }.map(\.0) + (mixed ? ["records of more than one session"] : [])
             return wrong.isEmpty ? nil : wrong.joined(separator: ", ")
+        }
+    }
+
+    /// A stored chunk's columns as read, each nil when it holds a value of another type (a tampered
+    /// column may hold anything). `types` in the local form, `,a,b,`.
+    struct Columns {
+        var id: Int64
+        var sid: String?
+        var user: String?
+        var dbService: String?
+        var firstTime: Int64?
+        var lastTime: Int64?
+        var firstEI: Int64?
+        var lastEI: Int64?
+        var types: String?
+        var count: Int64?
+
+        /// From a local row, without trapping.
+        init(_ chunk: Row) {
+            func text(_ column: String) -> String? { try? chunk.decode(String.self, forColumn: column) }
+            func number(_ column: String) -> Int64? { try? chunk.decode(Int64.self, forColumn: column) }
+            id = number("id") ?? 0
+            sid = text("sid")
+            user = text("user")
+            dbService = text("db_service")
+            firstTime = number("first_time")
+            lastTime = number("last_time")
+            firstEI = number("first_ei")
+            lastEI = number("last_ei")
+            types = text("types")
+            count = number("count")
+        }
+
+        init(id: Int64, sid: String?, user: String?, dbService: String?, firstTime: Int64?, lastTime: Int64?,
+             firstEI: Int64?, lastEI: Int64?, types: String?, count: Int64?) {
+            self.id = id
+            self.sid = sid
+            self.user = user
+            self.dbService = dbService
+            self.firstTime = firstTime
+            self.lastTime = lastTime
+            self.firstEI = firstEI
+            self.lastEI = lastEI
+            self.types = types
+            self.count = count
         }
     }
 

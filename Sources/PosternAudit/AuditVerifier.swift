@@ -124,8 +124,9 @@ public enum AuditVerifier {
     }
 }
 
-/// The walk over each session's records in the order they were written.
-private struct ChainWalk {
+/// The walk over each session's records in the order they were written (the local store's, and
+/// the shared store's: `SharedAuditVerifier`).
+struct ChainWalk {
     struct Session {
         var tip: [UInt8]
         var last: Int64?
@@ -239,21 +240,26 @@ private struct ChainWalk {
                 bytes += lines.count
             }
             guard chunk == nil || batch.count >= 256 || bytes >= 32 << 20 else { continue }
-            let decoded = try batch.parallelMap(minimumPerThread: 16) { chunk in
-                AuditChunks.records(id: (try? chunk.row.decode(Int64.self, forColumn: "id")) ?? 0, lines: chunk.lines, checking: true)
-            }
-            for (chunk, records) in zip(batch, decoded) { try check(chunk.row, records, session: session) }
+            try check(batch.map { (AuditChunks.Columns($0.row), $0.lines) }, session: session)
             batch.removeAll(keepingCapacity: true)
             bytes = 0
             if chunk == nil { return }
         }
     }
 
+    /// A batch of chunks in order: decoded on every core, then walked.
+    mutating func check(_ batch: [(columns: AuditChunks.Columns, lines: Data)], session: String?) throws {
+        let decoded = try batch.parallelMap(minimumPerThread: 16) { chunk in
+            AuditChunks.records(id: chunk.columns.id, lines: chunk.lines, checking: true)
+        }
+        for (chunk, records) in zip(batch, decoded) { check(chunk.columns, records, session: session) }
+    }
+
     /// One chunk: each of its records in its session's chain, and its columns against them.
-    private mutating func check(_ chunk: Row, _ records: [(position: Int64, row: AuditIndexRow?, line: ArraySlice<UInt8>)],
-                                session: String?) throws {
-        let id: Int64 = try chunk.decode(Int64.self, forColumn: "id")
-        let sid = (try? chunk.decode(String.self, forColumn: "sid")) ?? "?"
+    private mutating func check(_ chunk: AuditChunks.Columns, _ records: [(position: Int64, row: AuditIndexRow?, line: ArraySlice<UInt8>)],
+                                session: String?) {
+        let id = chunk.id
+        let sid = chunk.sid ?? "?"
         var described: AuditChunks.Builder?
         // Lines, not events: a record holds several.
         var lineNumber = 0

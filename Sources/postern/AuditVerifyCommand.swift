@@ -12,6 +12,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         discussion: """
             Every session's records are chained with SHA-256; the store keeps each session's last hash. \
             Reads the store and its journal without changing them. Exit 2 when the store cannot be checked. \
+            With audit.shared configured, the shared store is checked (every bastion's records; --local for this one's). \
             On a bastion, operators ask the service (a role that reads every audit event is needed).
             """
     )
@@ -24,6 +25,9 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Flag(help: "With audit.shared configured: check this bastion's local store rather than the shared one.")
+    var local = false
+
     func run() async throws {
         let report: AuditVerifyReport
         do {
@@ -33,6 +37,12 @@ struct AuditVerifyCommand: AsyncParsableCommand {
                     throw CLIError("the Postern service sent no verify report")
                 }
                 report = answer
+            } else if !local, let shared = try await AuditCLI.withSharedAccess(options, { access -> AuditVerifyReport? in
+                guard let access else { return nil }
+                let reader = try await AuditCLI.sharedReader(access)
+                return try AuditCLI.run { try reader.verify(session: sid) }
+            }) {
+                report = shared
             } else {
                 let (config, path) = try AuditCLI.location(options)
                 guard config.backend == .sqlite else {

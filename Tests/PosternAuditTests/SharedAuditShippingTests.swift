@@ -102,6 +102,53 @@ final class SharedAuditShippingTests: XCTestCase {
         XCTAssertEqual(try shared.count("SELECT SUM(count)::bigint FROM postern_audit_chunks"), 500)
     }
 
+    func testVerifyOnTheSharedStoreNamesEachKindOfTampering() throws {
+        let env = try ServiceEnvironment.load()
+        let shared = try SharedDatabase(env)
+        try SharedAuditSchema.create(try shared.connect())
+        let dir = try TempDir()
+        let store = try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite"))
+        defer { try? store.close() }
+        // Four sessions, each in several chunks (a pause between commits lets the index cut them).
+        var sessions = (0..<4).map { _ in Fixture.session() }
+        for round in 0..<3 {
+            for k in sessions.indices {
+                try store.recordNow((0..<10).map { Fixture.query(&sessions[k], "select \(round * 10 + $0)") })
+            }
+            try waitUntil("round \(round) indexed") { try AuditShipper.report(store).backlogEvents == Int64((round + 1) * 40) }
+        }
+        let spec = shared.spec
+        let shipper = try XCTUnwrap(AuditShipper(store: store, host: "bastion-a", spec: { spec }, logger: .init(label: "test")))
+        shipper.start()
+        try waitUntil("shipped") { shipper.status().shippedEvents == 120 }
+        shipper.stop()
+
+        let reader = try SharedAuditReader(spec)
+        let clean = try reader.verify()
+        XCTAssertTrue(clean.intact, "\(clean.problems)")
+        XCTAssertEqual(clean.sessions, 4)
+        XCTAssertEqual(clean.records, 120)
+        XCTAssertTrue(try reader.verify(session: sessions[0].sessionID).intact)
+
+        let c = try shared.connect()
+        func chunkOf(_ k: Int, _ n: Int) -> String {
+            "(SELECT id FROM postern_audit_chunks WHERE sid = '\(sessions[k].sessionID)' ORDER BY first_ei OFFSET \(n) LIMIT 1)"
+        }
+        // A byte changed in session 0's second chunk; session 1's middle chunk removed; session 2's
+        // last chunk removed (a cut tail); session 3's chunk columns changed (a search would miss it).
+        try c.exec("UPDATE postern_audit_chunks SET lines = overlay(lines placing '\\x58'::bytea from 120 for 1) WHERE id = \(chunkOf(0, 1))")
+        try c.exec("DELETE FROM postern_audit_chunks WHERE id = \(chunkOf(1, 1))")
+        try c.exec("DELETE FROM postern_audit_chunks WHERE id = \(chunkOf(2, 2))")
+        try c.exec("UPDATE postern_audit_chunks SET \"user\" = 'mallory' WHERE id = \(chunkOf(3, 0))")
+        let report = try reader.verify()
+        XCTAssertFalse(report.intact)
+        let bySession = Dictionary(grouping: report.problems, by: { $0.session ?? "" })
+        XCTAssertEqual(bySession[sessions[0].sessionID]?.first?.kind, .changed, "\(report.problems)")
+        XCTAssertEqual(bySession[sessions[1].sessionID]?.first?.kind, .missing, "\(report.problems)")
+        XCTAssertEqual(bySession[sessions[2].sessionID]?.first?.kind, .truncated, "\(report.problems)")
+        XCTAssertTrue(bySession[sessions[3].sessionID]?.first?.detail.contains("misdescribes") ?? false, "\(report.problems)")
+    }
+
     func testAFollowerSeesAnotherHostsEventWithinASecond() throws {
         let env = try ServiceEnvironment.load()
         let shared = try SharedDatabase(env)

@@ -11,7 +11,7 @@ public struct SharedAuditEvent: Sendable {
 /// (`follow`). Chunks are picked by their columns and decoded here, as the local index's are; the
 /// records' own fields decide what matches.
 public final class SharedAuditReader {
-    private let connection: SharedPGConnection
+    let connection: SharedPGConnection
     /// Chunks read per round trip of a search.
     static let page = 64
 
