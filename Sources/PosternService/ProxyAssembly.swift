@@ -35,8 +35,10 @@ public final class ProxyAssembly: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         if let shared = config.audit.shared {
             let access = SharedAuditAccess(config: shared, host: SharedAuditAccess.hostName(config.audit), signIn: signIn)
+            // POSTERN_AUDIT_SHIP_BATCH: chunks per shipping transaction (tests; at most the default).
+            let batch = environment["POSTERN_AUDIT_SHIP_BATCH"].flatMap { Int($0) } ?? AuditShipper.defaultBatchChunks
             shipper = AuditShipper(store: store, host: access.host, spec: { try access.blockingSpec() },
-                                   logger: Logger(label: "postern.audit.ship"))
+                                   logger: Logger(label: "postern.audit.ship"), batchChunks: batch)
             shipper?.start()
         } else {
             shipper = nil

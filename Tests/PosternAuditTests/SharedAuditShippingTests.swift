@@ -15,12 +15,13 @@ final class SharedAuditShippingTests: XCTestCase {
         let spec: SharedPGSpec
 
         init(_ env: ServiceEnvironment) throws {
-            let host = try env.string("POSTERN_TEST_PG_HOST")
-            let port = Int(try env.string("POSTERN_TEST_PG_PORT")) ?? 0
-            let user = try env.string("POSTERN_TEST_PG_ADMIN_USER")
-            let password = try env.secret("POSTERN_TEST_PG_ADMIN_PASSWORD_FILE")
-            let ca = try env.string("POSTERN_TEST_PG_CA")
-            admin = SharedPGSpec(host: host, port: port, database: try env.string("POSTERN_TEST_PG_DATABASE"), user: user,
+            // The shared audit store's own cluster (scripts/services), as its shipper login.
+            let host = try env.string("POSTERN_TEST_SHARED_PG_HOST")
+            let port = Int(try env.string("POSTERN_TEST_SHARED_PG_PORT")) ?? 0
+            let user = try env.string("POSTERN_TEST_SHARED_PG_USER")
+            let password = try env.secret("POSTERN_TEST_SHARED_PG_PASSWORD_FILE")
+            let ca = try env.string("POSTERN_TEST_SHARED_PG_CA")
+            admin = SharedPGSpec(host: host, port: port, database: try env.string("POSTERN_TEST_SHARED_PG_DATABASE"), user: user,
                                  password: password, sslMode: "verify-full", caFile: ca)
             var spec = admin
             spec.database = "postern_shared_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)

@@ -89,9 +89,9 @@ final class KillNineTests: XCTestCase {
         }
     }
 
-    static func startTunnel(config: String, dbUser: String) throws -> (Subprocess, Tunnel) {
+    static func startTunnel(config: String, dbUser: String, environment: [String: String] = [:]) throws -> (Subprocess, Tunnel) {
         let proxy = try Subprocess(Self.binary, ["proxy", "db", "killdb", "--db-user", dbUser, "--db-name", Self.database,
-                                                  "--port", "0", "--format", "json", "--config", config])
+                                                  "--port", "0", "--format", "json", "--config", config], environment: environment)
         var line: [String: Any]?
         _ = eventually(timeout: 30) {
             guard let first = proxy.stdoutSoFar.split(separator: "\n").first else { return false }

@@ -9,44 +9,13 @@ import XCTest
 final class SharedAuditTunnelTests: XCTestCase {
     func testTwoBastionsShareOneTrail() throws {
         let h = try ProxyHarness()
-        let sharedDB = "postern_shared_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10)
-        XCTAssertEqual(try h.adminPSQL(["-c", "create database \(sharedDB)"]).status, 0)
-        defer { _ = try? h.adminPSQL(["-c", "drop database if exists \(sharedDB) with (force)"]) }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shared-audit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let shared = try SharedStoreFixture(h.env)
+        defer { shared.drop() }
+        let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-
-        func config(_ host: String) throws -> String {
-            let path = dir.appendingPathComponent("\(host).yaml").path
-            try """
-                cluster_name: shared-test
-                users:
-                  - name: \(KillNineTests.login())
-                    roles: [access]
-                    traits: {db_users: [\(h.admin.user)], db_names: [\(KillNineTests.database)]}
-                databases:
-                \(try ServiceDatabaseYAML.postgres(h.env, name: "killdb", passwordKey: "POSTERN_TEST_PG_ADMIN_PASSWORD_FILE"))
-                audit:
-                  backend: sqlite
-                  path: \(dir.appendingPathComponent("\(host).sqlite").path)
-                  host: \(host)
-                  shared:
-                    postgres:
-                      uri: \(try h.env.string("POSTERN_TEST_PG_HOST")):\(try h.env.string("POSTERN_TEST_PG_PORT"))
-                      database: \(sharedDB)
-                      user: \(h.admin.user)
-                      auth: password
-                      password_file: \(try h.env.string("POSTERN_TEST_PG_ADMIN_PASSWORD_FILE"))
-                      tls: {mode: verify-full, ca_cert_file: \(try h.env.string("POSTERN_TEST_PG_CA"))}
-
-                """.write(toFile: path, atomically: true, encoding: .utf8)
-            chmod(path, 0o600)
-            return path
-        }
-        if try h.adminPSQL(["-c", "select 1 from pg_database where datname = '\(KillNineTests.database)'"]).stdout != "1\n" {
-            _ = try h.adminPSQL(["-c", "create database \(KillNineTests.database)"])
-        }
-        let configA = try config("bastion-a"), configB = try config("bastion-b")
+        try Self.ensureDatabase(h)
+        let configA = try Self.config(h, shared, dir, host: "bastion-a")
+        let configB = try Self.config(h, shared, dir, host: "bastion-b")
         let initA = try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", configA])
         XCTAssertEqual(initA.status, 0, initA.combined)
         let initB = try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", configB])
@@ -112,10 +81,168 @@ final class SharedAuditTunnelTests: XCTestCase {
         let line = tail.stdoutSoFar.split(separator: "\n").first { $0.contains("timed-from-b") }.map(String.init) ?? ""
         XCTAssertTrue(line.contains("\"postern_host\":\"bastion-b\""), line)
 
+        let verify = try Subprocess.run(KillNineTests.binary, ["audit", "verify", "--config", configA])
+        XCTAssertEqual(verify.status, 0, verify.combined)
+
         // Status: nothing waits on either side once shipped.
         XCTAssertTrue(try eventually(timeout: 10) {
             let s = try Subprocess.run(KillNineTests.binary, ["audit", "status", "--config", configB])
             return s.status == 0 && s.stdout.contains("shipped: nothing waits")
         })
+    }
+
+    static func directory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shared-audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return dir
+    }
+
+    static func ensureDatabase(_ h: ProxyHarness) throws {
+        if try h.adminPSQL(["-c", "select 1 from pg_database where datname = '\(KillNineTests.database)'"]).stdout != "1\n" {
+            _ = try h.adminPSQL(["-c", "create database \(KillNineTests.database)"])
+        }
+    }
+
+    /// A tunnel's config: the services' PostgreSQL as `killdb`, a local store named for `host`,
+    /// shipping to the fixture's database.
+    static func config(_ h: ProxyHarness, _ shared: SharedStoreFixture, _ dir: URL, host: String, extra: String = "") throws -> String {
+        let path = dir.appendingPathComponent("\(host).yaml").path
+        try """
+            cluster_name: shared-test
+            users:
+              - name: \(KillNineTests.login())
+                roles: [access]
+                traits: {db_users: [\(h.admin.user)], db_names: [\(KillNineTests.database)]}
+            databases:
+            \(try ServiceDatabaseYAML.postgres(h.env, name: "killdb", passwordKey: "POSTERN_TEST_PG_ADMIN_PASSWORD_FILE"))
+            audit:
+              backend: sqlite
+              path: \(dir.appendingPathComponent("\(host).sqlite").path)
+              host: \(host)
+            \(extra)\(try shared.yaml())
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+        return path
+    }
+}
+
+/// The shared store goes away and comes back under load; a shipper is killed between batches.
+final class SharedAuditOutageTests: XCTestCase {
+    /// Statements pgbench ran (`select N as probe`), as the shared store holds them: their count,
+    /// and whether any event is there twice.
+    func probes(_ config: String) throws -> (count: Int, duplicates: Int) {
+        let r = try Subprocess.run(KillNineTests.binary, ["audit", "search", "--config", config, "--format", "json",
+                                                         "--type", "db.session.query", "--limit", "10000000"], timeout: 120)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let events = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]) ?? []
+        let probes = events.filter { ($0["db_query"] as? String)?.contains(" as probe") == true }
+        if probes.isEmpty { XCTFail("no probe among \(events.count) events: \(r.stdout.prefix(600)) \(r.stderr.prefix(600))") }
+        let ids = probes.compactMap { $0["uid"] as? String }
+        return (probes.count, ids.count - Set(ids).count)
+    }
+
+    func pgbench(_ tunnel: KillNineTests.Tunnel, seconds: Int, dir: URL) throws -> Subprocess {
+        let script = dir.appendingPathComponent("probe.sql").path
+        try "\\set id random(1, 1000000000)\nselect :id as probe\n".write(toFile: script, atomically: true, encoding: .utf8)
+        return try Subprocess("pgbench", ["-n", "-c", "4", "-j", "2", "-T", "\(seconds)", "-f", script, tunnel.conninfo],
+                              environment: ["PGPASSWORD": tunnel.password])
+    }
+
+    func processed(_ result: SubprocessResult) -> Int {
+        let line = result.stdout.split(separator: "\n").first { $0.hasPrefix("number of transactions actually processed:") }
+        return line.flatMap { Int($0.split(separator: " ").last?.split(separator: "/").first ?? "") } ?? -1
+    }
+
+    func waitShipped(_ config: String, timeout: TimeInterval = 60) throws -> Bool {
+        try eventually(timeout: timeout) {
+            let s = try Subprocess.run(KillNineTests.binary, ["audit", "status", "--config", config])
+            return s.status == 0 && s.stdout.contains("shipped: nothing waits")
+        }
+    }
+
+    func testTheSharedStoreStoppedDuringPgbenchGetsEveryStatementOnce() throws {
+        let h = try ProxyHarness()
+        let shared = try SharedStoreFixture(h.env)
+        defer { shared.drop() }
+        let dir = try SharedAuditTunnelTests.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SharedAuditTunnelTests.ensureDatabase(h)
+        let config = try SharedAuditTunnelTests.config(h, shared, dir, host: "bastion-a")
+        let initialised = try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", config])
+        XCTAssertEqual(initialised.status, 0, initialised.combined)
+        let (proxy, tunnel) = try KillNineTests.startTunnel(config: config, dbUser: h.admin.user)
+        defer { proxy.signal(SIGTERM); _ = proxy.wait(timeout: 15) }
+
+        let bench = try pgbench(tunnel, seconds: 12, dir: dir)
+        XCTAssertTrue(try eventually(timeout: 10) { try shared.value("select count(*) from postern_audit_chunks") != "0" },
+                      "nothing was shipped before the outage")
+        try shared.cluster("stop")
+        var restarted = false
+        defer { if !restarted { try? shared.cluster("start") } }
+        // The outage shows: the shipper fails and says so, while pgbench goes on.
+        XCTAssertTrue(try eventually(timeout: 15) {
+            try Subprocess.run(KillNineTests.binary, ["audit", "status", "--config", config]).stdout.contains("failing:")
+        }, "audit status never showed the outage")
+        let behind = try Subprocess.run(KillNineTests.binary, ["audit", "status", "--config", config]).stdout
+        XCTAssertTrue(behind.contains("audit shipping behind:"), behind)
+        try shared.cluster("start")
+        restarted = true
+        let result = bench.wait(timeout: 60)
+        XCTAssertEqual(result.status, 0, result.combined)
+        let ran = processed(result)
+        XCTAssertGreaterThan(ran, 1000, result.stdout)
+
+        XCTAssertTrue(try waitShipped(config), "the backlog was never shipped after the store came back")
+        let (count, duplicates) = try probes(config)
+        XCTAssertEqual(count, ran, "the shared store holds \(count) of the \(ran) statements pgbench ran")
+        XCTAssertEqual(duplicates, 0)
+        let verify = try Subprocess.run(KillNineTests.binary, ["audit", "verify", "--config", config], timeout: 120)
+        XCTAssertEqual(verify.status, 0, verify.combined)
+    }
+
+    func testAShipperKilledBetweenBatchesShipsTheRestOnceOnRestart() throws {
+        let h = try ProxyHarness()
+        let shared = try SharedStoreFixture(h.env)
+        defer { shared.drop() }
+        let dir = try SharedAuditTunnelTests.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SharedAuditTunnelTests.ensureDatabase(h)
+        let config = try SharedAuditTunnelTests.config(h, shared, dir, host: "bastion-a")
+        XCTAssertEqual(try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", config]).status, 0)
+        // One chunk per shipping transaction: the backlog goes in hundreds of batches.
+        let oneChunk = ["POSTERN_AUDIT_SHIP_BATCH": "1"]
+
+        // A backlog built while the store is down.
+        try shared.cluster("stop")
+        var restarted = false
+        defer { if !restarted { try? shared.cluster("start") } }
+        let (proxy, tunnel) = try KillNineTests.startTunnel(config: config, dbUser: h.admin.user, environment: oneChunk)
+        let bench = try pgbench(tunnel, seconds: 4, dir: dir)
+        let result = bench.wait(timeout: 60)
+        XCTAssertEqual(result.status, 0, result.combined)
+        let ran = processed(result)
+        try shared.cluster("start")
+        restarted = true
+
+        // Killed once shipping has begun and before it has ended.
+        let chunks = { (try? shared.value("select count(*) from postern_audit_chunks")).flatMap { Int($0) } ?? 0 }
+        XCTAssertTrue(eventually(timeout: 30) { chunks() > 0 }, "shipping never resumed")
+        proxy.signal(SIGKILL)
+        _ = proxy.wait(timeout: 10)
+        let shippedAtKill = chunks()
+        let backlog = try Subprocess.run(KillNineTests.binary, ["audit", "status", "--config", config]).stdout
+        XCTAssertTrue(backlog.contains("audit shipping behind:"), "the kill came after the last batch: \(backlog) (\(shippedAtKill) chunks)")
+
+        // A new tunnel on the same store ships the rest.
+        let (again, _) = try KillNineTests.startTunnel(config: config, dbUser: h.admin.user)
+        defer { again.signal(SIGTERM); _ = again.wait(timeout: 15) }
+        XCTAssertTrue(try waitShipped(config))
+        let (count, duplicates) = try probes(config)
+        XCTAssertEqual(count, ran)
+        XCTAssertEqual(duplicates, 0)
+        XCTAssertGreaterThan(chunks(), shippedAtKill)
+        let verify = try Subprocess.run(KillNineTests.binary, ["audit", "verify", "--config", config], timeout: 120)
+        XCTAssertEqual(verify.status, 0, verify.combined)
     }
 }

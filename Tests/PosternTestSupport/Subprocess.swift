@@ -80,20 +80,38 @@ public final class Subprocess: @unchecked Sendable {
     public func wait(timeout: TimeInterval) -> SubprocessResult {
         let deadline = Date().addingTimeInterval(timeout)
         var timedOut = false
+        var zombieStatus: Int32?
         while process.isRunning {
-            if Date() > deadline {
+            // Foundation sometimes misses a child's exit (seen with scripts/services starting a
+            // cluster): a child that is a zombie has ended, and /proc says how.
+            if let status = Self.zombieExitStatus(process.processIdentifier) {
+                zombieStatus = status
+                break
+            }
+            if Date() > deadline, !timedOut {
                 timedOut = true
                 kill(process.processIdentifier, SIGKILL)
-                break
             }
             usleep(10_000)
         }
-        process.waitUntilExit()
+        if zombieStatus == nil { process.waitUntilExit() }
         _ = readers.wait(timeout: .now() + 10)
         return lock.withLock {
-            SubprocessResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            SubprocessResult(status: zombieStatus ?? process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                              stderr: String(decoding: err, as: UTF8.self), timedOut: timedOut)
         }
+    }
+
+    /// The exit status of a child that has ended but is not reaped (state Z), from the last field
+    /// of /proc/PID/stat (waitpid's form); nil while it runs.
+    static func zombieExitStatus(_ pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.first == "Z", let raw = fields.last.flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+            return nil
+        }
+        return raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
     }
 
     public static func run(_ command: String, _ arguments: [String], environment: [String: String] = [:],

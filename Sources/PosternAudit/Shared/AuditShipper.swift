@@ -30,7 +30,8 @@ public final class AuditShipper: Sendable {
     }
 
     /// Chunks per batch (each holds up to 4,096 events): 11 parameters each, under PostgreSQL's 65,535.
-    static let batchChunks = 1_000
+    public static let defaultBatchChunks = 1_000
+    private let batchChunks: Int
     static let batchBytes = 32 << 20
 
     private let backend: SQLiteAuditBackend
@@ -54,8 +55,12 @@ public final class AuditShipper: Sendable {
 
     /// `spec` is asked again at each (re)connection: an IAM token is good for 15 minutes. Nil for a
     /// store that is not SQLite (the config allows `shared` only with it).
-    public init?(store: AuditStore, host: String, spec: @escaping @Sendable () throws -> SharedPGSpec, logger: Logger) {
+    /// `batchChunks`: chunks per shipping transaction, at most the default (smaller batches only
+    /// add round trips; tests use them to stop a shipper between batches).
+    public init?(store: AuditStore, host: String, spec: @escaping @Sendable () throws -> SharedPGSpec, logger: Logger,
+                 batchChunks: Int = AuditShipper.defaultBatchChunks) {
         guard let backend = store.storage as? SQLiteAuditBackend else { return nil }
+        self.batchChunks = min(max(batchChunks, 1), Self.defaultBatchChunks)
         self.backend = backend
         storePath = store.path
         self.host = host
@@ -232,7 +237,7 @@ public final class AuditShipper: Sendable {
                 SELECT id, sid, user, db_service, first_time, last_time, first_ei, last_ei, types, count, lines
                   FROM audit_chunks WHERE id > COALESCE((SELECT chunk FROM audit_shipping WHERE id = 1), 0)
                   ORDER BY id LIMIT ?
-                """, arguments: [Self.batchChunks])
+                """, arguments: [batchChunks])
             var out: [Chunk] = []
             var bytes = 0
             while let r = try rows.next() {
