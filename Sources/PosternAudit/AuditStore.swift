@@ -13,6 +13,8 @@ public final class AuditStore: ImmediateAuditSink {
     /// Each open session's chain tip (SQLite only).
     let tips: AuditChainTips?
     let logger: Logger
+    /// Set by the shipper's budget check (`AuditShipper`), read on every gated commit.
+    private let budget = AuditBudgetFlag()
 
     /// Opens (creating if needed, directory 0700, file 0600) the store a config names.
     public static func open(_ config: AuditConfig, environment: [String: String], home: String,
@@ -63,6 +65,11 @@ public final class AuditStore: ImmediateAuditSink {
     }
 
     public func sessionFinished(_ sessionID: String) { tips?.forget(sessionID) }
+
+    public var budgetExceeded: String? { budget.reason }
+
+    /// Why new statements are refused (nil: they are not).
+    func setBudgetExceeded(_ reason: String?) { budget.set(reason) }
 
     /// Journals the events (durable when this returns) and queues them for the index.
     private func journaled(_ events: [AuditEvent], _ journal: AuditJournal) throws {

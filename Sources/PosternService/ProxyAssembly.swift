@@ -38,7 +38,8 @@ public final class ProxyAssembly: Sendable {
             // POSTERN_AUDIT_SHIP_BATCH: chunks per shipping transaction (tests; at most the default).
             let batch = environment["POSTERN_AUDIT_SHIP_BATCH"].flatMap { Int($0) } ?? AuditShipper.defaultBatchChunks
             shipper = AuditShipper(store: store, host: access.host, spec: { try access.blockingSpec() },
-                                   logger: Logger(label: "postern.audit.ship"), batchChunks: batch)
+                                   logger: Logger(label: "postern.audit.ship"), budgetBytes: config.audit.diskBudgetBytes,
+                                   batchChunks: batch)
             shipper?.start()
         } else {
             shipper = nil

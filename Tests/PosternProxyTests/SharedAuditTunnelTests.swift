@@ -246,3 +246,56 @@ final class SharedAuditOutageTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.combined)
     }
 }
+
+/// `audit.disk_budget`: with the shared store down, the local backlog reaches the budget and the
+/// next statement is refused in PostgreSQL's terms (53100), recorded as refused, and shipped with
+/// the rest once the store is back; then statements run again.
+final class SharedAuditBudgetTests: XCTestCase {
+    func testABacklogAtItsBudgetRefusesStatementsUntilShipped() throws {
+        let h = try ProxyHarness()
+        let shared = try SharedStoreFixture(h.env)
+        defer { shared.drop() }
+        let dir = try SharedAuditTunnelTests.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SharedAuditTunnelTests.ensureDatabase(h)
+        let config = try SharedAuditTunnelTests.config(h, shared, dir, host: "bastion-a", extra: "  disk_budget: 64KiB\n")
+        XCTAssertEqual(try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", config]).status, 0)
+        let (proxy, tunnel) = try KillNineTests.startTunnel(config: config, dbUser: h.admin.user)
+        defer { proxy.signal(SIGTERM); _ = proxy.wait(timeout: 15) }
+
+        try shared.cluster("stop")
+        var restarted = false
+        defer { if !restarted { try? shared.cluster("start") } }
+        // Statements of half a kilobyte, ten milliseconds apart, until one is refused.
+        let padding = String(repeating: "p", count: 500)
+        let script = (0..<3000).map { _ in "select '\(padding)' as n, pg_sleep(0.01);" }.joined(separator: "\n")
+        let file = dir.appendingPathComponent("statements.sql").path
+        try script.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Subprocess.run("psql", [tunnel.conninfo, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", file],
+                                     environment: ["PGPASSWORD": tunnel.password], timeout: 120)
+        XCTAssertNotEqual(run.status, 0, "every statement ran: the budget never refused one")
+        XCTAssertTrue(run.stderr.contains("has reached audit.disk_budget"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("the statement was not sent"), run.stderr)
+        // A new session is refused too, while the store is down.
+        let again = try Subprocess.run("psql", [tunnel.conninfo, "-X", "-At", "-c", "select 'while down'"],
+                                       environment: ["PGPASSWORD": tunnel.password])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("audit.disk_budget"), again.stderr)
+
+        try shared.cluster("start")
+        restarted = true
+        XCTAssertTrue(try eventually(timeout: 60) {
+            let s = try Subprocess.run(KillNineTests.binary, ["audit", "status", "--config", config])
+            return s.stdout.contains("shipped: nothing waits")
+        })
+        // Refusals are in the shared store, as refused.
+        let results = try Subprocess.run(KillNineTests.binary, ["audit", "search", "--config", config, "--format", "json",
+                                                               "--type", "db.session.result", "--limit", "100000"])
+        XCTAssertTrue(results.stdout.contains("not sent: the audit backlog on this bastion"), results.stdout.suffix(2000).description)
+        XCTAssertTrue(try eventually(timeout: 10) {
+            let ok = try Subprocess.run("psql", [tunnel.conninfo, "-X", "-At", "-c", "select 'after'"],
+                                        environment: ["PGPASSWORD": tunnel.password])
+            return ok.status == 0 && ok.stdout == "after\n"
+        }, "statements were not accepted again once the backlog was shipped")
+    }
+}

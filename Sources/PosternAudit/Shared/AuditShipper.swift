@@ -35,6 +35,9 @@ public final class AuditShipper: Sendable {
     static let batchBytes = 32 << 20
 
     private let backend: SQLiteAuditBackend
+    private let store: AuditStore
+    /// `audit.disk_budget`: past it, the store refuses new statements until shipping catches up.
+    private let budgetBytes: Int64?
     private let storePath: String
     private let host: String
     private let spec: @Sendable () throws -> SharedPGSpec
@@ -47,6 +50,7 @@ public final class AuditShipper: Sendable {
         var stopped = false
         var lastError: String?
         var shipped: Int64 = 0
+        var budgetChecked: Double = 0
         var holdsLock = false
         var running = false
         var lastShipped: AuditTime?
@@ -58,8 +62,10 @@ public final class AuditShipper: Sendable {
     /// `batchChunks`: chunks per shipping transaction, at most the default (smaller batches only
     /// add round trips; tests use them to stop a shipper between batches).
     public init?(store: AuditStore, host: String, spec: @escaping @Sendable () throws -> SharedPGSpec, logger: Logger,
-                 batchChunks: Int = AuditShipper.defaultBatchChunks) {
+                 budgetBytes: Int64? = nil, batchChunks: Int = AuditShipper.defaultBatchChunks) {
         guard let backend = store.storage as? SQLiteAuditBackend else { return nil }
+        self.store = store
+        self.budgetBytes = budgetBytes
         self.batchChunks = min(max(batchChunks, 1), Self.defaultBatchChunks)
         self.backend = backend
         storePath = store.path
@@ -115,6 +121,8 @@ public final class AuditShipper: Sendable {
         var prepared = false
         defer { if lockFD >= 0 { close(lockFD) } }
         while !stopped {
+            // In every process sharing the store, shipping or not: each refuses its own statements.
+            checkBudget()
             if lockFD < 0 { lockFD = takeShipLock() }
             guard lockFD >= 0 else {
                 pause(1)
@@ -173,6 +181,32 @@ public final class AuditShipper: Sendable {
         }
     }
 
+    /// At most once a second: the bytes of the chunks not yet shipped against the budget.
+    private func checkBudget() {
+        guard let budget = budgetBytes else { return }
+        let now = Date().timeIntervalSince1970
+        guard state.withLock({ s in
+            guard now - s.budgetChecked >= 1 else { return false }
+            s.budgetChecked = now
+            return true
+        }) else { return }
+        guard let bytes = try? ShippingReport.backlogBytes(backend) else { return }
+        if bytes < budget {
+            if store.budgetExceeded != nil {
+                logger.notice("audit backlog back under audit.disk_budget: statements are accepted again")
+                store.setBudgetExceeded(nil)
+            }
+            return
+        }
+        if store.budgetExceeded == nil {
+            logger.error("audit backlog at audit.disk_budget: new statements are refused until shipping catches up",
+                         metadata: ["backlog_bytes": "\(bytes)", "budget_bytes": "\(budget)"])
+        }
+        let behind = state.withLock { $0.lastError } != nil ? "the shared audit store is unreachable" : "shipping to the shared audit store is behind"
+        store.setBudgetExceeded("the audit backlog on this bastion (\(bytes >> 20) MiB) has reached audit.disk_budget "
+                                + "(\(budget >> 20) MiB) while \(behind)")
+    }
+
     private func noteSuccess() {
         state.withLock { $0.lastError = nil }
         writeNote()
@@ -198,11 +232,17 @@ public final class AuditShipper: Sendable {
         rename(temporary, path)
     }
 
-    /// Sleeps up to `seconds`, or until `stop`.
+    /// Sleeps up to `seconds`, or until `stop`; the budget is checked each second meanwhile.
     private func pause(_ seconds: Double) {
-        wake.lock()
-        if !stopped { _ = wake.wait(until: Date(timeIntervalSinceNow: seconds)) }
-        wake.unlock()
+        var left = seconds
+        while left > 0, !stopped {
+            let step = min(left, 1)
+            wake.lock()
+            if !stopped { _ = wake.wait(until: Date(timeIntervalSinceNow: step)) }
+            wake.unlock()
+            left -= step
+            checkBudget()
+        }
     }
 
     private func takeShipLock() -> Int32 {

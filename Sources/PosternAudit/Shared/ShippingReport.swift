@@ -49,6 +49,15 @@ public struct ShippingReport: Codable, Sendable, Equatable {
 
     static func statusPath(_ storePath: String) -> String { storePath + ".ship.status" }
 
+    /// The bytes of the chunks past the cursor (what `audit.disk_budget` bounds).
+    static func backlogBytes(_ backend: SQLiteAuditBackend) throws -> Int64 {
+        try backend.pool.read { db -> Int64 in
+            let cursor = try db.tableExists("audit_shipping")
+                ? "COALESCE((SELECT chunk FROM audit_shipping WHERE id = 1), 0)" : "0"
+            return try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(length(lines)), 0) FROM audit_chunks WHERE id > \(cursor)") ?? 0
+        }
+    }
+
     /// The backlog: chunks past the cursor (all of them before a shipper ever ran).
     static func backlog(_ backend: SQLiteAuditBackend) throws -> (events: Int64, since: AuditTime?) {
         let row = try backend.pool.read { db -> Row? in

@@ -14,6 +14,9 @@ public protocol AuditSink: Sendable {
     /// The session will record nothing more (its writer is gone): per-session state, such as the
     /// tip of its hash chain, can go even if no end event was ever recorded.
     func sessionFinished(_ sessionID: String)
+    /// Why new statements must be refused though the store could take them (the local backlog
+    /// waiting for the shared store has reached `audit.disk_budget`), or nil. Read per commit.
+    var budgetExceeded: String? { get }
 }
 
 /// A sink that can also commit on the calling thread. The proxy gathers the events of every session
@@ -38,6 +41,8 @@ extension ImmediateAuditSink {
 }
 
 extension AuditSink {
+    public var budgetExceeded: String? { nil }
+
     public func sessionFinished(_ sessionID: String) {}
 
     public func record(contentsOf events: [AuditEvent]) async throws {

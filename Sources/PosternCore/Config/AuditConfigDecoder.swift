@@ -49,6 +49,9 @@ enum AuditConfigDecoder {
             guard config.backend == .sqlite else { throw shared.error("\(shared.path) needs backend: sqlite (the local journal ships)") }
             config.shared = try SharedAuditDecoder.decode(shared, baseDir: baseDir)
         }
+        if let b = f["disk_budget"], config.shared == nil {
+            throw b.error("\(b.path) bounds what waits to be shipped to audit.shared, which is not configured")
+        }
         return config
     }
 }

@@ -8,6 +8,12 @@ struct AuditRefusal {
     let message: String
 
     /// `consequence`: what happened instead, e.g. "the statement was not sent; the session ends".
+    /// The local backlog is at its budget: the record could be written, but the statement is refused.
+    init(budget reason: String, _ consequence: String) {
+        diskFull = true
+        message = reason + ", so " + consequence
+    }
+
     init(_ error: any Error, _ consequence: String) {
         diskFull = (error as? any AuditStoreFault)?.isDiskFull == true
         message = "the audit record could not be written" + (diskFull ? " (the audit store's disk is full)" : "")

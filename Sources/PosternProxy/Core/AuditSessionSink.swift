@@ -17,6 +17,8 @@ public struct AuditSessionSink: SessionEventSink {
 
     public func sessionFinished(_ sessionID: String) { sink.sessionFinished(sessionID) }
 
+    public var budgetExceeded: String? { sink.budgetExceeded }
+
     public func record(_ events: [SessionEvent], of session: SessionInfo) async throws {
         try await sink.record(contentsOf: events.map { Self.auditEvent($0, of: session) })
     }

@@ -74,6 +74,7 @@ extension AuditedRelay {
 
     /// Commits what `processClient` appended; reads wait until it is done.
     func commitAudited() {
+        if let exceeded = auditor.budgetExceeded { return refuseOverBudget(exceeded) }
         awaitingAudit = true
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         auditor.commit().whenComplete { result in bound.value.auditCommitted(result) }
@@ -95,6 +96,25 @@ extension AuditedRelay {
         }
         resumeClientReads()
         afterCommit()
+    }
+
+    /// The local audit backlog is at its budget (the shared store unreachable): what the read
+    /// gated is recorded as refused, never sent, and the session ends; the client hears why once
+    /// that is recorded. These records go past the budget: one per session, which then ends.
+    private func refuseOverBudget(_ reason: String) {
+        dropAudited()
+        phase = .closed
+        recordUnsent(auditor.pendingStatements, reason: reason)
+        abandonOpenStatements(now: ProxyClock.monotonicNanos(), reason: "session ended: \(reason)")
+        flushResults()
+        auditor.append(.ended(reason: reason))
+        goodbyeUpstream()
+        let refusal = AuditRefusal(budget: reason, auditFailureConsequence)
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        auditor.commit().whenComplete { _ in
+            bound.value.send(bound.value.auditError(refusal))
+            bound.value.finish()
+        }
     }
 
     /// Reads that arrived while a commit was pending (or before relay), in order.

@@ -36,6 +36,12 @@ final class SessionAuditor {
 
     var hasPending: Bool { !pending.isEmpty }
 
+    /// Why the sink refuses new statements now, if it does (`AuditSink.budgetExceeded`).
+    var budgetExceeded: String? { sink.budgetExceeded }
+
+    /// The statements appended and not yet committed.
+    var pendingStatements: [Int] { pending.filter(\.kind.isClientStatement).map(\.index) }
+
     /// Set from the client's StartupMessage, before the first event is committed.
     var clientApplication: String? {
         get { info.clientApplication }

@@ -106,11 +106,14 @@ public protocol SessionEventSink: Sendable {
     var tickCommitters: TickCommitters? { get }
     /// The session's auditor is gone: nothing more will be recorded for it.
     func sessionFinished(_ sessionID: String)
+    /// New statements are to be refused (see `AuditSink.budgetExceeded`).
+    var budgetExceeded: String? { get }
 }
 
 extension SessionEventSink {
     public var tickCommitters: TickCommitters? { nil }
     public func sessionFinished(_ sessionID: String) {}
+    public var budgetExceeded: String? { nil }
 
     public func record(_ events: [SessionEvent], of session: SessionInfo,
                        completion: @escaping @Sendable ((any Error)?) -> Void) {
