@@ -39,7 +39,7 @@ public final class ProxyAssembly: Sendable {
             let batch = environment["POSTERN_AUDIT_SHIP_BATCH"].flatMap { Int($0) } ?? AuditShipper.defaultBatchChunks
             shipper = AuditShipper(store: store, host: access.host, spec: { try access.blockingSpec() },
                                    logger: Logger(label: "postern.audit.ship"), budgetBytes: config.audit.diskBudgetBytes,
-                                   batchChunks: batch)
+                                   retentionDays: shared.retentionDays, batchChunks: batch)
             shipper?.start()
         } else {
             shipper = nil

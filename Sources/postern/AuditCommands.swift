@@ -9,7 +9,7 @@ struct Audit: AsyncParsableCommand {
         commandName: "audit",
         abstract: "Search and follow the audit log (Teleport's event JSON).",
         subcommands: [AuditSearchCommand.self, AuditTail.self, AuditVerifyCommand.self, AuditStatusCommand.self,
-                      AuditInitShared.self, AuditSelftestWrite.self]
+                      AuditInitShared.self, AuditShipCommand.self, AuditSelftestWrite.self]
     )
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PosternAudit
 import PosternCore
 import PosternService
@@ -114,6 +115,58 @@ struct AuditStatusCommand: AsyncParsableCommand {
             case .text:
                 AuditCLI.writeLine(TextSanitizer.escape(status.text))
             }
+        } catch let e as CLIError {
+            throw Self.fail(e)
+        }
+    }
+}
+
+struct AuditShipCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ship",
+        abstract: "Ship this store's backlog to the shared audit store now, and exit once nothing waits.",
+        discussion: """
+            Tunnels, the console and the service ship while they run; this ships a store none of them has open \
+            (after a crash, or to measure). Prints the events shipped and the rate.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Give up after this many seconds.")
+    var timeout = 3600
+
+    func run() async throws {
+        do {
+            let (audit, _) = try AuditCLI.location(options)
+            guard let shared = audit.shared else { throw CLIError("no audit.shared in the config: this store is not shipped") }
+            let store = try AuditCLI.openExisting(options)
+            defer { try? store.close() }
+            let line: String = try await AuditCLI.withSharedAccess(options) { access in
+                guard let access else { throw CLIError("no audit.shared in the config") }
+                guard let shipper = AuditShipper(store: store, host: access.host, spec: { try access.blockingSpec() },
+                                                 logger: Logger(label: "postern.audit.ship"), retentionDays: shared.retentionDays)
+                else { throw CLIError("only a sqlite store is shipped") }
+                let clock = ContinuousClock()
+                let started = clock.now
+                shipper.start()
+                defer { shipper.stop() }
+                while true {
+                    let s = shipper.status()
+                    if s.backlogEvents == 0, !s.shippedElsewhere { break }
+                    if clock.now - started > .seconds(timeout) {
+                        throw CLIError("gave up after \(timeout) s: \(s.backlogEvents) events wait"
+                                       + (s.lastError.map { " (\($0))" } ?? (s.shippedElsewhere ? " (another process ships this store)" : "")))
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let elapsed = clock.now - started
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let shipped = shipper.status().shippedEvents
+                return "shipped \(shipped) events in \(String(format: "%.2f", seconds)) s"
+                    + (shipped > 0 ? " (\(Int(Double(shipped) / max(seconds, 0.001))) events/s)" : "")
+            }
+            AuditCLI.writeLine(line)
         } catch let e as CLIError {
             throw Self.fail(e)
         }

@@ -44,6 +44,7 @@ struct Console: AsyncParsableCommand {
             defer { try? store?.close() }
             launch.opener = proxy
             launch.historyDirectory = ConsoleServices.defaultHistoryDirectory(environment)
+            if let shipper = proxy?.shipper { launch.shippingStatus = { shipper.behind() } }
             let status: Int32
             do {
                 status = try await ConsoleApp.run(launch)

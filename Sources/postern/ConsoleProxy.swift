@@ -26,6 +26,9 @@ final class ConsoleProxy: SessionOpener {
     /// Sessions are audited to `store` (the console's, shared with its audit pane). With `source`,
     /// RBAC follows the config as it changes: a revoked role denies the next session and ends
     /// the open ones.
+    /// Ships the store to `audit.shared` while the console runs (nil without one).
+    var shipper: AuditShipper? { assembly.shipper }
+
     init(session: CommandSession, store: AuditStore, environment: [String: String], source: ConfigSource? = nil) {
         self.session = session
         self.source = source

@@ -150,6 +150,24 @@ final class SharedAuditShippingTests: XCTestCase {
         XCTAssertTrue(bySession[sessions[3].sessionID]?.first?.detail.contains("misdescribes") ?? false, "\(report.problems)")
     }
 
+    func testRetentionDropsWholeMonthsOnly() throws {
+        let env = try ServiceEnvironment.load()
+        let shared = try SharedDatabase(env)
+        let c = try shared.connect()
+        try SharedAuditSchema.create(c)
+        let day: Int64 = 86_400 * 1_000_000_000
+        let jan2025 = SharedAuditSchema.Month(year: 2025, month: 1).startNanos
+        try SharedAuditSchema.ensurePartitions(c, covering: [jan2025 + day, jan2025 + 40 * day, jan2025 + 70 * day])
+        XCTAssertEqual(SharedAuditSchema.Month(partitionName: "postern_audit_chunks_y2025m02"), .init(year: 2025, month: 2))
+        XCTAssertNil(SharedAuditSchema.Month(partitionName: "postern_audit_chunks_y2025m13"))
+        // 400 days before 2026-03-10: 2025-02-03. January 2025 ended before it; February did not.
+        let now = SharedAuditSchema.Month(year: 2026, month: 3).startNanos + 9 * day
+        XCTAssertEqual(try SharedAuditSchema.dropExpired(c, retentionDays: 400, now: now), ["postern_audit_chunks_y2025m01"])
+        XCTAssertEqual(try SharedAuditSchema.dropExpired(c, retentionDays: 400, now: now), [])
+        XCTAssertEqual(try shared.count("SELECT COUNT(*) FROM pg_inherits WHERE inhparent = 'postern_audit_chunks'::regclass"), 3,
+                       "February and March 2025, and this month, stay")
+    }
+
     func testAFollowerSeesAnotherHostsEventWithinASecond() throws {
         let env = try ServiceEnvironment.load()
         let shared = try SharedDatabase(env)

@@ -20,6 +20,24 @@ final class AuditPaneTests: XCTestCase {
         XCTAssertTrue(help.contains("Audit pane"))
     }
 
+    func testAShippingBacklogStaysOnTheStatusLineUntilItClears() throws {
+        var s = Fixtures.state(width: 120, height: 24)
+        let behind = "audit shipping behind: 1200 events, since 2026-12-05T10:00:00Z"
+        s = ConsoleReducer.reduce(s, .auditShipping(behind))
+        var bottom = ConsoleRenderer(theme: .monochrome).render(s).text(row: 23)
+        XCTAssertTrue(bottom.contains(behind), bottom)
+        XCTAssertTrue(bottom.contains("/ filter"), "the key hints stay at the left: \(bottom)")
+        s = Fixtures.press(s, [.char("j")])
+        XCTAssertTrue(ConsoleRenderer(theme: .monochrome).render(s).text(row: 23).contains("audit shipping behind"),
+                      "a key clears messages, not the backlog")
+        // Escapes in what reaches the line are shown escaped, as everywhere else.
+        s = ConsoleReducer.reduce(s, .auditShipping("audit shipping behind: 1 events, since \u{1b}[31m"))
+        bottom = ConsoleRenderer(theme: .monochrome).render(s).text(row: 23)
+        XCTAssertFalse(bottom.contains("\u{1b}"), bottom)
+        s = ConsoleReducer.reduce(s, .auditShipping(nil))
+        XCTAssertFalse(ConsoleRenderer(theme: .monochrome).render(s).text(row: 23).contains("audit shipping"))
+    }
+
     func testWithoutAStoreThereIsNoAuditKey() {
         let s = Fixtures.press(Fixtures.state(), [.char("a")])
         XCTAssertEqual(s.focus, .list)

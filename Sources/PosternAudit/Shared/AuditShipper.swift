@@ -38,6 +38,8 @@ public final class AuditShipper: Sendable {
     private let store: AuditStore
     /// `audit.disk_budget`: past it, the store refuses new statements until shipping catches up.
     private let budgetBytes: Int64?
+    /// `audit.shared.retention`: months wholly older are dropped, at connection and hourly after.
+    private let retentionDays: Int?
     private let storePath: String
     private let host: String
     private let spec: @Sendable () throws -> SharedPGSpec
@@ -62,10 +64,11 @@ public final class AuditShipper: Sendable {
     /// `batchChunks`: chunks per shipping transaction, at most the default (smaller batches only
     /// add round trips; tests use them to stop a shipper between batches).
     public init?(store: AuditStore, host: String, spec: @escaping @Sendable () throws -> SharedPGSpec, logger: Logger,
-                 budgetBytes: Int64? = nil, batchChunks: Int = AuditShipper.defaultBatchChunks) {
+                 budgetBytes: Int64? = nil, retentionDays: Int? = nil, batchChunks: Int = AuditShipper.defaultBatchChunks) {
         guard let backend = store.storage as? SQLiteAuditBackend else { return nil }
         self.store = store
         self.budgetBytes = budgetBytes
+        self.retentionDays = retentionDays
         self.batchChunks = min(max(batchChunks, 1), Self.defaultBatchChunks)
         self.backend = backend
         storePath = store.path
@@ -111,6 +114,16 @@ public final class AuditShipper: Sendable {
                       shippedElsewhere: !holds)
     }
 
+    /// The console's status line: nil while shipping keeps up (nothing waiting longer than `grace`
+    /// seconds, and no failure).
+    public func behind(grace: Double = 5) -> String? {
+        let s = status()
+        guard s.backlogEvents > 0, let since = s.backlogSince else { return nil }
+        let age = Double(AuditTime.now().nanoseconds - since.nanoseconds) / 1e9
+        guard age >= grace || s.lastError != nil else { return nil }
+        return "audit shipping behind: \(s.backlogEvents) events, since \(since.rfc3339)"
+    }
+
     private var stopped: Bool { state.withLock { $0.stopped } }
 
     private func run() {
@@ -119,6 +132,7 @@ public final class AuditShipper: Sendable {
         var delay = 0.25
         var knownMonths: Set<SharedAuditSchema.Month> = []
         var prepared = false
+        var retained = Date.distantPast
         defer { if lockFD >= 0 { close(lockFD) } }
         while !stopped {
             // In every process sharing the store, shipping or not: each refuses its own statements.
@@ -140,6 +154,13 @@ public final class AuditShipper: Sendable {
                     knownMonths = []
                 }
                 guard let c = connection else { continue }
+                if let days = retentionDays, Date().timeIntervalSince(retained) >= 3600 {
+                    retained = Date()
+                    let dropped = try SharedAuditSchema.dropExpired(c, retentionDays: days)
+                    if !dropped.isEmpty {
+                        logger.notice("audit retention: dropped months older than \(days) days", metadata: ["partitions": "\(dropped)"])
+                    }
+                }
                 let batch = try nextBatch()
                 if batch.isEmpty {
                     noteSuccess()

@@ -9,8 +9,16 @@ struct StatusLineView {
         guard !r.isEmpty else { return }
         screen.fill(r, style: theme[.status])
         let count = " \(s.browser.visible.count)\(s.filter.isRunning ? "+" : "")/\(s.inventory.count) "
-        let countX = max(r.x, r.maxX - displayWidth(count))
+        var countX = max(r.x, r.maxX - displayWidth(count))
         screen.put(count, x: countX, y: r.y, style: theme[.count], clip: r)
+        // The audit trail lagging is the operator's business wherever they are: it stays at the
+        // right, before the count, until shipping catches up.
+        if let shipping = s.shipping {
+            let text = " " + shipping + " "
+            let x = max(r.x + r.width / 3, countX - displayWidth(text))
+            screen.put(text, x: x, y: r.y, style: theme[.error], clip: Rect(x: x, y: r.y, width: countX - x, height: 1), ellipsis: true)
+            countX = x
+        }
         let left = Rect(x: r.x, y: r.y, width: countX - r.x - 1, height: 1)
         if s.filter.isEditing {
             var x = screen.put("/", x: r.x, y: r.y, style: theme[.prompt], clip: left)

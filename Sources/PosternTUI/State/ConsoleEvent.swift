@@ -6,6 +6,9 @@ public enum ConsoleEvent: Sendable {
     case inventory(InventorySnapshot)
     /// A one-line message for the status line.
     case notice(String, isError: Bool)
+    /// The shared audit store's backlog, when shipping is behind (nil: it is not); kept on the
+    /// status line until it clears.
+    case auditShipping(String?)
     /// Opens a pane (bringing its key bindings) and focuses it.
     case openPane(PaneSlot, bindings: [KeyBinding])
     case paneUpdate(PaneID, any PaneUpdate)

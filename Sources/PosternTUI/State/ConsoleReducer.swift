@@ -24,6 +24,8 @@ extension ConsoleState {
             refilter(keeping: name.flatMap(snapshot.row(named:)).map(Int32.init))
         case .notice(let text, let isError):
             status = StatusMessage(text, isError: isError)
+        case .auditShipping(let text):
+            shipping = text
         case .openPane(let slot, let bindings):
             panes.removeAll { $0.id == slot.id }
             panes.append(slot)

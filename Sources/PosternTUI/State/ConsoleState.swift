@@ -81,6 +81,8 @@ public struct ConsoleState: Sendable {
     public internal(set) var focus = Focus.list
     public internal(set) var overlay: Overlay?
     public internal(set) var status: StatusMessage?
+    /// "audit shipping behind: …" while the shared audit store is behind (not cleared by keys).
+    public internal(set) var shipping: String?
     public internal(set) var panes: [PaneSlot] = []
     public internal(set) var shouldQuit = false
     public internal(set) var keymap: Keymap

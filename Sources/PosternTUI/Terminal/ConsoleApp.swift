@@ -20,6 +20,9 @@ public enum ConsoleApp {
         public var opener: (any SessionOpener)?
         /// Where per-database SQL history is kept (nil: in memory only).
         public var historyDirectory: String?
+        /// "audit shipping behind: …" while the shared audit store lags (nil otherwise), asked
+        /// every two seconds off the UI thread; nil when there is no shared store.
+        public var shippingStatus: (@Sendable () -> String?)?
 
         public init(inventory: InventorySnapshot, theme: Theme, noColor: Bool, notes: [String] = [],
                     auditFeed: (any AuditFeed)? = nil) {
@@ -57,6 +60,20 @@ public enum ConsoleApp {
         }
         let auditPump = launch.auditFeed.map { AuditPump.start($0, post: terminal.post) }
         defer { auditPump?.cancel() }
+        let shippingWatch = launch.shippingStatus.map { status in
+            Task.detached {
+                var shown: String?
+                while !Task.isCancelled {
+                    let now = status()
+                    if now != shown {
+                        shown = now
+                        terminal.post(.auditShipping(now))
+                    }
+                    try? await Task.sleep(for: .seconds(2))
+                }
+            }
+        }
+        defer { shippingWatch?.cancel() }
         let outcome = try await terminal.run(initial, theme: launch.theme, noColor: launch.noColor)
         return outcome.signal.map { 128 + $0 } ?? 0
     }
