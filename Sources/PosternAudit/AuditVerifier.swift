@@ -139,6 +139,9 @@ struct ChainWalk {
     var report = AuditVerifyReport()
     var sessions: [String: Session] = [:]
     var heads: [String: (index: Int64, hash: [UInt8])] = [:]
+    /// Sessions whose first records retention dropped (the shared store): each chain is checked
+    /// from the first record left, whatever came before it.
+    var trimmed: Set<String> = []
 
     mutating func loadHeads(_ db: GRDB.Database, session: String?) throws {
         var sql = "SELECT sid, last_ei, last_hash FROM audit_sessions WHERE last_hash IS NOT NULL"
@@ -170,7 +173,7 @@ struct ChainWalk {
         report.records += 1
         if fromJournal { report.journalRecords += 1 }
         let sid = row.sessionID
-        var s = sessions[sid] ?? Session(tip: AuditChainLink.genesis(session: sid))
+        var s = sessions[sid] ?? Session(tip: trimmed.contains(sid) ? link.previous : AuditChainLink.genesis(session: sid))
         if !fromJournal { s.indexed = true }
         defer { sessions[sid] = s }
         guard !s.broken else { return }

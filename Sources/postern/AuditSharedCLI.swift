@@ -111,7 +111,8 @@ struct AuditStatusCommand: AsyncParsableCommand {
             let status = try AuditCLI.run { try AuditShipper.report(store) }
             switch format {
             case .json:
-                AuditCLI.writeLine(String(decoding: try AuditJSON.encoder(pretty: true).encode(status), as: UTF8.self))
+                // The last error is the server's text: escaped like everything else printed.
+                AuditCLI.writeLine(AuditJSON.terminalSafe(String(decoding: try AuditJSON.encoder(pretty: true).encode(status), as: UTF8.self)))
             case .text:
                 AuditCLI.writeLine(TextSanitizer.escape(status.text))
             }

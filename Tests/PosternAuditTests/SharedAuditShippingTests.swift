@@ -150,22 +150,40 @@ final class SharedAuditShippingTests: XCTestCase {
         XCTAssertTrue(bySession[sessions[3].sessionID]?.first?.detail.contains("misdescribes") ?? false, "\(report.problems)")
     }
 
-    func testRetentionDropsWholeMonthsOnly() throws {
+    func testRetentionDropsWholeMonthsAndVerifyStillPasses() throws {
         let env = try ServiceEnvironment.load()
         let shared = try SharedDatabase(env)
         let c = try shared.connect()
         try SharedAuditSchema.create(c)
-        let day: Int64 = 86_400 * 1_000_000_000
-        let jan2025 = SharedAuditSchema.Month(year: 2025, month: 1).startNanos
-        try SharedAuditSchema.ensurePartitions(c, covering: [jan2025 + day, jan2025 + 40 * day, jan2025 + 70 * day])
         XCTAssertEqual(SharedAuditSchema.Month(partitionName: "postern_audit_chunks_y2025m02"), .init(year: 2025, month: 2))
         XCTAssertNil(SharedAuditSchema.Month(partitionName: "postern_audit_chunks_y2025m13"))
-        // 400 days before 2026-03-10: 2025-02-03. January 2025 ended before it; February did not.
+        let day: Int64 = 86_400 * 1_000_000_000
+        let jan = SharedAuditSchema.Month(year: 2025, month: 1).startNanos
+        let feb = SharedAuditSchema.Month(year: 2025, month: 2).startNanos
+        // Session A in January and February (separate chunks), session B in January only.
+        let dir = try TempDir()
+        let store = try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite"))
+        defer { try? store.close() }
+        var a = Fixture.session(), b = Fixture.session(user: "bob")
+        try store.recordNow((0..<5).map { Fixture.query(&a, "select \($0)", time: AuditTime(nanoseconds: jan + 9 * day + Int64($0))) })
+        try store.recordNow((0..<5).map { Fixture.query(&b, "select \($0)", time: AuditTime(nanoseconds: jan + 11 * day + Int64($0))) })
+        try waitUntil("January indexed") { try AuditShipper.report(store).backlogEvents == 10 }
+        try store.recordNow((5..<10).map { Fixture.query(&a, "select \($0)", time: AuditTime(nanoseconds: feb + 9 * day + Int64($0))) })
+        let spec = shared.spec
+        let shipper = try XCTUnwrap(AuditShipper(store: store, host: "bastion-a", spec: { spec }, logger: .init(label: "test")))
+        shipper.start()
+        try waitUntil("shipped") { shipper.status().shippedEvents == 15 }
+        shipper.stop()
+
+        // 400 days before 2026-03-10 is 2025-02-03: January 2025 has ended by then, February has not.
         let now = SharedAuditSchema.Month(year: 2026, month: 3).startNanos + 9 * day
         XCTAssertEqual(try SharedAuditSchema.dropExpired(c, retentionDays: 400, now: now), ["postern_audit_chunks_y2025m01"])
         XCTAssertEqual(try SharedAuditSchema.dropExpired(c, retentionDays: 400, now: now), [])
-        XCTAssertEqual(try shared.count("SELECT COUNT(*) FROM pg_inherits WHERE inhparent = 'postern_audit_chunks'::regclass"), 3,
-                       "February and March 2025, and this month, stay")
+        XCTAssertEqual(try shared.count("SELECT COUNT(*) FROM postern_audit_sessions"), 1, "B had nothing left: its head goes")
+        let report = try SharedAuditReader(spec).verify()
+        XCTAssertTrue(report.intact, "\(report.problems)")
+        XCTAssertEqual(report.records, 5, "A's February records, checked from the first one left")
+        XCTAssertEqual(try SharedAuditReader(spec).session(a.sessionID).count, 5)
     }
 
     func testAFollowerSeesAnotherHostsEventWithinASecond() throws {

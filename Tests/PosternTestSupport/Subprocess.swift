@@ -92,12 +92,18 @@ public final class Subprocess: @unchecked Sendable {
                 timedOut = true
                 kill(process.processIdentifier, SIGKILL)
             }
+            // A child that outlives SIGKILL (stuck in the kernel) is left behind rather than waited for.
+            if timedOut, Date() > deadline.addingTimeInterval(10) { return collected(status: -1, timedOut: true) }
             usleep(10_000)
         }
         if zombieStatus == nil { process.waitUntilExit() }
+        return collected(status: zombieStatus ?? process.terminationStatus, timedOut: timedOut)
+    }
+
+    private func collected(status: Int32, timedOut: Bool) -> SubprocessResult {
         _ = readers.wait(timeout: .now() + 10)
         return lock.withLock {
-            SubprocessResult(status: zombieStatus ?? process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            SubprocessResult(status: status, stdout: String(decoding: out, as: UTF8.self),
                              stderr: String(decoding: err, as: UTF8.self), timedOut: timedOut)
         }
     }

@@ -54,7 +54,8 @@ public final class AuditShipper: Sendable {
         var shipped: Int64 = 0
         var budgetChecked: Double = 0
         var holdsLock = false
-        var running = false
+        /// Threads still running (shipping, budget): `stop` waits for them.
+        var threads = 0
         var lastShipped: AuditTime?
         var noted: (time: Double, error: String?)?
     }
@@ -84,15 +85,29 @@ public final class AuditShipper: Sendable {
         """
 
     public func start() {
-        state.withLock { $0.running = true }
+        // The budget on its own thread, every second, in every process sharing the store (each
+        // refuses its own statements), whatever the shipping thread is waiting on.
+        if budgetBytes != nil {
+            launch("postern-audit-budget") { [self] in
+                while !stopped {
+                    checkBudget()
+                    pause(1)
+                }
+            }
+        }
+        launch("postern-audit-ship") { [self] in run() }
+    }
+
+    private func launch(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        state.withLock { $0.threads += 1 }
         let thread = Thread { [self] in
-            run()
+            body()
             wake.lock()
-            state.withLock { $0.running = false }
+            state.withLock { $0.threads -= 1 }
             wake.broadcast()
             wake.unlock()
         }
-        thread.name = "postern-audit-ship"
+        thread.name = name
         thread.start()
     }
 
@@ -103,7 +118,7 @@ public final class AuditShipper: Sendable {
         state.withLock { $0.stopped = true }
         wake.broadcast()
         let deadline = Date(timeIntervalSinceNow: wait)
-        while state.withLock({ $0.running }), wake.wait(until: deadline) {}
+        while state.withLock({ $0.threads > 0 }), wake.wait(until: deadline) {}
         wake.unlock()
     }
 
@@ -135,8 +150,6 @@ public final class AuditShipper: Sendable {
         var retained = Date.distantPast
         defer { if lockFD >= 0 { close(lockFD) } }
         while !stopped {
-            // In every process sharing the store, shipping or not: each refuses its own statements.
-            checkBudget()
             if lockFD < 0 { lockFD = takeShipLock() }
             guard lockFD >= 0 else {
                 pause(1)
@@ -152,11 +165,13 @@ public final class AuditShipper: Sendable {
                     try SharedAuditSchema.check(c)
                     connection = c
                     knownMonths = []
+                    retained = .distantPast
                 }
                 guard let c = connection else { continue }
                 if let days = retentionDays, Date().timeIntervalSince(retained) >= 3600 {
                     retained = Date()
                     let dropped = try SharedAuditSchema.dropExpired(c, retentionDays: days)
+                    knownMonths = []
                     if !dropped.isEmpty {
                         logger.notice("audit retention: dropped months older than \(days) days", metadata: ["partitions": "\(dropped)"])
                     }
@@ -194,6 +209,8 @@ public final class AuditShipper: Sendable {
                 }
                 // Logged when it changes, not at every retry of an outage.
                 if changed { logger.warning("audit shipping is behind; retrying", metadata: ["error": "\(message)"]) }
+                // A partition dropped meanwhile (retention here or on another bastion) is made again.
+                knownMonths = []
                 writeNote()
                 if connection?.isBroken ?? true { connection = nil }
                 pause(delay)
@@ -223,7 +240,9 @@ public final class AuditShipper: Sendable {
             logger.error("audit backlog at audit.disk_budget: new statements are refused until shipping catches up",
                          metadata: ["backlog_bytes": "\(bytes)", "budget_bytes": "\(budget)"])
         }
-        let behind = state.withLock { $0.lastError } != nil ? "the shared audit store is unreachable" : "shipping to the shared audit store is behind"
+        let (failing, holds) = state.withLock { ($0.lastError != nil, $0.holdsLock) }
+        let behind = failing ? "the shared audit store is unreachable"
+            : holds ? "shipping to the shared audit store is behind" : "another process ships this store and is behind"
         store.setBudgetExceeded("the audit backlog on this bastion (\(bytes >> 20) MiB) has reached audit.disk_budget "
                                 + "(\(budget >> 20) MiB) while \(behind)")
     }
@@ -253,7 +272,7 @@ public final class AuditShipper: Sendable {
         rename(temporary, path)
     }
 
-    /// Sleeps up to `seconds`, or until `stop`; the budget is checked each second meanwhile.
+    /// Sleeps up to `seconds`, or until `stop`.
     private func pause(_ seconds: Double) {
         var left = seconds
         while left > 0, !stopped {
@@ -262,7 +281,6 @@ public final class AuditShipper: Sendable {
             if !stopped { _ = wake.wait(until: Date(timeIntervalSinceNow: step)) }
             wake.unlock()
             left -= step
-            checkBudget()
         }
     }
 
@@ -361,12 +379,14 @@ public final class AuditShipper: Sendable {
         try c.exec(sql, params)
     }
 
-    /// The last newline-ended line of a chunk, if it is a record.
+    /// The chain link of a chunk's last line: read from the front of a record, else (a chained JSON
+    /// line of a store from before v8) from the line decoded.
     static func lastRecordLink(_ lines: [UInt8]) -> AuditChainLink? {
         guard lines.last == 10 else { return nil }
         let body = lines.dropLast()
         let start = body.lastIndex(of: 10).map { $0 + 1 } ?? body.startIndex
-        return AuditRecordLine.link(body[start...])
+        if let link = AuditRecordLine.link(body[start...]) { return link }
+        return AuditChunks.records(id: 0, lines: Data(lines)).last?.row?.chain
     }
 
     /// `{"a","b"}`: event type names hold no quotes or backslashes, but are quoted all the same.

@@ -42,9 +42,11 @@ enum SharedAuditSchema {
         "CREATE INDEX IF NOT EXISTS postern_audit_chunks_id ON postern_audit_chunks (id)",
         "CREATE INDEX IF NOT EXISTS postern_audit_chunks_xid ON postern_audit_chunks (xid)",
         // Each session's chain head as shipped: `audit verify` on the shared store sees a cut tail.
+        // `trimmed`: retention dropped its first records; its chain is checked from the first left.
         """
         CREATE TABLE IF NOT EXISTS postern_audit_sessions (
-            sid text PRIMARY KEY, host text NOT NULL, last_ei bigint NOT NULL, last_hash bytea NOT NULL)
+            sid text PRIMARY KEY, host text NOT NULL, last_ei bigint NOT NULL, last_hash bytea NOT NULL,
+            trimmed boolean NOT NULL DEFAULT false)
         """,
     ]
 
@@ -96,22 +98,31 @@ enum SharedAuditSchema {
         }
     }
 
-    /// Drops the month partitions that end before `days` ago; returns their names.
+    /// Drops the month partitions that end before `days` ago; returns their names. Each goes in a
+    /// transaction that marks the sessions it held as trimmed and forgets those left with nothing,
+    /// so `audit verify` still passes; it waits for the table's lock at most 5 s (readers and other
+    /// bastions' inserts queue behind a waiting DROP), and is tried again at the next hour otherwise.
     static func dropExpired(_ c: SharedPGConnection, retentionDays days: Int, now: Int64 = AuditTime.now().nanoseconds) throws(SharedAuditError) -> [String] {
         let cutoff = now - Int64(days) * 86_400 * 1_000_000_000
         let rows = try c.exec("""
             SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
               WHERE i.inhparent = 'postern_audit_chunks'::regclass
             """)
-        var dropped: [String] = []
-        for row in rows {
-            guard let bytes = row.first ?? nil else { continue }
-            let name = String(decoding: bytes, as: UTF8.self)
-            guard let month = Month(partitionName: name), month.next.startNanos <= cutoff else { continue }
-            try c.exec("DROP TABLE IF EXISTS \(name)")
-            dropped.append(name)
+        let expired = rows.compactMap { row in row.first.flatMap { $0 }.flatMap { Month(partitionName: String(decoding: $0, as: UTF8.self)) } }
+            .filter { $0.next.startNanos <= cutoff }.sorted()
+        for month in expired {
+            // The name is made from the parsed month, never taken from the catalog as it is.
+            try c.transaction { () throws(SharedAuditError) in
+                try c.exec("SET LOCAL lock_timeout = '5s'")
+                try c.exec("UPDATE postern_audit_sessions SET trimmed = true WHERE sid IN (SELECT DISTINCT sid FROM \(month.name))")
+                try c.exec("DROP TABLE \(month.name)")
+                try c.exec("""
+                    DELETE FROM postern_audit_sessions s
+                      WHERE s.trimmed AND NOT EXISTS (SELECT 1 FROM postern_audit_chunks c WHERE c.sid = s.sid)
+                    """)
+            }
         }
-        return dropped
+        return expired.map(\.name)
     }
 
     /// A calendar month (UTC): one partition.

@@ -24,15 +24,17 @@ extension SharedAuditReader {
 
     private func walk(session: String?) throws -> AuditVerifyReport {
         var walk = ChainWalk()
-        var sql = "SELECT sid, last_ei, last_hash FROM postern_audit_sessions"
+        var sql = "SELECT sid, last_ei, last_hash, trimmed FROM postern_audit_sessions"
         var params: [SharedPGValue] = []
         if let session {
             sql += " WHERE sid = $1"
             params = [.text(session)]
         }
         for row in try connection.exec(sql, params) {
-            guard row.count == 3, let sidBytes = row[0] else { continue }
+            guard row.count == 4, let sidBytes = row[0] else { continue }
             let sid = String(decoding: sidBytes, as: UTF8.self)
+            // Binary bool: one byte, 1 for true.
+            if row[3] == [1] { walk.trimmed.insert(sid) }
             guard let ei = row[1]?.int64, let hash = row[2], hash.count == AuditChainLink.hashBytes else {
                 walk.broken(session: sid, index: nil, counted: false, "its head (the hash of its last record) is malformed")
                 continue

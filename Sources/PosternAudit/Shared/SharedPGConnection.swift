@@ -11,7 +11,7 @@ public struct SharedPGSpec: Sendable {
     public var database: String
     public var user: String
     public var password: String
-    /// libpq's sslmode: verify-full, verify-ca or disable (`tls.mode: insecure` on loopback tests).
+    /// libpq's sslmode: verify-full, verify-ca, or require (`tls.mode: insecure`: TLS, nothing verified).
     public var sslMode: String
     public var caFile: String?
 
@@ -41,9 +41,12 @@ final class SharedPGConnection {
     private let conn: OpaquePointer
 
     init(_ spec: SharedPGSpec, applicationName: String) throws(SharedAuditError) {
-        var keys = ["host", "port", "dbname", "user", "password", "sslmode", "application_name", "connect_timeout"]
+        // A silent network partition must not hold a shipper (and the snapshot its transaction keeps)
+        // for the kernel's minutes: keepalives, an unacknowledged-send limit and a statement timeout.
+        var keys = ["host", "port", "dbname", "user", "password", "sslmode", "application_name", "connect_timeout",
+                    "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "options"]
         var values = [spec.host, String(spec.port), spec.database, spec.user, spec.password, spec.sslMode,
-                      applicationName, "10"]
+                      applicationName, "10", "1", "10", "5", "3", "30000", "-c statement_timeout=120000"]
         if let address = spec.hostAddress { keys.append("hostaddr"); values.append(address) }
         if let ca = spec.caFile { keys.append("sslrootcert"); values.append(ca) }
         let c = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 0) } }

@@ -31,8 +31,8 @@ public struct AuditConfig: Sendable, Equatable {
     public var shared: SharedAuditConfig?
     /// The name this bastion's events carry in the shared store; nil: the machine's host name.
     public var host: String?
-    /// Local journal and index bytes allowed while events wait to be shipped; past it new statements
-    /// are refused (never forwarded unaudited). Nil: no budget.
+    /// Bytes of indexed events allowed to wait for shipping (the local chunks past the cursor); past
+    /// it new statements are refused (never forwarded unaudited). Nil: no budget.
     public var diskBudgetBytes: Int64?
 
     public init(backend: Backend = .sqlite, path: String? = nil, synchronous: Synchronous = .normal) {

@@ -39,8 +39,16 @@ final class SessionAuditor {
     /// Why the sink refuses new statements now, if it does (`AuditSink.budgetExceeded`).
     var budgetExceeded: String? { sink.budgetExceeded }
 
-    /// The statements appended and not yet committed.
-    var pendingStatements: [Int] { pending.filter(\.kind.isClientStatement).map(\.index) }
+    /// The statements appended and not yet committed that get a result (a query, an Execute, a
+    /// FunctionCall: Parse, Bind and Close get none, as on the malformed path).
+    var pendingStatements: [Int] {
+        pending.compactMap { event in
+            switch event.kind {
+            case .query, .statement(.postgresExecute), .statement(.postgresFunction): event.index
+            default: nil
+            }
+        }
+    }
 
     /// Set from the client's StartupMessage, before the first event is committed.
     var clientApplication: String? {

@@ -41,12 +41,12 @@ public struct SharedAuditAccess: Sendable {
                           dbName: config.databaseName)
         let login = try await signIn.login(for: route)
         var spec = SharedPGSpec(host: endpoint.host, port: port, database: config.databaseName, user: login.user,
-                                password: login.password, sslMode: Self.sslMode(server.tls.mode),
-                                caFile: server.tls.caCertFile ?? Self.systemBundle)
-        // The certificate's name differs from the address: libpq checks `host` and dials `hostaddr`.
+                                password: login.password, sslMode: Self.sslMode(server.tls.mode), caFile: try Self.caFile(server.tls))
+        // The certificate's name differs from the address: libpq checks `host` and dials `hostaddr`,
+        // which must be numeric.
         if let name = server.tls.serverName, !name.isEmpty, name != endpoint.host {
             spec.host = name
-            spec.hostAddress = endpoint.host
+            spec.hostAddress = try Self.numericAddress(endpoint.host)
         }
         return spec
     }
@@ -60,6 +60,39 @@ public struct SharedAuditAccess: Sendable {
 
     /// libpq 15 has no `sslrootcert=system`: the system's bundle, named.
     static let systemBundle = "/etc/ssl/certs/ca-certificates.crt"
+
+    /// The roots libpq checks against: none in insecure mode (libpq would verify a chain given one),
+    /// the configured file, else the system's bundle unless `trust_system_cert_pool: false`.
+    static func caFile(_ tls: DatabaseTLS) throws -> String? {
+        guard tls.mode != .insecure else { return nil }
+        if let file = tls.caCertFile { return file }
+        guard tls.trustSystemCertPool else {
+            throw SharedAuditError.unreachable("audit.shared.postgres.tls: trust_system_cert_pool: false needs ca_cert_file")
+        }
+        return systemBundle
+    }
+
+    /// An IP literal as it is, a name resolved (its first address).
+    static func numericAddress(_ host: String) throws -> String {
+        var hints = addrinfo()
+        hints.ai_flags = AI_NUMERICHOST
+        var found: UnsafeMutablePointer<addrinfo>?
+        if getaddrinfo(host, nil, &hints, &found) == 0 {
+            freeaddrinfo(found)
+            return host
+        }
+        hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        guard getaddrinfo(host, nil, &hints, &found) == 0, let first = found else {
+            throw SharedAuditError.unreachable("cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(found) }
+        var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        guard getnameinfo(first.pointee.ai_addr, first.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 else {
+            throw SharedAuditError.unreachable("cannot resolve \(host)")
+        }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     static func sslMode(_ mode: TLSMode) -> String {
         switch mode {

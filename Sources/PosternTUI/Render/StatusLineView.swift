@@ -13,9 +13,9 @@ struct StatusLineView {
         screen.put(count, x: countX, y: r.y, style: theme[.count], clip: r)
         // The audit trail lagging is the operator's business wherever they are: it stays at the
         // right, before the count, until shipping catches up.
-        if let shipping = s.shipping {
+        if let shipping = s.shipping, countX - r.x > 8 {
             let text = " " + shipping + " "
-            let x = max(r.x + r.width / 3, countX - displayWidth(text))
+            let x = min(countX, max(r.x + r.width / 3, countX - displayWidth(text)))
             screen.put(text, x: x, y: r.y, style: theme[.error], clip: Rect(x: x, y: r.y, width: countX - x, height: 1), ellipsis: true)
             countX = x
         }
