@@ -23,6 +23,8 @@ public final class ProxyAssembly: Sendable {
     /// Ships the store to `audit.shared` while this assembly runs (the console, a tunnel and the
     /// service alike: whichever of them holds the store's ship lock ships it).
     public let shipper: AuditShipper?
+    /// How the shared audit store is reached, when the config names one (the service reads it).
+    public let sharedAccess: SharedAuditAccess?
 
     /// `threads`: event loops (one per core for tunnels and the service; one for the console).
     public init(config: PosternConfig, store: AuditStore, environment: [String: String], threads: Int,
@@ -35,6 +37,7 @@ public final class ProxyAssembly: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         if let shared = config.audit.shared {
             let access = SharedAuditAccess(config: shared, host: SharedAuditAccess.hostName(config.audit), signIn: signIn)
+            sharedAccess = access
             // POSTERN_AUDIT_SHIP_BATCH: chunks per shipping transaction (tests; at most the default).
             let batch = environment["POSTERN_AUDIT_SHIP_BATCH"].flatMap { Int($0) } ?? AuditShipper.defaultBatchChunks
             shipper = AuditShipper(store: store, host: access.host, spec: { try access.blockingSpec() },
@@ -43,6 +46,7 @@ public final class ProxyAssembly: Sendable {
             shipper?.start()
         } else {
             shipper = nil
+            sharedAccess = nil
         }
     }
 

@@ -90,7 +90,15 @@ struct AuditSearchCommand: AsyncParsableCommand {
             }
             if let client = try BastionMode.client(options) {
                 let request = BastionRequest(op: .search, audit: AuditFilterOptions.query(query))
-                events = try BastionMode.ask(client, request).events ?? []
+                let reply = try BastionMode.ask(client, request)
+                events = reply.events ?? []
+                if let shared = AuditCLI.hosted(events, hosts: reply.hosts) {
+                    switch filter.format {
+                    case .text: for e in shared { AuditCLI.writeLine(AuditCLI.line(e)) }
+                    case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(shared))
+                    }
+                    return
+                }
             } else {
                 let store = try AuditCLI.openExisting(options)
                 defer { try? store.close() }
@@ -161,9 +169,13 @@ extension AuditTail {
             try client.stream(BastionRequest(op: .tail, audit: AuditFilterOptions.query(query))) { line in
                 do {
                     let e = try AuditEvent.decode(json: line)
-                    switch filter.format {
-                    case .text: AuditCLI.writeLine(AuditCLI.line(e))
-                    case .json: AuditCLI.writeLine(AuditJSON.terminalSafe(try e.jsonString()))
+                    // The service names each event's bastion (`postern_host`) when it reads a shared store.
+                    let shared = SharedAuditEvent.host(ofJSON: line).map { SharedAuditEvent(host: $0, event: e) }
+                    switch (filter.format, shared) {
+                    case (.text, let shared?): AuditCLI.writeLine(AuditCLI.line(shared))
+                    case (.json, let shared?): AuditCLI.writeLine(try AuditCLI.jsonLine(shared))
+                    case (.text, nil): AuditCLI.writeLine(AuditCLI.line(e))
+                    case (.json, nil): AuditCLI.writeLine(AuditJSON.terminalSafe(try e.jsonString()))
                     }
                     return true
                 } catch {
@@ -207,8 +219,16 @@ struct Play: AsyncParsableCommand {
             let events: [AuditEvent]
             if let client = try BastionMode.client(options) {
                 let request = BastionRequest(op: .search, audit: AuditQuery(sid: sid, limit: 100_000))
-                events = try BastionMode.ask(client, request).events ?? []
+                let reply = try BastionMode.ask(client, request)
+                events = reply.events ?? []
                 guard !events.isEmpty else { throw CLIError("session \(sid) not found among the audit events you may read") }
+                if let shared = AuditCLI.hosted(events, hosts: reply.hosts) {
+                    switch format {
+                    case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(shared))
+                    case .text: for e in shared { AuditCLI.writeLine(AuditCLI.line(e)) }
+                    }
+                    return
+                }
             } else if let shared = try await AuditCLI.withSharedAccess(options, { access -> [SharedAuditEvent]? in
                 guard let access else { return nil }
                 let reader = try await AuditCLI.sharedReader(access)

@@ -43,24 +43,17 @@ extension AuditCLI {
 
     /// Teleport's JSON with one key added, `postern_host`: the bastion that recorded the event.
     static func jsonArray(_ events: [SharedAuditEvent]) throws -> String {
-        AuditJSON.terminalSafe(String(decoding: try AuditJSON.encoder(pretty: true).encode(events.map(HostedEvent.init)), as: UTF8.self))
+        AuditJSON.terminalSafe(String(decoding: try AuditJSON.encoder(pretty: true).encode(events), as: UTF8.self))
     }
 
     static func jsonLine(_ e: SharedAuditEvent) throws -> String {
-        AuditJSON.terminalSafe(String(decoding: try AuditJSON.encoder(pretty: false).encode(HostedEvent(e)), as: UTF8.self))
+        AuditJSON.terminalSafe(String(decoding: try AuditJSON.encoder(pretty: false).encode(e), as: UTF8.self))
     }
 
-    struct HostedEvent: Encodable {
-        let shared: SharedAuditEvent
-        init(_ shared: SharedAuditEvent) { self.shared = shared }
-
-        enum Key: String, CodingKey { case host = "postern_host" }
-
-        func encode(to encoder: any Encoder) throws {
-            try shared.event.encode(to: encoder)
-            var c = encoder.container(keyedBy: Key.self)
-            try c.encode(shared.host, forKey: .host)
-        }
+    /// Events as the bastion service sent them: with their hosts when it reads a shared store.
+    static func hosted(_ events: [AuditEvent], hosts: [String]?) -> [SharedAuditEvent]? {
+        guard let hosts, hosts.count == events.count else { return nil }
+        return zip(events, hosts).map { SharedAuditEvent(host: $1, event: $0) }
     }
 }
 

@@ -236,3 +236,57 @@ final class BastionModeTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("canceling statement due to user request"), r.combined)
     }
 }
+
+/// The service with a shared audit store: operators' searches and the auditor's verify are answered
+/// from it (each event with its bastion), in the same scope as from the local store.
+final class BastionSharedAuditTests: XCTestCase {
+    func testTheServiceAnswersFromTheSharedStore() throws {
+        let b = try BastionFixture()
+        defer { b.cleanUp() }
+        let shared = try SharedStoreFixture(b.env)
+        defer { shared.drop() }
+        // The service's own copy of the shipper's password (it cannot read the test services' files).
+        try BastionFixture.write(try b.env.secret("POSTERN_TEST_SHARED_PG_PASSWORD_FILE"), to: b.secrets + "/shared.password",
+                                 owner: "postern", group: "postern", mode: 0o600)
+        b.auditExtra = """
+              host: bastion-shared-test
+              shared:
+                postgres:
+                  uri: \(shared.host):\(shared.port)
+                  database: \(shared.database)
+                  user: \(try b.env.string("POSTERN_TEST_SHARED_PG_USER"))
+                  auth: password
+                  password_file: \(b.secrets)/shared.password
+                  tls: {mode: verify-full, ca_cert_file: \(b.root)/ca.crt}
+            """
+        b.stop()
+        try b.writeConfig(users: BastionFixture.defaultUsers)
+        let initialised = try Subprocess.run("runuser", ["-u", "postern", "--", b.binary, "audit", "init-shared",
+                                                         "--config", b.configPath])
+        XCTAssertEqual(initialised.status, 0, initialised.combined)
+        try b.startService()
+
+        let marker = "shared_\(UUID().uuidString.prefix(8))"
+        let (tunnel, conninfo) = try b.pgTunnel(as: "alice")
+        defer { tunnel.signal(SIGTERM); _ = tunnel.wait(timeout: 20) }
+        let psql = try b.command(as: "alice", ["psql", "-X", "-At", conninfo, "-c", "select '\(marker)'"])
+        XCTAssertEqual(psql.status, 0, psql.combined)
+
+        var carol: [[String: Any]] = []
+        XCTAssertTrue(try eventually(timeout: 20) {
+            carol = try b.auditEvents(as: "carol")
+            return carol.contains { ($0["db_query"] as? String)?.contains(marker) == true }
+        }, "the auditor never saw alice's statement in the shared store")
+        let query = try XCTUnwrap(carol.first { ($0["db_query"] as? String)?.contains(marker) == true })
+        XCTAssertEqual(query["postern_host"] as? String, "bastion-shared-test")
+        XCTAssertEqual(query["login"] as? String, "alice")
+        // The scope is the same: alice reads only hers, bob none of hers.
+        XCTAssertTrue(try b.auditEvents(as: "alice").allSatisfy { $0["user"] as? String == "alice" })
+        XCTAssertFalse(try b.auditEvents(as: "bob").contains { ($0["db_query"] as? String)?.contains(marker) == true })
+        XCTAssertEqual(try shared.value("select count(*) > 0 from postern_audit_chunks where host = 'bastion-shared-test'"), "t")
+        let text = try b.postern(as: "carol", ["audit", "search", "--type", "db.session.query"])
+        XCTAssertTrue(text.stdout.contains(" bastion-shared-test db.session.query alice "), text.combined)
+        let verify = try b.postern(as: "carol", ["audit", "verify"])
+        XCTAssertEqual(verify.status, 0, verify.combined)
+    }
+}

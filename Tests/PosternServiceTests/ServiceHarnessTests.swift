@@ -23,16 +23,18 @@ final class ServiceHarnessTests: XCTestCase {
             "POSTERN_TEST_PG_HOST", "POSTERN_TEST_PG_PORT", "POSTERN_TEST_PG_CA", "POSTERN_TEST_WRONG_CA",
             "POSTERN_TEST_PG_SOCKET_DIR", "POSTERN_TEST_PG_ADMIN_USER", "POSTERN_TEST_PG_IAM_USER",
             "POSTERN_TEST_REDIS_HOST", "POSTERN_TEST_REDIS_PORT", "POSTERN_TEST_REDIS_TLS_PORT",
-            "POSTERN_TEST_REDIS_CA", "POSTERN_TEST_MOTO_URL",
+            "POSTERN_TEST_REDIS_CA", "POSTERN_TEST_MOTO_URL", "POSTERN_TEST_SHARED_PG_HOST", "POSTERN_TEST_SHARED_PG_PORT",
+            "POSTERN_TEST_SHARED_PG_DATABASE", "POSTERN_TEST_SHARED_PG_USER", "POSTERN_TEST_SERVICES_SCRIPT",
         ] {
             XCTAssertNoThrow(try env.string(key), key)
         }
         XCTAssertEqual(env["POSTERN_TEST_PG_HOST"], "127.0.0.1")
         XCTAssertEqual(env["POSTERN_TEST_REDIS_HOST"], "127.0.0.1")
+        XCTAssertEqual(env["POSTERN_TEST_SHARED_PG_HOST"], "127.0.0.1")
         XCTAssertTrue(try env.string("POSTERN_TEST_MOTO_URL").hasPrefix("http://127.0.0.1:"))
 
         let passwordKeys = env.values.keys.filter { $0.hasSuffix("_PASSWORD_FILE") }.sorted()
-        XCTAssertEqual(passwordKeys.count, 8, "\(passwordKeys)")
+        XCTAssertEqual(passwordKeys.count, 9, "\(passwordKeys)")
         for key in passwordKeys {
             let path = try env.string(key)
             let attributes = try FileManager.default.attributesOfItem(atPath: path)

@@ -86,6 +86,8 @@ public final class BastionFixture {
 
     /// `serve.group`, when the socket should be for one group only.
     public var serveGroup: String?
+    /// More of the `audit:` block (lines indented two spaces), e.g. `shared:`.
+    public var auditExtra = ""
 
     public func writeConfig(users: String, ca: String? = nil) throws {
         let ca = ca ?? root + "/ca.crt"
@@ -118,7 +120,10 @@ public final class BastionFixture {
                 static_labels: {env: secret}
                 auth: password
                 password_env: NONE
-            audit: {backend: sqlite, path: \(storePath)}
+            audit:
+              backend: sqlite
+              path: \(storePath)
+            \(auditExtra)
 
             """
         try Self.write(text, to: configPath, owner: "root", group: "postern", mode: 0o640)

@@ -2,9 +2,28 @@ import Foundation
 import PosternCore
 
 /// An event read from the shared store, with the bastion that recorded it.
-public struct SharedAuditEvent: Sendable {
+public struct SharedAuditEvent: Sendable, Encodable {
     public let host: String
     public let event: AuditEvent
+
+    public init(host: String, event: AuditEvent) {
+        self.host = host
+        self.event = event
+    }
+
+    enum HostKey: String, CodingKey { case host = "postern_host" }
+
+    /// Teleport's JSON with one key added, `postern_host` (readers of `AuditEvent` skip it).
+    public func encode(to encoder: any Encoder) throws {
+        try event.encode(to: encoder)
+        var c = encoder.container(keyedBy: HostKey.self)
+        try c.encode(host, forKey: .host)
+    }
+
+    /// The host of an event line that carries one.
+    public static func host(ofJSON line: Data) -> String? {
+        (try? JSONSerialization.jsonObject(with: line) as? [String: Any])?["postern_host"] as? String
+    }
 }
 
 /// Reads the shared store: searches, sessions (for `play`) and new events as they are shipped

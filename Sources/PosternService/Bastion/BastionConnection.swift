@@ -106,7 +106,8 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
                 let task = Task {
                     do {
                         for try await event in events {
-                            var line = try event.jsonData()
+                            // Teleport's JSON, and from a shared store the bastion the event came from (`postern_host`).
+                            var line = event.host.isEmpty ? try event.event.jsonData() : try AuditJSON.encoder(pretty: false).encode(event)
                             line.append(UInt8(ascii: "\n"))
                             try await channel.writeAndFlush(ByteBuffer(bytes: line))
                         }

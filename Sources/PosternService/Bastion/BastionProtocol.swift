@@ -85,6 +85,8 @@ public struct BastionReply: Codable, Sendable {
     public var databases: [DatabaseListing]?
     public var decision: AccessDecision?
     public var events: [AuditEvent]?
+    /// Each event's bastion, when the service reads the shared audit store (same order as `events`).
+    public var hosts: [String]?
     public var verify: AuditVerifyReport?
     /// `connect`: the database's protocol (`postgres`, `redis`), so a relay can speak its errors.
     public var `protocol`: String?
@@ -93,7 +95,7 @@ public struct BastionReply: Codable, Sendable {
     public var dbName: String?
 
     enum CodingKeys: String, CodingKey {
-        case ok, error, whoami, console, databases, decision, events, verify, `protocol`
+        case ok, error, whoami, console, databases, decision, events, hosts, verify, `protocol`
         case dbUser = "db_user", dbName = "db_name"
     }
 

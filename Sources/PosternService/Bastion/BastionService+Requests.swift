@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import PosternAudit
 import PosternCore
 import PosternProxy
@@ -118,7 +119,14 @@ extension BastionService {
         let query = try scopedSearch(request.audit, identity: identity)
         var reply = BastionReply(ok: true)
         // A whole session (play) comes in event order, not only the newest `limit`.
-        if let sid = query.sessionID, query.types.isEmpty, query.since == nil, query.until == nil {
+        let whole = query.sessionID != nil && query.types.isEmpty && query.since == nil && query.until == nil
+        if let access = assembly.sharedAccess {
+            // Every bastion's events, each with its host; the same scope as the local store's.
+            let reader = try SharedAuditReader(try access.blockingSpec(), applicationName: "postern-service-read")
+            let found = try whole ? reader.session(query.sessionID ?? "").filter { query.matches($0.event) } : reader.search(query)
+            reply.events = found.map(\.event)
+            reply.hosts = found.map(\.host)
+        } else if let sid = query.sessionID, whole {
             reply.events = try store.session(sid).filter(query.matches)
         } else {
             reply.events = try store.search(query)
@@ -140,8 +148,15 @@ extension BastionService {
         defer { verifying.withLockedValue { $0 = false } }
         let store = self.store
         let sid = request.audit?.sid
+        let shared = assembly.sharedAccess
         let report = try await withCheckedThrowingContinuation { (done: CheckedContinuation<AuditVerifyReport, any Error>) in
-            let thread = Thread { done.resume(with: Result { try store.verify(session: sid) }) }
+            let thread = Thread {
+                done.resume(with: Result {
+                    // With a shared store, its chains (every bastion's) are the trail that counts.
+                    if let shared { return try SharedAuditReader(try shared.blockingSpec(), applicationName: "postern-service-verify").verify(session: sid) }
+                    return try store.verify(session: sid)
+                })
+            }
             thread.name = "postern-audit-verify"
             thread.start()
         }
@@ -154,8 +169,9 @@ extension BastionService {
     /// A live tail, bounded (a client that stops reading loses the oldest unsent events rather
     /// than growing the service) and re-scoped when the config changes (a revoked auditor
     /// stops seeing others' events; a user removed from `users:` is cut off).
-    func tailStream(_ request: BastionRequest, identity: BastionIdentity) throws -> AsyncThrowingStream<AuditEvent, any Error> {
+    func tailStream(_ request: BastionRequest, identity: BastionIdentity) throws -> AsyncThrowingStream<SharedAuditEvent, any Error> {
         let firstQuery = try scopedSearch(request.audit, identity: identity)
+        if let access = assembly.sharedAccess { return try sharedTail(access, request, identity: identity, firstQuery: firstQuery) }
         let firstGeneration = source.generation
         let subscription = try store.subscribe()
         return AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
@@ -168,7 +184,8 @@ extension BastionService {
                             generation = source.generation
                             query = try scopedSearch(request.audit, identity: BastionIdentity(uid: identity.uid, config: source.config))
                         }
-                        if query.matches(event) { continuation.yield(event) }
+                        // No host: the local store's events are this bastion's, sent as before.
+                        if query.matches(event) { continuation.yield(SharedAuditEvent(host: "", event: event)) }
                     }
                     continuation.finish()
                 } catch {
@@ -176,6 +193,40 @@ extension BastionService {
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// The shared store's tail, followed on a thread of its own (libpq blocks), re-scoped when the
+    /// config changes like the local one.
+    private func sharedTail(_ access: SharedAuditAccess, _ request: BastionRequest, identity: BastionIdentity,
+                            firstQuery: AuditSearch) throws -> AsyncThrowingStream<SharedAuditEvent, any Error> {
+        let spec = try access.blockingSpec()
+        let scope = NIOLockedValueBox((query: firstQuery, generation: source.generation, cancelled: false))
+        return AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
+            let thread = Thread { [source] in
+                do {
+                    // Made on the thread that uses it (a libpq connection stays on one thread).
+                    let reader = try SharedAuditReader(spec, applicationName: "postern-service-tail")
+                    try reader.follow { e in
+                        let (query, cancelled) = try scope.withLockedValue { s -> (AuditSearch, Bool) in
+                            if source.generation != s.generation {
+                                s.generation = source.generation
+                                s.query = try self.scopedSearch(request.audit, identity: BastionIdentity(uid: identity.uid, config: source.config))
+                            }
+                            return (s.query, s.cancelled)
+                        }
+                        if cancelled { return false }
+                        if query.matches(e.event) { continuation.yield(e) }
+                        return true
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            thread.name = "postern-service-tail"
+            continuation.onTermination = { _ in scope.withLockedValue { $0.cancelled = true } }
+            thread.start()
         }
     }
 
