@@ -84,10 +84,12 @@ struct BastionAuditFeed: AuditFeed {
                     let recent = try client.send(BastionRequest(op: .search, audit: AuditQuery(limit: history)))
                     guard recent.ok else { throw BastionClientError(recent.error ?? "the service refused") }
                     let seen = Set((recent.events ?? []).map(\.id))
-                    for e in recent.events ?? [] { continuation.yield(AuditRecord(e)) }
+                    // From a shared store the service names each event's bastion.
+                    let hosts = recent.hosts.flatMap { $0.count == recent.events?.count ? $0 : nil }
+                    for (k, e) in (recent.events ?? []).enumerated() { continuation.yield(AuditRecord(e, host: hosts?[k])) }
                     try client.stream(BastionRequest(op: .tail, audit: AuditQuery())) { line in
                         guard let e = try? AuditEvent.decode(json: line) else { return true }
-                        if !seen.contains(e.id) { continuation.yield(AuditRecord(e)) }
+                        if !seen.contains(e.id) { continuation.yield(AuditRecord(e, host: SharedAuditEvent.host(ofJSON: line))) }
                         return !stopped.withLockedValue { $0 }
                     }
                     continuation.finish()

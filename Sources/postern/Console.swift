@@ -37,10 +37,12 @@ struct Console: AsyncParsableCommand {
             } catch {
                 notes.append("no audit pane and no sessions: \(error)")
             }
+            let proxy = store.map { ConsoleProxy(session: session, store: $0, environment: environment, source: source) }
+            // With a shared store the pane shows every bastion's events; without, this store's.
+            let feed: (any AuditFeed)? = proxy?.sharedAccess.map { SharedAuditFeed(access: $0) } ?? store.map { StoreAuditFeed(store: $0) }
             var launch = ConsoleApp.Launch(inventory: inventory, theme: loaded.theme,
                                            noColor: ColorDepth.noColorRequested(environment),
-                                           notes: notes, auditFeed: store.map { StoreAuditFeed(store: $0) })
-            let proxy = store.map { ConsoleProxy(session: session, store: $0, environment: environment, source: source) }
+                                           notes: notes, auditFeed: feed)
             defer { try? store?.close() }
             launch.opener = proxy
             launch.historyDirectory = ConsoleServices.defaultHistoryDirectory(environment)

@@ -1,5 +1,8 @@
+import Foundation
+import NIOConcurrencyHelpers
 import PosternAudit
 import PosternCore
+import PosternService
 import PosternTUI
 
 /// The console's audit pane fed from the audit store: the newest `history` events first, then the
@@ -29,10 +32,53 @@ struct StoreAuditFeed: AuditFeed {
     }
 }
 
+/// The console's audit pane fed from the shared audit store (`audit.shared`): every bastion's
+/// events, each summary led by its host. The newest `history` first, then what is shipped from
+/// then on, followed on a thread of its own (libpq blocks).
+struct SharedAuditFeed: AuditFeed {
+    let access: SharedAuditAccess
+    var history = 200
+
+    func records() throws -> AsyncThrowingStream<AuditRecord, any Error> {
+        let access = self.access
+        let history = self.history
+        return AsyncThrowingStream { continuation in
+            let stopped = NIOLockedValueBox(false)
+            let thread = Thread {
+                do {
+                    let spec = try access.blockingSpec()
+                    let follower = try SharedAuditReader(spec, applicationName: "postern-console-audit")
+                    var seen: Set<String> = []
+                    // History once the follower has set aside what was there: an event shipped in
+                    // between is in both, and shown once.
+                    try follower.follow(ready: {
+                        guard let recent = try? SharedAuditReader(spec, applicationName: "postern-console-audit")
+                            .search(AuditSearch(limit: history)) else { return }
+                        for e in recent {
+                            seen.insert(e.event.id)
+                            continuation.yield(AuditRecord(e.event, host: e.host))
+                        }
+                    }) { e in
+                        if !seen.contains(e.event.id) { continuation.yield(AuditRecord(e.event, host: e.host)) }
+                        return !stopped.withLockedValue { $0 }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in stopped.withLockedValue { $0 = true } }
+            thread.start()
+        }
+    }
+}
+
 extension AuditRecord {
-    init(_ e: AuditEvent) {
+    /// `host`: the bastion the event came from, when read from a shared store (it leads the summary).
+    init(_ e: AuditEvent, host: String? = nil) {
         let json = (try? e.jsonString()).map(AuditJSON.terminalSafe) ?? #"{"error":"this event could not be encoded"}"#
+        let summary = host.map { "[\($0)] " + e.summary } ?? e.summary
         self.init(time: e.time.rfc3339, type: e.type.rawValue, sessionID: e.sessionID, user: e.user,
-                  database: e.database.service, summary: e.summary, failed: e.details.status?.success == false, json: json)
+                  database: e.database.service, summary: summary, failed: e.details.status?.success == false, json: json)
     }
 }

@@ -28,6 +28,8 @@ final class ConsoleProxy: SessionOpener {
     /// the open ones.
     /// Ships the store to `audit.shared` while the console runs (nil without one).
     var shipper: AuditShipper? { assembly.shipper }
+    /// How the shared audit store is reached (the audit pane reads it), nil without one.
+    var sharedAccess: SharedAuditAccess? { assembly.sharedAccess }
 
     init(session: CommandSession, store: AuditStore, environment: [String: String], source: ConfigSource? = nil) {
         self.session = session
