@@ -76,29 +76,18 @@ struct BastionAuditFeed: AuditFeed {
     func records() throws -> AsyncThrowingStream<AuditRecord, any Error> {
         let client = self.client
         let history = self.history
-        return AsyncThrowingStream { continuation in
-            let stopped = NIOLockedValueBox(false)
-            // The stream is blocking socket I/O: it gets a thread of its own.
-            let thread = Thread {
-                do {
-                    let recent = try client.send(BastionRequest(op: .search, audit: AuditQuery(limit: history)))
-                    guard recent.ok else { throw BastionClientError(recent.error ?? "the service refused") }
-                    let seen = Set((recent.events ?? []).map(\.id))
-                    // From a shared store the service names each event's bastion.
-                    let hosts = recent.hosts.flatMap { $0.count == recent.events?.count ? $0 : nil }
-                    for (k, e) in (recent.events ?? []).enumerated() { continuation.yield(AuditRecord(e, host: hosts?[k])) }
-                    try client.stream(BastionRequest(op: .tail, audit: AuditQuery())) { line in
-                        guard let e = try? AuditEvent.decode(json: line) else { return true }
-                        if !seen.contains(e.id) { continuation.yield(AuditRecord(e, host: SharedAuditEvent.host(ofJSON: line))) }
-                        return !stopped.withLockedValue { $0 }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+        return AuditRecord.fromThread { continuation, wanted in
+            let recent = try client.send(BastionRequest(op: .search, audit: AuditQuery(limit: history)))
+            guard recent.ok else { throw BastionClientError(recent.error ?? "the service refused") }
+            let seen = Set((recent.events ?? []).map(\.id))
+            // From a shared store the service names each event's bastion.
+            let hosts = recent.hosts.flatMap { $0.count == recent.events?.count ? $0 : nil }
+            for (k, e) in (recent.events ?? []).enumerated() { continuation.yield(AuditRecord(e, host: hosts?[k])) }
+            try client.stream(BastionRequest(op: .tail, audit: AuditQuery())) { line in
+                guard let e = try? AuditEvent.decode(json: line) else { return true }
+                if !seen.contains(e.id) { continuation.yield(AuditRecord(e, host: SharedAuditEvent.host(ofJSON: line))) }
+                return wanted()
             }
-            continuation.onTermination = { _ in stopped.withLockedValue { $0 = true } }
-            thread.start()
         }
     }
 }

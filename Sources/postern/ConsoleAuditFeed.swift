@@ -42,26 +42,39 @@ struct SharedAuditFeed: AuditFeed {
     func records() throws -> AsyncThrowingStream<AuditRecord, any Error> {
         let access = self.access
         let history = self.history
-        return AsyncThrowingStream { continuation in
+        return AuditRecord.fromThread { continuation, wanted in
+            let spec = try access.blockingSpec()
+            let follower = try SharedAuditReader(spec, applicationName: "postern-console-audit")
+            var seen: Set<String> = []
+            // History once the follower has set aside what was there: an event shipped in between
+            // is in both, and shown once.
+            try follower.follow(ready: {
+                guard let recent = try? SharedAuditReader(spec, applicationName: "postern-console-audit")
+                    .search(AuditSearch(limit: history)) else { return }
+                for e in recent {
+                    seen.insert(e.event.id)
+                    continuation.yield(AuditRecord(e.event, host: e.host))
+                }
+            }) { e in
+                if !seen.contains(e.event.id) { continuation.yield(AuditRecord(e.event, host: e.host)) }
+                return wanted()
+            }
+        }
+    }
+}
+
+extension AuditRecord {
+    /// Records made by blocking I/O (a socket, libpq) on a thread of its own, until `produce`
+    /// returns or throws; `wanted` turns false once the pane has stopped listening.
+    static func fromThread(_ produce: @escaping @Sendable (AsyncThrowingStream<AuditRecord, any Error>.Continuation,
+                                                          _ wanted: @escaping @Sendable () -> Bool) throws -> Void)
+        -> AsyncThrowingStream<AuditRecord, any Error>
+    {
+        AsyncThrowingStream { continuation in
             let stopped = NIOLockedValueBox(false)
             let thread = Thread {
                 do {
-                    let spec = try access.blockingSpec()
-                    let follower = try SharedAuditReader(spec, applicationName: "postern-console-audit")
-                    var seen: Set<String> = []
-                    // History once the follower has set aside what was there: an event shipped in
-                    // between is in both, and shown once.
-                    try follower.follow(ready: {
-                        guard let recent = try? SharedAuditReader(spec, applicationName: "postern-console-audit")
-                            .search(AuditSearch(limit: history)) else { return }
-                        for e in recent {
-                            seen.insert(e.event.id)
-                            continuation.yield(AuditRecord(e.event, host: e.host))
-                        }
-                    }) { e in
-                        if !seen.contains(e.event.id) { continuation.yield(AuditRecord(e.event, host: e.host)) }
-                        return !stopped.withLockedValue { $0 }
-                    }
+                    try produce(continuation) { !stopped.withLockedValue { $0 } }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -71,9 +84,7 @@ struct SharedAuditFeed: AuditFeed {
             thread.start()
         }
     }
-}
 
-extension AuditRecord {
     /// `host`: the bastion the event came from, when read from a shared store (it leads the summary).
     init(_ e: AuditEvent, host: String? = nil) {
         let json = (try? e.jsonString()).map(AuditJSON.terminalSafe) ?? #"{"error":"this event could not be encoded"}"#

@@ -8,18 +8,10 @@ import XCTest
 /// other's new statement within a second.
 final class SharedAuditTunnelTests: XCTestCase {
     func testTwoBastionsShareOneTrail() throws {
-        let h = try ProxyHarness()
-        let shared = try SharedStoreFixture(h.env)
-        defer { shared.drop() }
-        let dir = try Self.directory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.ensureDatabase(h)
-        let configA = try Self.config(h, shared, dir, host: "bastion-a")
-        let configB = try Self.config(h, shared, dir, host: "bastion-b")
-        let initA = try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", configA])
-        XCTAssertEqual(initA.status, 0, initA.combined)
-        let initB = try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", configB])
-        XCTAssertEqual(initB.status, 0, "idempotent: \(initB.combined)")
+        let setup = try SharedTunnelSetup()
+        let h = setup.h
+        let configA = try setup.config(host: "bastion-a")
+        let configB = try setup.config(host: "bastion-b")  // init-shared again: idempotent
 
         let (proxyA, tunnelA) = try KillNineTests.startTunnel(config: configA, dbUser: h.admin.user)
         let (proxyB, tunnelB) = try KillNineTests.startTunnel(config: configB, dbUser: h.admin.user)
@@ -90,22 +82,33 @@ final class SharedAuditTunnelTests: XCTestCase {
             return s.status == 0 && s.stdout.contains("shipped: nothing waits")
         })
     }
+}
 
-    static func directory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shared-audit-\(UUID().uuidString)")
+/// What every shared-audit tunnel test starts from: the harness, a fresh database on the shared
+/// store's cluster, a private directory and the proxied database; `config` writes a tunnel's
+/// config for a host and runs `audit init-shared` with it. Dropped and removed when released.
+final class SharedTunnelSetup {
+    let h: ProxyHarness
+    let shared: SharedStoreFixture
+    let dir: URL
+
+    init() throws {
+        h = try ProxyHarness()
+        shared = try SharedStoreFixture(h.env)
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("shared-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return dir
-    }
-
-    static func ensureDatabase(_ h: ProxyHarness) throws {
         if try h.adminPSQL(["-c", "select 1 from pg_database where datname = '\(KillNineTests.database)'"]).stdout != "1\n" {
             _ = try h.adminPSQL(["-c", "create database \(KillNineTests.database)"])
         }
     }
 
-    /// A tunnel's config: the services' PostgreSQL as `killdb`, a local store named for `host`,
-    /// shipping to the fixture's database.
-    static func config(_ h: ProxyHarness, _ shared: SharedStoreFixture, _ dir: URL, host: String, extra: String = "") throws -> String {
+    deinit {
+        shared.drop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// The services' PostgreSQL as `killdb`, a local store named for `host`, shipping to the fixture's database.
+    func config(host: String, extra: String = "") throws -> String {
         let path = dir.appendingPathComponent("\(host).yaml").path
         try """
             cluster_name: shared-test
@@ -123,6 +126,8 @@ final class SharedAuditTunnelTests: XCTestCase {
 
             """.write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o600)
+        let initialised = try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", path])
+        guard initialised.status == 0 else { throw FixtureError("audit init-shared: \(initialised.combined)") }
         return path
     }
 }
@@ -162,15 +167,9 @@ final class SharedAuditOutageTests: XCTestCase {
     }
 
     func testTheSharedStoreStoppedDuringPgbenchGetsEveryStatementOnce() throws {
-        let h = try ProxyHarness()
-        let shared = try SharedStoreFixture(h.env)
-        defer { shared.drop() }
-        let dir = try SharedAuditTunnelTests.directory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try SharedAuditTunnelTests.ensureDatabase(h)
-        let config = try SharedAuditTunnelTests.config(h, shared, dir, host: "bastion-a")
-        let initialised = try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", config])
-        XCTAssertEqual(initialised.status, 0, initialised.combined)
+        let setup = try SharedTunnelSetup()
+        let (h, shared, dir) = (setup.h, setup.shared, setup.dir)
+        let config = try setup.config(host: "bastion-a")
         let (proxy, tunnel) = try KillNineTests.startTunnel(config: config, dbUser: h.admin.user)
         defer { proxy.signal(SIGTERM); _ = proxy.wait(timeout: 15) }
 
@@ -202,14 +201,9 @@ final class SharedAuditOutageTests: XCTestCase {
     }
 
     func testAShipperKilledBetweenBatchesShipsTheRestOnceOnRestart() throws {
-        let h = try ProxyHarness()
-        let shared = try SharedStoreFixture(h.env)
-        defer { shared.drop() }
-        let dir = try SharedAuditTunnelTests.directory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try SharedAuditTunnelTests.ensureDatabase(h)
-        let config = try SharedAuditTunnelTests.config(h, shared, dir, host: "bastion-a")
-        XCTAssertEqual(try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", config]).status, 0)
+        let setup = try SharedTunnelSetup()
+        let (h, shared, dir) = (setup.h, setup.shared, setup.dir)
+        let config = try setup.config(host: "bastion-a")
         // One chunk per shipping transaction: the backlog goes in hundreds of batches.
         let oneChunk = ["POSTERN_AUDIT_SHIP_BATCH": "1"]
 
@@ -252,14 +246,9 @@ final class SharedAuditOutageTests: XCTestCase {
 /// the rest once the store is back; then statements run again.
 final class SharedAuditBudgetTests: XCTestCase {
     func testABacklogAtItsBudgetRefusesStatementsUntilShipped() throws {
-        let h = try ProxyHarness()
-        let shared = try SharedStoreFixture(h.env)
-        defer { shared.drop() }
-        let dir = try SharedAuditTunnelTests.directory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try SharedAuditTunnelTests.ensureDatabase(h)
-        let config = try SharedAuditTunnelTests.config(h, shared, dir, host: "bastion-a", extra: "  disk_budget: 64KiB\n")
-        XCTAssertEqual(try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", config]).status, 0)
+        let setup = try SharedTunnelSetup()
+        let (h, shared, dir) = (setup.h, setup.shared, setup.dir)
+        let config = try setup.config(host: "bastion-a", extra: "  disk_budget: 64KiB\n")
         let (proxy, tunnel) = try KillNineTests.startTunnel(config: config, dbUser: h.admin.user)
         defer { proxy.signal(SIGTERM); _ = proxy.wait(timeout: 15) }
 
