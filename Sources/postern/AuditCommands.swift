@@ -168,6 +168,10 @@ extension AuditTail {
         do {
             try client.stream(BastionRequest(op: .tail, audit: AuditFilterOptions.query(query))) { line in
                 do {
+                    if let reason = SharedAuditEvent.serviceError(ofJSON: line) {
+                        failure = CLIError("the service's tail ended: \(reason)")
+                        return false
+                    }
                     let e = try AuditEvent.decode(json: line)
                     // The service names each event's bastion (`postern_host`) when it reads a shared store.
                     let shared = SharedAuditEvent.host(ofJSON: line).map { SharedAuditEvent(host: $0, event: e) }

@@ -32,6 +32,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         let report: AuditVerifyReport
         do {
             if let client = try BastionMode.client(options) {
+                if local { throw CLIError("--local is for the store's owner: on a bastion the service checks the trail it reads") }
                 let request = BastionRequest(op: .verify, audit: AuditQuery(sid: sid))
                 guard let answer = try BastionMode.ask(client, request).verify else {
                     throw CLIError("the Postern service sent no verify report")

@@ -83,11 +83,17 @@ struct BastionAuditFeed: AuditFeed {
             // From a shared store the service names each event's bastion.
             let hosts = recent.hosts.flatMap { $0.count == recent.events?.count ? $0 : nil }
             for (k, e) in (recent.events ?? []).enumerated() { continuation.yield(AuditRecord(e, host: hosts?[k])) }
+            var ended: String?
             try client.stream(BastionRequest(op: .tail, audit: AuditQuery())) { line in
+                if let reason = SharedAuditEvent.serviceError(ofJSON: line) {
+                    ended = reason
+                    return false
+                }
                 guard let e = try? AuditEvent.decode(json: line) else { return true }
                 if !seen.contains(e.id) { continuation.yield(AuditRecord(e, host: SharedAuditEvent.host(ofJSON: line))) }
                 return wanted()
             }
+            if let ended { throw BastionClientError("the service's audit tail ended: \(ended)") }
         }
     }
 }

@@ -49,13 +49,11 @@ struct SharedAuditFeed: AuditFeed {
             // History once the follower has set aside what was there: an event shipped in between
             // is in both, and shown once.
             try follower.follow(ready: {
-                guard let recent = try? SharedAuditReader(spec, applicationName: "postern-console-audit")
-                    .search(AuditSearch(limit: history)) else { return }
-                for e in recent {
+                for e in try SharedAuditReader(spec, applicationName: "postern-console-audit").search(AuditSearch(limit: history)) {
                     seen.insert(e.event.id)
                     continuation.yield(AuditRecord(e.event, host: e.host))
                 }
-            }) { e in
+            }, keepGoing: wanted) { e in
                 if !seen.contains(e.event.id) { continuation.yield(AuditRecord(e.event, host: e.host)) }
                 return wanted()
             }

@@ -9,6 +9,8 @@ import XCTest
 final class SharedAuditTunnelTests: XCTestCase {
     func testTwoBastionsShareOneTrail() throws {
         let setup = try SharedTunnelSetup()
+        // Dropped (database, directory) only once the test is over.
+        defer { withExtendedLifetime(setup) {} }
         let h = setup.h
         let configA = try setup.config(host: "bastion-a")
         let configB = try setup.config(host: "bastion-b")  // init-shared again: idempotent
@@ -168,6 +170,8 @@ final class SharedAuditOutageTests: XCTestCase {
 
     func testTheSharedStoreStoppedDuringPgbenchGetsEveryStatementOnce() throws {
         let setup = try SharedTunnelSetup()
+        // Dropped (database, directory) only once the test is over.
+        defer { withExtendedLifetime(setup) {} }
         let (h, shared, dir) = (setup.h, setup.shared, setup.dir)
         let config = try setup.config(host: "bastion-a")
         let (proxy, tunnel) = try KillNineTests.startTunnel(config: config, dbUser: h.admin.user)
@@ -202,6 +206,8 @@ final class SharedAuditOutageTests: XCTestCase {
 
     func testAShipperKilledBetweenBatchesShipsTheRestOnceOnRestart() throws {
         let setup = try SharedTunnelSetup()
+        // Dropped (database, directory) only once the test is over.
+        defer { withExtendedLifetime(setup) {} }
         let (h, shared, dir) = (setup.h, setup.shared, setup.dir)
         let config = try setup.config(host: "bastion-a")
         // One chunk per shipping transaction: the backlog goes in hundreds of batches.
@@ -247,6 +253,8 @@ final class SharedAuditOutageTests: XCTestCase {
 final class SharedAuditBudgetTests: XCTestCase {
     func testABacklogAtItsBudgetRefusesStatementsUntilShipped() throws {
         let setup = try SharedTunnelSetup()
+        // Dropped (database, directory) only once the test is over.
+        defer { withExtendedLifetime(setup) {} }
         let (h, shared, dir) = (setup.h, setup.shared, setup.dir)
         let config = try setup.config(host: "bastion-a", extra: "  disk_budget: 64KiB\n")
         let (proxy, tunnel) = try KillNineTests.startTunnel(config: config, dbUser: h.admin.user)

@@ -24,6 +24,11 @@ public struct SharedAuditEvent: Sendable, Encodable {
     public static func host(ofJSON line: Data) -> String? {
         (try? JSONSerialization.jsonObject(with: line) as? [String: Any])?["postern_host"] as? String
     }
+
+    /// Why a tail stream from the bastion service ended, when its last line says (`postern_error`).
+    public static func serviceError(ofJSON line: Data) -> String? {
+        (try? JSONSerialization.jsonObject(with: line) as? [String: Any])?["postern_error"] as? String
+    }
 }
 
 /// Reads the shared store: searches, sessions (for `play`) and new events as they are shipped
@@ -93,9 +98,14 @@ public final class SharedAuditReader {
     }
 
     /// Every event of a session, in `ei` order.
-    public func session(_ sid: String) throws -> [SharedAuditEvent] {
-        let rows = try connection.exec("SELECT id, host, last_time, lines FROM postern_audit_chunks WHERE sid = $1 ORDER BY first_ei",
-                                       [.text(sid)])
+    /// `user`: only that user's chunks are read (an operator's `play` of someone else's session
+    /// costs nothing).
+    public func session(_ sid: String, user: String? = nil) throws -> [SharedAuditEvent] {
+        let rows = try user.map { user in
+            try connection.exec("""
+                SELECT id, host, last_time, lines FROM postern_audit_chunks WHERE sid = $1 AND "user" = $2 ORDER BY first_ei
+                """, [.text(sid), .text(user)])
+        } ?? connection.exec("SELECT id, host, last_time, lines FROM postern_audit_chunks WHERE sid = $1 ORDER BY first_ei", [.text(sid)])
         var out: [SharedAuditEvent] = []
         for row in rows {
             let chunk = try Self.chunk(row)
@@ -108,12 +118,15 @@ public final class SharedAuditReader {
     /// batch committed, until `deliver` returns false. New batches are noticed by `NOTIFY`, and
     /// looked for every `poll` all the same (a notification is not guaranteed delivery).
     /// `ready` runs once what is already there is set aside: events shipped after it are delivered.
-    public func follow(poll: Duration = .seconds(1), ready: () -> Void = {}, _ deliver: (SharedAuditEvent) throws -> Bool) throws {
+    /// `keepGoing` is asked at every look, events or not: a follower whose reader has left stops
+    /// within `poll` (and lets go of its connection) even when nothing is shipped.
+    public func follow(poll: Duration = .seconds(1), ready: () throws -> Void = {}, keepGoing: () -> Bool = { true },
+                       _ deliver: (SharedAuditEvent) throws -> Bool) throws {
         try connection.exec("LISTEN \(SharedAuditSchema.channel)")
         var watermark = try newerThan(nil).xmin
         var seen = Set(try newerThan(watermark).rows.map(\.id))
-        ready()
-        while true {
+        try ready()
+        while keepGoing() {
             _ = try connection.notifications(waiting: poll)
             let (rows, xmin) = try newerThan(watermark)
             for chunk in rows.sorted(by: { $0.id < $1.id }) where !seen.contains(chunk.id) {

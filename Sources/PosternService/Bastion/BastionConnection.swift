@@ -111,7 +111,12 @@ final class BastionConnection: ChannelInboundHandler, RemovableChannelHandler {
                             line.append(UInt8(ascii: "\n"))
                             try await channel.writeAndFlush(ByteBuffer(bytes: line))
                         }
-                    } catch {}
+                    } catch {
+                        // The reply said ok before the store was reached: the reason goes as a last line.
+                        if let line = try? JSONEncoder().encode(["postern_error": "\(error)"]) {
+                            try? await channel.writeAndFlush(ByteBuffer(bytes: line + [UInt8(ascii: "\n")]))
+                        }
+                    }
                     try? await channel.close()
                 }
                 channel.closeFuture.whenComplete { _ in task.cancel() }

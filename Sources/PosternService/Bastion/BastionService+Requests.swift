@@ -14,7 +14,7 @@ extension BastionService {
             case .console: return try console(identity)
             case .list: return try list(request, identity: identity)
             case .explain: return try explain(request, identity: identity)
-            case .search: return try search(request, identity: identity)
+            case .search: return try await search(request, identity: identity)
             case .verify: return try await verify(request, identity: identity)
             case .tail, .connect: return .failure("\(request.op.rawValue) is not answered this way")
             }
@@ -115,15 +115,29 @@ extension BastionService {
                            types: types, user: who, database: q.db, sessionID: q.sid, limit: q.limit)
     }
 
-    private func search(_ request: BastionRequest, identity: BastionIdentity) throws -> BastionReply {
+    /// Blocking work (libpq) on a thread of its own, awaited without holding a cooperative thread.
+    static func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
+            let thread = Thread { done.resume(with: Result { try body() }) }
+            thread.name = name
+            thread.start()
+        }
+    }
+
+    private func search(_ request: BastionRequest, identity: BastionIdentity) async throws -> BastionReply {
         let query = try scopedSearch(request.audit, identity: identity)
         var reply = BastionReply(ok: true)
         // A whole session (play) comes in event order, not only the newest `limit`.
         let whole = query.sessionID != nil && query.types.isEmpty && query.since == nil && query.until == nil
         if let access = assembly.sharedAccess {
             // Every bastion's events, each with its host; the same scope as the local store's.
-            let reader = try SharedAuditReader(try access.blockingSpec(), applicationName: "postern-service-read")
-            let found = try whole ? reader.session(query.sessionID ?? "").filter { query.matches($0.event) } : reader.search(query)
+            // Signed in here (an IAM token may need AWS); libpq then blocks on a thread of its own.
+            let spec = try await access.spec()
+            let found = try await Self.onThread("postern-service-read") {
+                let reader = try SharedAuditReader(spec, applicationName: "postern-service-read")
+                return try whole ? reader.session(query.sessionID ?? "", user: query.user).filter { query.matches($0.event) }
+                    : reader.search(query)
+            }
             reply.events = found.map(\.event)
             reply.hosts = found.map(\.host)
         } else if let sid = query.sessionID, whole {
@@ -148,17 +162,11 @@ extension BastionService {
         defer { verifying.withLockedValue { $0 = false } }
         let store = self.store
         let sid = request.audit?.sid
-        let shared = assembly.sharedAccess
-        let report = try await withCheckedThrowingContinuation { (done: CheckedContinuation<AuditVerifyReport, any Error>) in
-            let thread = Thread {
-                done.resume(with: Result {
-                    // With a shared store, its chains (every bastion's) are the trail that counts.
-                    if let shared { return try SharedAuditReader(try shared.blockingSpec(), applicationName: "postern-service-verify").verify(session: sid) }
-                    return try store.verify(session: sid)
-                })
-            }
-            thread.name = "postern-audit-verify"
-            thread.start()
+        // With a shared store, its chains (every bastion's) are the trail that counts.
+        let spec = try await assembly.sharedAccess?.spec()
+        let report = try await Self.onThread("postern-audit-verify") {
+            if let spec { return try SharedAuditReader(spec, applicationName: "postern-service-verify").verify(session: sid) }
+            return try store.verify(session: sid)
         }
         logger.info("audit verify by \(user.name): \(report.records) records, \(report.problems.count) problem(s)")
         var reply = BastionReply(ok: true)
@@ -170,9 +178,12 @@ extension BastionService {
     /// than growing the service) and re-scoped when the config changes (a revoked auditor
     /// stops seeing others' events; a user removed from `users:` is cut off).
     func tailStream(_ request: BastionRequest, identity: BastionIdentity) throws -> AsyncThrowingStream<SharedAuditEvent, any Error> {
-        let firstQuery = try scopedSearch(request.audit, identity: identity)
-        if let access = assembly.sharedAccess { return try sharedTail(access, request, identity: identity, firstQuery: firstQuery) }
+        // The generation before the scope: a reload in between re-scopes at the first event.
         let firstGeneration = source.generation
+        let firstQuery = try scopedSearch(request.audit, identity: identity)
+        if let access = assembly.sharedAccess {
+            return sharedTail(access, request, identity: identity, firstQuery: firstQuery, generation: firstGeneration)
+        }
         let subscription = try store.subscribe()
         return AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
             let task = Task {
@@ -199,15 +210,14 @@ extension BastionService {
     /// The shared store's tail, followed on a thread of its own (libpq blocks), re-scoped when the
     /// config changes like the local one.
     private func sharedTail(_ access: SharedAuditAccess, _ request: BastionRequest, identity: BastionIdentity,
-                            firstQuery: AuditSearch) throws -> AsyncThrowingStream<SharedAuditEvent, any Error> {
-        let spec = try access.blockingSpec()
-        let scope = NIOLockedValueBox((query: firstQuery, generation: source.generation, cancelled: false))
+                            firstQuery: AuditSearch, generation: Int) -> AsyncThrowingStream<SharedAuditEvent, any Error> {
+        let scope = NIOLockedValueBox((query: firstQuery, generation: generation, cancelled: false))
         return AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
             let thread = Thread { [source] in
                 do {
-                    // Made on the thread that uses it (a libpq connection stays on one thread).
-                    let reader = try SharedAuditReader(spec, applicationName: "postern-service-tail")
-                    try reader.follow { e in
+                    // Signed in and connected here, off the event loop; the connection stays on this thread.
+                    let reader = try SharedAuditReader(try access.blockingSpec(), applicationName: "postern-service-tail")
+                    try reader.follow(keepGoing: { !scope.withLockedValue { $0.cancelled } }) { e in
                         let (query, cancelled) = try scope.withLockedValue { s -> (AuditSearch, Bool) in
                             if source.generation != s.generation {
                                 s.generation = source.generation
