@@ -296,3 +296,51 @@ final class SharedAuditBudgetTests: XCTestCase {
         }, "statements were not accepted again once the backlog was shipped")
     }
 }
+
+/// The budget on the Redis engine: the same refusal, in Redis's terms (`-ERR`), recorded as refused.
+final class SharedAuditRedisBudgetTests: XCTestCase {
+    func testRedisCommandsPastTheBudgetAreRefusedWithAnError() throws {
+        let env = try ServiceEnvironment.load()
+        let shared = try SharedStoreFixture(env)
+        defer { shared.drop() }
+        let files = try PrivateConfig("redis-budget")
+        defer { files.remove() }
+        let config = try files.write(try ServiceDatabaseYAML.aliceRedisConfig(
+            env, cluster: "redis-budget", store: files.path("audit.sqlite"),
+            auditExtra: ", host: bastion-r, disk_budget: 64KiB, " + (try shared.inlineYAML())))
+        XCTAssertEqual(try Subprocess.run(KillNineTests.binary, ["audit", "init-shared", "--config", config]).status, 0)
+        let (proxy, banner) = try startJSONTunnel(["cache", "--db-user", "alice"], config: config)
+        defer { proxy.signal(SIGTERM); _ = proxy.wait(timeout: 15) }
+        let port = try XCTUnwrap(banner["port"] as? Int)
+        let auth = ["REDISCLI_AUTH": try XCTUnwrap(banner["password"] as? String)]
+        let cli = ["-h", "127.0.0.1", "-p", String(port), "--user", "alice"]
+
+        try shared.cluster("stop")
+        var restarted = false
+        defer { if !restarted { try? shared.cluster("start") } }
+        // Rounds of 200 half-kilobyte SETs (100 KB, past the budget at the first) until one is refused.
+        let value = String(repeating: "v", count: 500)
+        let commands = (0..<200).map { "SET postern:budget:\($0 % 50) \(value)" }.joined(separator: "\n") + "\n"
+        // From a file, not a pipe: redis-cli may end before reading it all.
+        let file = files.path("commands.txt")
+        try commands.write(toFile: file, atomically: true, encoding: .utf8)
+        var output = ""
+        XCTAssertTrue(try eventually(timeout: 30) {
+            let run = try Subprocess.run("sh", ["-c", "exec redis-cli \"$@\" < \"$0\"", file] + cli, environment: auth, timeout: 60)
+            output = run.stdout + run.stderr
+            return output.contains("has reached audit.disk_budget")
+        }, String(output.suffix(800)))
+
+        try shared.cluster("start")
+        restarted = true
+        XCTAssertTrue(try eventually(timeout: 60) {
+            try Subprocess.run(KillNineTests.binary, ["audit", "status", "--config", config]).stdout.contains("shipped: nothing waits")
+        })
+        let results = try Subprocess.run(KillNineTests.binary, ["audit", "search", "--config", config, "--format", "json",
+                                                               "--type", "db.session.result", "--limit", "100000"])
+        XCTAssertTrue(results.stdout.contains("not sent: the audit backlog on this bastion"), String(results.stdout.suffix(1500)))
+        XCTAssertTrue(try eventually(timeout: 10) {
+            try Subprocess.run("redis-cli", cli + ["PING"], environment: auth).stdout == "PONG\n"
+        }, "commands were not accepted again once the backlog was shipped")
+    }
+}

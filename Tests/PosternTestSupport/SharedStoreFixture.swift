@@ -45,6 +45,13 @@ public struct SharedStoreFixture {
         """
     }
 
+    /// The same as a YAML flow mapping: `shared: {postgres: {…}}`, for an inline `audit: {…}`.
+    public func inlineYAML() throws -> String {
+        "shared: {postgres: {uri: \"\(host):\(port)\", database: \(database), user: \(try env.string("POSTERN_TEST_SHARED_PG_USER")), "
+            + "auth: password, password_file: \(try env.string("POSTERN_TEST_SHARED_PG_PASSWORD_FILE")), "
+            + "tls: {mode: verify-full, ca_cert_file: \(try env.string("POSTERN_TEST_SHARED_PG_CA"))}}}"
+    }
+
     /// Stops or starts the whole cluster (an outage of the shared store).
     public func cluster(_ action: String) throws {
         let result = try Subprocess.run(try env.string("POSTERN_TEST_SERVICES_SCRIPT"), ["\(action)-shared"], timeout: 120)
