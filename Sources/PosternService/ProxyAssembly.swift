@@ -42,7 +42,7 @@ public final class ProxyAssembly: Sendable {
             let batch = environment["POSTERN_AUDIT_SHIP_BATCH"].flatMap { Int($0) } ?? AuditShipper.defaultBatchChunks
             shipper = AuditShipper(store: store, host: access.host, spec: { try access.blockingSpec() },
                                    logger: Logger(label: "postern.audit.ship"), budgetBytes: config.audit.diskBudgetBytes,
-                                   retentionDays: shared.retentionDays, batchChunks: batch)
+                                   retentionDays: shared.retentionDays, keepLocalDays: shared.keepLocalDays, batchChunks: batch)
             shipper?.start()
         } else {
             shipper = nil

@@ -139,7 +139,8 @@ struct AuditShipCommand: AsyncParsableCommand {
             let line: String = try await AuditCLI.withSharedAccess(options) { access in
                 guard let access else { throw CLIError("no audit.shared in the config") }
                 guard let shipper = AuditShipper(store: store, host: access.host, spec: { try access.blockingSpec() },
-                                                 logger: Logger(label: "postern.audit.ship"), retentionDays: shared.retentionDays)
+                                                 logger: Logger(label: "postern.audit.ship"), retentionDays: shared.retentionDays,
+                                                 keepLocalDays: shared.keepLocalDays)
                 else { throw CLIError("only a sqlite store is shipped") }
                 let clock = ContinuousClock()
                 let started = clock.now

@@ -186,6 +186,38 @@ final class SharedAuditShippingTests: XCTestCase {
         XCTAssertEqual(try SharedAuditReader(spec).session(a.sessionID).count, 5)
     }
 
+    func testShippedChunksLeaveTheLocalStoreAndBothVerify() throws {
+        let env = try ServiceEnvironment.load()
+        let shared = try SharedDatabase(env)
+        try SharedAuditSchema.create(try shared.connect())
+        let dir = try TempDir()
+        let path = dir.file("audit.sqlite")
+        let store = try AuditStore(backend: .sqlite, path: path)
+        defer { try? store.close() }
+        var a = Fixture.session(), b = Fixture.session(user: "bob")
+        try store.recordNow((0..<20).map { Fixture.query(&a, "select \($0)") })
+        try store.recordNow((0..<20).map { Fixture.query(&b, "select \($0)") })
+        let spec = shared.spec
+        let shipper = try XCTUnwrap(AuditShipper(store: store, host: "bastion-a", spec: { spec }, logger: .init(label: "test"),
+                                                 keepLocalDays: 0))
+        shipper.start()
+        defer { shipper.stop() }
+        func localChunks() throws -> Int {
+            try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM audit_chunks") ?? -1 }
+        }
+        try waitUntil("shipped and gone locally") { try shipper.status().shippedEvents == 40 && localChunks() == 0 }
+        // Session a goes on after its first records left: the local chain is checked from what is left.
+        try store.recordNow((20..<30).map { Fixture.query(&a, "select \($0)") })
+        try waitUntil("the rest shipped") { shipper.status().shippedEvents == 50 }
+        shipper.stop()
+        let local = try store.verify()
+        XCTAssertTrue(local.intact, "\(local.problems)")
+        let sharedReport = try SharedAuditReader(spec).verify()
+        XCTAssertTrue(sharedReport.intact, "\(sharedReport.problems)")
+        XCTAssertEqual(sharedReport.records, 50)
+        XCTAssertEqual(try SharedAuditReader(spec).session(a.sessionID).count, 30, "the shared store keeps everything")
+    }
+
     func testAFollowerSeesAnotherHostsEventWithinASecond() throws {
         let env = try ServiceEnvironment.load()
         let shared = try SharedDatabase(env)

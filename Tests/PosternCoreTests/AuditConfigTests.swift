@@ -38,6 +38,7 @@ final class AuditConfigTests: XCTestCase {
                   password_file: secrets/shipper.password
                   tls: {mode: verify-full, ca_cert_file: ca.crt}
                 retention: 90d
+                keep_local: 7d
             """)
         XCTAssertEqual(c.host, "bastion-eu-1")
         XCTAssertEqual(c.diskBudgetBytes, 512 << 20)
@@ -45,6 +46,7 @@ final class AuditConfigTests: XCTestCase {
         XCTAssertEqual(shared.databaseName, "postern_audit")
         XCTAssertEqual(shared.user, "shipper")
         XCTAssertEqual(shared.retentionDays, 90)
+        XCTAssertEqual(shared.keepLocalDays, 7)
         XCTAssertEqual(shared.server.uri, "audit.internal:5432")
         XCTAssertEqual(shared.server.auth, .password(.file("/etc/postern/secrets/shipper.password")))
         XCTAssertEqual(shared.server.tls.caCertFile, "/etc/postern/ca.crt")
@@ -55,6 +57,7 @@ final class AuditConfigTests: XCTestCase {
         XCTAssertEqual(aurora?.server.auth, .iam)
         XCTAssertEqual(aurora?.server.aws.region, "eu-west-1")
         XCTAssertEqual(aurora?.retentionDays, SharedAuditConfig.defaultRetentionDays)
+        XCTAssertEqual(aurora?.keepLocalDays, 0, "deleted once shipped unless told otherwise")
         XCTAssertEqual(ByteSizeText.parse("10GiB"), 10 << 30)
         XCTAssertEqual(ByteSizeText.parse("2GB"), 2_000_000_000)
         XCTAssertEqual(ByteSizeText.parse("4096"), 4096)

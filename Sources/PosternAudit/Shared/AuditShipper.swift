@@ -40,6 +40,8 @@ public final class AuditShipper: Sendable {
     private let budgetBytes: Int64?
     /// `audit.shared.retention`: months wholly older are dropped, at connection and hourly after.
     private let retentionDays: Int?
+    /// `audit.shared.keep_local`: shipped chunks older than this leave the local store (nil: kept).
+    private let keepLocalDays: Int?
     private let storePath: String
     private let host: String
     private let spec: @Sendable () throws -> SharedPGSpec
@@ -65,11 +67,13 @@ public final class AuditShipper: Sendable {
     /// `batchChunks`: chunks per shipping transaction, at most the default (smaller batches only
     /// add round trips; tests use them to stop a shipper between batches).
     public init?(store: AuditStore, host: String, spec: @escaping @Sendable () throws -> SharedPGSpec, logger: Logger,
-                 budgetBytes: Int64? = nil, retentionDays: Int? = nil, batchChunks: Int = AuditShipper.defaultBatchChunks) {
+                 budgetBytes: Int64? = nil, retentionDays: Int? = nil, keepLocalDays: Int? = nil,
+                 batchChunks: Int = AuditShipper.defaultBatchChunks) {
         guard let backend = store.storage as? SQLiteAuditBackend else { return nil }
         self.store = store
         self.budgetBytes = budgetBytes
         self.retentionDays = retentionDays
+        self.keepLocalDays = keepLocalDays
         self.batchChunks = min(max(batchChunks, 1), Self.defaultBatchChunks)
         self.backend = backend
         storePath = store.path
@@ -78,11 +82,38 @@ public final class AuditShipper: Sendable {
         self.logger = logger
     }
 
-    /// Where the local store has shipped to (a table older Postern builds leave alone).
+    /// Where the local store has shipped to, and the sessions whose shipped chunks left it (tables
+    /// older Postern builds leave alone; `audit verify --local` reads the second).
     static let cursorSchema = """
         CREATE TABLE IF NOT EXISTS audit_shipping (id INTEGER PRIMARY KEY CHECK (id = 1), chunk INTEGER NOT NULL);
         INSERT OR IGNORE INTO audit_shipping (id, chunk) VALUES (1, 0);
+        CREATE TABLE IF NOT EXISTS audit_trimmed (sid TEXT PRIMARY KEY) WITHOUT ROWID;
         """
+
+    /// Chunks removed per local transaction (the index writer waits for each).
+    static let deleteChunks = 500
+
+    /// Shipped (and confirmed: at or below the cursor) chunks past `keep_local` leave the local
+    /// store, their sessions noted as trimmed, a bounded number per transaction.
+    private func deleteShipped() throws {
+        guard let days = keepLocalDays else { return }
+        let before = AuditTime.now().nanoseconds - Int64(days) * 86_400 * 1_000_000_000
+        while !stopped {
+            let removed = try backend.pool.write { db -> Int in
+                let ids = try Int64.fetchAll(db, sql: """
+                    SELECT id FROM audit_chunks
+                      WHERE id <= (SELECT chunk FROM audit_shipping WHERE id = 1) AND last_time < ? ORDER BY id LIMIT ?
+                    """, arguments: [before, Self.deleteChunks])
+                guard let first = ids.first, let last = ids.last else { return 0 }
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO audit_trimmed (sid) SELECT DISTINCT sid FROM audit_chunks WHERE id BETWEEN ? AND ? AND last_time < ?
+                    """, arguments: [first, last, before])
+                try db.execute(sql: "DELETE FROM audit_chunks WHERE id BETWEEN ? AND ? AND last_time < ?", arguments: [first, last, before])
+                return ids.count
+            }
+            if removed < Self.deleteChunks { return }
+        }
+    }
 
     public func start() {
         // The budget on its own thread, every second, in every process sharing the store (each
@@ -148,6 +179,7 @@ public final class AuditShipper: Sendable {
         var knownMonths: Set<SharedAuditSchema.Month> = []
         var prepared = false
         var retained = Date.distantPast
+        var deleted = Date.distantPast
         defer { if lockFD >= 0 { close(lockFD) } }
         while !stopped {
             if lockFD < 0 { lockFD = takeShipLock() }
@@ -178,6 +210,11 @@ public final class AuditShipper: Sendable {
                 }
                 let batch = try nextBatch()
                 if batch.isEmpty {
+                    // Chunks kept past `keep_local` age out while nothing is shipped too.
+                    if Date().timeIntervalSince(deleted) >= 60 {
+                        deleted = Date()
+                        try deleteShipped()
+                    }
                     noteSuccess()
                     delay = 0.25
                     pause(0.1)
@@ -193,6 +230,7 @@ public final class AuditShipper: Sendable {
                 try backend.pool.write { db in
                     try db.execute(sql: "UPDATE audit_shipping SET chunk = MAX(chunk, ?) WHERE id = 1", arguments: [last])
                 }
+                try deleteShipped()
                 let events = batch.reduce(Int64(0)) { $0 + $1.count }
                 state.withLock {
                     $0.shipped += events

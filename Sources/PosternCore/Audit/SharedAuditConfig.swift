@@ -9,6 +9,9 @@ public struct SharedAuditConfig: Sendable, Equatable {
     public var user: String
     /// Whole months of events older than this are dropped (partitions are monthly).
     public var retentionDays: Int
+    /// How long shipped events stay in the local store too (days; 0: deleted once shipped and the
+    /// shared store's commit confirmed).
+    public var keepLocalDays = 0
 
     public static let defaultRetentionDays = 400
 

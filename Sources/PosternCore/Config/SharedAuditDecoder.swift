@@ -1,9 +1,9 @@
 /// Decodes `audit.shared: {postgres: {uri, database, user, auth, password_file|password_env, aws, tls},
-/// retention: 400d}` strictly. The `postgres` block reads like a database entry, so the same TLS,
+/// retention: 400d, keep_local: 0d}` strictly. The `postgres` block reads like a database entry, so the same TLS,
 /// sign-in and AWS rules (and errors) apply.
 enum SharedAuditDecoder {
     static func decode(_ v: YAMLValue, baseDir: String) throws(ConfigError) -> SharedAuditConfig {
-        let f = try v.mapping(known: ["postgres", "retention"])
+        let f = try v.mapping(known: ["postgres", "retention", "keep_local"])
         guard let pg = f["postgres"] else { throw v.error("\(v.path).postgres is required") }
         let p = try pg.mapping(known: ["uri", "database", "user", "auth", "password_file", "password_env", "aws", "tls"])
         let uri = try p.string("uri")
@@ -21,15 +21,16 @@ enum SharedAuditDecoder {
         guard !name.isEmpty else { throw pg.error("\(pg.path).database is required") }
         guard !user.isEmpty else { throw pg.error("\(pg.path).user is required") }
         var shared = SharedAuditConfig(server: server, databaseName: name, user: user)
-        if let r = f["retention"] { shared.retentionDays = try retention(r) }
+        if let r = f["retention"] { shared.retentionDays = try days(r, atLeast: 1) }
+        if let k = f["keep_local"] { shared.keepLocalDays = try days(k, atLeast: 0) }
         return shared
     }
 
-    /// Days (`400d`); at least one.
-    static func retention(_ v: YAMLValue) throws(ConfigError) -> Int {
+    /// Days (`400d`).
+    static func days(_ v: YAMLValue, atLeast minimum: Int) throws(ConfigError) -> Int {
         let text = try v.string()
-        guard text.hasSuffix("d"), let days = Int(text.dropLast()), days >= 1 else {
-            throw v.error("\(v.path) must be a number of days such as 400d, not \(quoted(text))")
+        guard text.hasSuffix("d"), let days = Int(text.dropLast()), days >= minimum, days <= 100_000 else {
+            throw v.error("\(v.path) must be a number of days such as \(minimum == 0 ? "7d" : "400d"), not \(quoted(text))")
         }
         return days
     }
