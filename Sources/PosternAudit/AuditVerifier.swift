@@ -75,9 +75,17 @@ public enum AuditVerifier {
             // Rows from here on were written with chains: one without is an edit, not an old row.
             let firstChained = try Int64.fetchOne(db, sql: "SELECT first_id FROM audit_chain_start") ?? 0
             try walk.loadHeads(db, session: session)
-            // Sessions whose shipped chunks left this store (`keep_local`): checked from what is left.
-            if try db.tableExists("audit_trimmed") {
-                walk.trimmed = Set(try String.fetchAll(db, sql: "SELECT sid FROM audit_trimmed"))
+            // Sessions whose shipped chunks left this store (`keep_local`): checked on from where they left.
+            if try db.tableExists("audit_trim_points") {
+                for row in try Row.fetchAll(db, sql: "SELECT sid, last_ei, last_hash FROM audit_trim_points") {
+                    guard let sid = row.value(String.self, "sid"), let ei = row.value(Int64.self, "last_ei"),
+                          let hash = row.value(Data.self, "last_hash"), hash.count == AuditChainLink.hashBytes else {
+                        walk.report.problems.append(AuditChainProblem(kind: .changed, session: row.value(String.self, "sid"), index: nil,
+                                                                      detail: "its trim point (where shipped records left this store) is malformed"))
+                        continue
+                    }
+                    walk.trimPoints[sid] = (ei, Array(hash))
+                }
             }
             var sql = "SELECT id, time, event, code, user, db_service, sid, ei, uid, json, chain FROM audit_events"
             var args: StatementArguments = []
@@ -146,6 +154,21 @@ struct ChainWalk {
     /// Sessions whose first records retention dropped (the shared store): each chain is checked
     /// from the first record left, whatever came before it.
     var trimmed: Set<String> = []
+    /// Sessions whose shipped records left the local store (`keep_local`): the newest that left, by
+    /// `ei` and hash; the chain goes on from it, and a head there is seen.
+    var trimPoints: [String: (index: Int64, hash: [UInt8])] = [:]
+
+    /// A session's walk before its first record read: from genesis, from its trim point, or (trimmed
+    /// by retention) from whatever its first record follows.
+    func start(_ sid: String, first link: AuditChainLink?) -> Session {
+        if let point = trimPoints[sid] {
+            var s = Session(tip: point.hash, last: point.index)
+            if let head = heads[sid], head.index == point.index, head.hash == point.hash { s.headSeen = true }
+            return s
+        }
+        if trimmed.contains(sid), let link { return Session(tip: link.previous) }
+        return Session(tip: AuditChainLink.genesis(session: sid))
+    }
 
     mutating func loadHeads(_ db: GRDB.Database, session: String?) throws {
         var sql = "SELECT sid, last_ei, last_hash FROM audit_sessions WHERE last_hash IS NOT NULL"
@@ -177,7 +200,7 @@ struct ChainWalk {
         report.records += 1
         if fromJournal { report.journalRecords += 1 }
         let sid = row.sessionID
-        var s = sessions[sid] ?? Session(tip: trimmed.contains(sid) ? link.previous : AuditChainLink.genesis(session: sid))
+        var s = sessions[sid] ?? start(sid, first: link)
         if !fromJournal { s.indexed = true }
         defer { sessions[sid] = s }
         guard !s.broken else { return }
@@ -324,10 +347,8 @@ struct ChainWalk {
     /// Sessions whose chains stop short of their heads.
     mutating func finish() {
         for (sid, head) in heads.sorted(by: { $0.key < $1.key }) {
-            var s = sessions[sid] ?? Session(tip: [])
+            var s = sessions[sid] ?? start(sid, first: nil)
             guard !s.broken, !s.headSeen else { continue }
-            // Every record of a trimmed session has left (shipped, then past keep_local): nothing to check here.
-            if s.last == nil, trimmed.contains(sid) { continue }
             let detail = s.last.map { "its last record found is \($0), but it was written up to record \(head.index)" }
                 ?? "none of its records are left (it was written up to record \(head.index))"
             fail(&s, .truncated, sid, s.last, detail)

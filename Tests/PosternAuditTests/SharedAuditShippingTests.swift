@@ -210,8 +210,16 @@ final class SharedAuditShippingTests: XCTestCase {
         try store.recordNow((20..<30).map { Fixture.query(&a, "select \($0)") })
         try waitUntil("the rest shipped") { shipper.status().shippedEvents == 50 }
         shipper.stop()
+        // Records not shipped yet, after the trim point: still checked.
+        try store.recordNow((30..<40).map { Fixture.query(&a, "select \($0)") })
+        try waitUntil("indexed") { try AuditShipper.report(store).backlogEvents == 10 }
         let local = try store.verify()
         XCTAssertTrue(local.intact, "\(local.problems)")
+        // Those removed behind the shipper's back: the head points past the trim point, so it shows.
+        try DatabaseQueue(path: path).write { try $0.execute(sql: "DELETE FROM audit_chunks WHERE sid = ?", arguments: [a.sessionID]) }
+        let cut = try store.verify()
+        XCTAssertEqual(cut.problems.first?.session, a.sessionID, "\(cut.problems)")
+        XCTAssertEqual(cut.problems.first?.kind, .truncated, "\(cut.problems)")
         let sharedReport = try SharedAuditReader(spec).verify()
         XCTAssertTrue(sharedReport.intact, "\(sharedReport.problems)")
         XCTAssertEqual(sharedReport.records, 50)

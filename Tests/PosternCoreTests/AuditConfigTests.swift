@@ -57,7 +57,7 @@ final class AuditConfigTests: XCTestCase {
         XCTAssertEqual(aurora?.server.auth, .iam)
         XCTAssertEqual(aurora?.server.aws.region, "eu-west-1")
         XCTAssertEqual(aurora?.retentionDays, SharedAuditConfig.defaultRetentionDays)
-        XCTAssertEqual(aurora?.keepLocalDays, 0, "deleted once shipped unless told otherwise")
+        XCTAssertEqual(aurora?.keepLocalDays, 7, "a week locally unless told otherwise")
         XCTAssertEqual(ByteSizeText.parse("10GiB"), 10 << 30)
         XCTAssertEqual(ByteSizeText.parse("2GB"), 2_000_000_000)
         XCTAssertEqual(ByteSizeText.parse("4096"), 4096)

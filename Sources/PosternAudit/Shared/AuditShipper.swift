@@ -87,29 +87,51 @@ public final class AuditShipper: Sendable {
     static let cursorSchema = """
         CREATE TABLE IF NOT EXISTS audit_shipping (id INTEGER PRIMARY KEY CHECK (id = 1), chunk INTEGER NOT NULL);
         INSERT OR IGNORE INTO audit_shipping (id, chunk) VALUES (1, 0);
-        CREATE TABLE IF NOT EXISTS audit_trimmed (sid TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS audit_trim_points (sid TEXT PRIMARY KEY, last_ei INTEGER NOT NULL, last_hash BLOB NOT NULL) WITHOUT ROWID;
         """
+
+    /// Local deletion failing is not shipping failing: logged, tried again after the next batch.
+    private func removeShipped() {
+        do {
+            try deleteShipped()
+        } catch {
+            logger.warning("shipped audit chunks could not be removed from the local store", metadata: ["error": "\(error)"])
+        }
+    }
 
     /// Chunks removed per local transaction (the index writer waits for each).
     static let deleteChunks = 500
 
     /// Shipped (and confirmed: at or below the cursor) chunks past `keep_local` leave the local
-    /// store, their sessions noted as trimmed, a bounded number per transaction.
+    /// store, a bounded number per transaction. Each session's trim point (the newest record that
+    /// left: its `ei` and hash) is kept, so `audit verify --local` checks what is left against it.
     private func deleteShipped() throws {
         guard let days = keepLocalDays else { return }
         let before = AuditTime.now().nanoseconds - Int64(days) * 86_400 * 1_000_000_000
         while !stopped {
             let removed = try backend.pool.write { db -> Int in
-                let ids = try Int64.fetchAll(db, sql: """
-                    SELECT id FROM audit_chunks
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT id, sid, last_ei, lines FROM audit_chunks
                       WHERE id <= (SELECT chunk FROM audit_shipping WHERE id = 1) AND last_time < ? ORDER BY id LIMIT ?
                     """, arguments: [before, Self.deleteChunks])
-                guard let first = ids.first, let last = ids.last else { return 0 }
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO audit_trimmed (sid) SELECT DISTINCT sid FROM audit_chunks WHERE id BETWEEN ? AND ? AND last_time < ?
-                    """, arguments: [first, last, before])
-                try db.execute(sql: "DELETE FROM audit_chunks WHERE id BETWEEN ? AND ? AND last_time < ?", arguments: [first, last, before])
-                return ids.count
+                guard !rows.isEmpty else { return 0 }
+                var points: [String: (ei: Int64, hash: [UInt8])] = [:]
+                for row in rows {
+                    let sid: String = row["sid"], ei: Int64 = row["last_ei"]
+                    guard points[sid].map({ $0.ei < ei }) ?? true,
+                          let link = Self.lastRecordLink([UInt8](row["lines"] as Data)) else { continue }
+                    points[sid] = (ei, link.hash)
+                }
+                for (sid, point) in points {
+                    try db.execute(sql: """
+                        INSERT INTO audit_trim_points (sid, last_ei, last_hash) VALUES (?, ?, ?)
+                          ON CONFLICT (sid) DO UPDATE SET last_ei = excluded.last_ei, last_hash = excluded.last_hash
+                          WHERE excluded.last_ei > audit_trim_points.last_ei
+                        """, arguments: [sid, point.ei, Data(point.hash)])
+                }
+                let ids = rows.map { $0["id"] as Int64 }
+                try db.execute(sql: "DELETE FROM audit_chunks WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")
+                return rows.count
             }
             if removed < Self.deleteChunks { return }
         }
@@ -213,7 +235,7 @@ public final class AuditShipper: Sendable {
                     // Chunks kept past `keep_local` age out while nothing is shipped too.
                     if Date().timeIntervalSince(deleted) >= 60 {
                         deleted = Date()
-                        try deleteShipped()
+                        removeShipped()
                     }
                     noteSuccess()
                     delay = 0.25
@@ -230,7 +252,6 @@ public final class AuditShipper: Sendable {
                 try backend.pool.write { db in
                     try db.execute(sql: "UPDATE audit_shipping SET chunk = MAX(chunk, ?) WHERE id = 1", arguments: [last])
                 }
-                try deleteShipped()
                 let events = batch.reduce(Int64(0)) { $0 + $1.count }
                 state.withLock {
                     $0.shipped += events
@@ -238,6 +259,7 @@ public final class AuditShipper: Sendable {
                     $0.lastShipped = AuditTime.now()
                 }
                 writeNote()
+                removeShipped()
                 delay = 0.25
             } catch {
                 let message = (error as? SharedAuditError)?.description ?? "\(error)"

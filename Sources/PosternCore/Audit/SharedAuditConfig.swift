@@ -10,8 +10,8 @@ public struct SharedAuditConfig: Sendable, Equatable {
     /// Whole months of events older than this are dropped (partitions are monthly).
     public var retentionDays: Int
     /// How long shipped events stay in the local store too (days; 0: deleted once shipped and the
-    /// shared store's commit confirmed).
-    public var keepLocalDays = 0
+    /// shared store's commit confirmed). A week by default: room to ship again after a restore.
+    public var keepLocalDays = 7
 
     public static let defaultRetentionDays = 400
 
