@@ -41,6 +41,14 @@ final class SharedAuditShippingTests: XCTestCase {
         }
     }
 
+    /// A fresh shared database with the schema, and a local store in a directory of its own.
+    func sharedAndStore() throws -> (SharedDatabase, TempDir, AuditStore) {
+        let shared = try SharedDatabase(try ServiceEnvironment.load())
+        try SharedAuditSchema.create(try shared.connect())
+        let dir = try TempDir()
+        return (shared, dir, try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite")))
+    }
+
     /// Polls `condition` every 20 ms for up to `seconds`.
     func waitUntil(_ what: String, seconds: Double = 10, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
@@ -104,12 +112,9 @@ final class SharedAuditShippingTests: XCTestCase {
     }
 
     func testVerifyOnTheSharedStoreNamesEachKindOfTampering() throws {
-        let env = try ServiceEnvironment.load()
-        let shared = try SharedDatabase(env)
-        try SharedAuditSchema.create(try shared.connect())
-        let dir = try TempDir()
-        let store = try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite"))
-        defer { try? store.close() }
+        let (shared, dir, store) = try sharedAndStore()
+        // The directory goes with `dir`: kept until the store is closed.
+        defer { try? store.close(); withExtendedLifetime(dir) {} }
         // Four sessions, each in several chunks (a pause between commits lets the index cut them).
         var sessions = (0..<4).map { _ in Fixture.session() }
         for round in 0..<3 {
@@ -187,12 +192,8 @@ final class SharedAuditShippingTests: XCTestCase {
     }
 
     func testShippedChunksLeaveTheLocalStoreAndBothVerify() throws {
-        let env = try ServiceEnvironment.load()
-        let shared = try SharedDatabase(env)
-        try SharedAuditSchema.create(try shared.connect())
-        let dir = try TempDir()
+        let (shared, dir, store) = try sharedAndStore()
         let path = dir.file("audit.sqlite")
-        let store = try AuditStore(backend: .sqlite, path: path)
         defer { try? store.close() }
         var a = Fixture.session(), b = Fixture.session(user: "bob")
         try store.recordNow((0..<20).map { Fixture.query(&a, "select \($0)") })
@@ -227,12 +228,9 @@ final class SharedAuditShippingTests: XCTestCase {
     }
 
     func testAFollowerSeesAnotherHostsEventWithinASecond() throws {
-        let env = try ServiceEnvironment.load()
-        let shared = try SharedDatabase(env)
-        try SharedAuditSchema.create(try shared.connect())
-        let dir = try TempDir()
-        let store = try AuditStore(backend: .sqlite, path: dir.file("audit.sqlite"))
-        defer { try? store.close() }
+        let (shared, dir, store) = try sharedAndStore()
+        // The directory goes with `dir`: kept until the store is closed.
+        defer { try? store.close(); withExtendedLifetime(dir) {} }
         let spec = shared.spec
         let shipper = try XCTUnwrap(AuditShipper(store: store, host: "bastion-a", spec: { spec }, logger: .init(label: "test")))
         shipper.start()
