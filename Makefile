@@ -1,7 +1,7 @@
 # Postern developer entry points.
 #
 #   make deps            install system packages and moto_server (scripts/install-deps)
-#   make services        start local PostgreSQL, Redis and moto (scripts/services start)
+#   make services        start local PostgreSQL (and a second for the shared audit store), Redis and moto (scripts/services start)
 #   make test            deps + services, then swift build --build-tests and swift test
 #   make demo            deps + services, sample data and a demo config (demo/setup), then the console
 #   make stop-services   stop the local services (state kept for a fast restart)
