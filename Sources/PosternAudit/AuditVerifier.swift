@@ -77,11 +77,13 @@ public enum AuditVerifier {
             try walk.loadHeads(db, session: session)
             // Sessions whose shipped chunks left this store (`keep_local`): checked on from where they left.
             if try db.tableExists("audit_trim_points") {
-                for row in try Row.fetchAll(db, sql: "SELECT sid, last_ei, last_hash FROM audit_trim_points") {
-                    guard let sid = row.value(String.self, "sid"), let ei = row.value(Int64.self, "last_ei"),
-                          let hash = row.value(Data.self, "last_hash"), hash.count == AuditChainLink.hashBytes else {
-                        walk.report.problems.append(AuditChainProblem(kind: .changed, session: row.value(String.self, "sid"), index: nil,
-                                                                      detail: "its trim point (where shipped records left this store) is malformed"))
+                let sql = "SELECT sid, last_ei, last_hash FROM audit_trim_points" + (session == nil ? "" : " WHERE sid = ?")
+                for row in try Row.fetchAll(db, sql: sql, arguments: session.map { [$0] } ?? []) {
+                    guard let sid = row.value(String.self, "sid") else { continue }
+                    guard let ei = row.value(Int64.self, "last_ei"), let hash = row.value(Data.self, "last_hash"),
+                          hash.count == AuditChainLink.hashBytes else {
+                        walk.broken(session: sid, index: nil, counted: false,
+                                    "its trim point (where shipped records left this store) is malformed")
                         continue
                     }
                     walk.trimPoints[sid] = (ei, Array(hash))
@@ -197,6 +199,10 @@ struct ChainWalk {
         // A journal line the index already holds (its segment was indexed and forgotten before
         // the snapshot): the row is the record; the line is not checked twice.
         if fromJournal, let last = sessions[row.sessionID]?.last, row.index <= last { return }
+        // Records up to a trim point were shipped and belong to the shared store's chain; one left
+        // behind here (a chunk kept while a later one went, its clock having stepped back) is not
+        // walked again.
+        if let point = trimPoints[row.sessionID], row.index <= point.index { return }
         report.records += 1
         if fromJournal { report.journalRecords += 1 }
         let sid = row.sessionID
@@ -349,6 +355,11 @@ struct ChainWalk {
         for (sid, head) in heads.sorted(by: { $0.key < $1.key }) {
             var s = sessions[sid] ?? start(sid, first: nil)
             guard !s.broken, !s.headSeen else { continue }
+            if let point = trimPoints[sid], point.index == head.index {
+                fail(&s, .changed, sid, head.index, "its head differs from the record its trim point names")
+                sessions[sid] = s
+                continue
+            }
             let detail = s.last.map { "its last record found is \($0), but it was written up to record \(head.index)" }
                 ?? "none of its records are left (it was written up to record \(head.index))"
             fail(&s, .truncated, sid, s.last, detail)

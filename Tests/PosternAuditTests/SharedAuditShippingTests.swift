@@ -194,7 +194,7 @@ final class SharedAuditShippingTests: XCTestCase {
     func testShippedChunksLeaveTheLocalStoreAndBothVerify() throws {
         let (shared, dir, store) = try sharedAndStore()
         let path = dir.file("audit.sqlite")
-        defer { try? store.close() }
+        defer { try? store.close(); withExtendedLifetime(dir) {} }
         var a = Fixture.session(), b = Fixture.session(user: "bob")
         try store.recordNow((0..<20).map { Fixture.query(&a, "select \($0)") })
         try store.recordNow((0..<20).map { Fixture.query(&b, "select \($0)") })

@@ -116,11 +116,17 @@ public final class AuditShipper: Sendable {
                     """, arguments: [before, Self.deleteChunks])
                 guard !rows.isEmpty else { return 0 }
                 var points: [String: (ei: Int64, hash: [UInt8])] = [:]
+                var ids: [Int64] = []
                 for row in rows {
-                    let sid: String = row["sid"], ei: Int64 = row["last_ei"]
-                    guard points[sid].map({ $0.ei < ei }) ?? true,
-                          let link = Self.lastRecordLink([UInt8](row["lines"] as Data)) else { continue }
-                    points[sid] = (ei, link.hash)
+                    // Read without trapping (a tampered column may hold anything); a chunk that does
+                    // not read, or whose last record's hash does not, stays for `audit verify` to name.
+                    guard let id = try? row.decode(Int64.self, forColumn: "id"),
+                          let sid = try? row.decode(String.self, forColumn: "sid"),
+                          let ei = try? row.decode(Int64.self, forColumn: "last_ei"),
+                          let lines = try? row.decode(Data.self, forColumn: "lines"),
+                          let link = Self.lastRecordLink([UInt8](lines)) else { continue }
+                    ids.append(id)
+                    if points[sid].map({ $0.ei < ei }) ?? true { points[sid] = (ei, link.hash) }
                 }
                 for (sid, point) in points {
                     try db.execute(sql: """
@@ -129,8 +135,9 @@ public final class AuditShipper: Sendable {
                           WHERE excluded.last_ei > audit_trim_points.last_ei
                         """, arguments: [sid, point.ei, Data(point.hash)])
                 }
-                let ids = rows.map { $0["id"] as Int64 }
-                try db.execute(sql: "DELETE FROM audit_chunks WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")
+                if !ids.isEmpty {
+                    try db.execute(sql: "DELETE FROM audit_chunks WHERE id IN (\(ids.map(String.init).joined(separator: ",")))")
+                }
                 return rows.count
             }
             if removed < Self.deleteChunks { return }
