@@ -82,10 +82,7 @@ struct AuditSearchCommand: AsyncParsableCommand {
                    return try AuditCLI.run { try reader.search(query) }
                })
             {
-                switch filter.format {
-                case .text: for e in shared { AuditCLI.writeLine(AuditCLI.line(e)) }
-                case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(shared))
-                }
+                try AuditCLI.print(shared, format: filter.format)
                 return
             }
             if let client = try BastionMode.client(options) {
@@ -93,10 +90,7 @@ struct AuditSearchCommand: AsyncParsableCommand {
                 let reply = try BastionMode.ask(client, request)
                 events = reply.events ?? []
                 if let shared = AuditCLI.hosted(events, hosts: reply.hosts) {
-                    switch filter.format {
-                    case .text: for e in shared { AuditCLI.writeLine(AuditCLI.line(e)) }
-                    case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(shared))
-                    }
+                    try AuditCLI.print(shared, format: filter.format)
                     return
                 }
             } else {
@@ -227,10 +221,7 @@ struct Play: AsyncParsableCommand {
                 events = reply.events ?? []
                 guard !events.isEmpty else { throw CLIError("session \(sid) not found among the audit events you may read") }
                 if let shared = AuditCLI.hosted(events, hosts: reply.hosts) {
-                    switch format {
-                    case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(shared))
-                    case .text: for e in shared { AuditCLI.writeLine(AuditCLI.line(e)) }
-                    }
+                    try AuditCLI.print(shared, format: format)
                     return
                 }
             } else if let shared = try await AuditCLI.withSharedAccess(options, { access -> [SharedAuditEvent]? in
@@ -239,10 +230,7 @@ struct Play: AsyncParsableCommand {
                 return try AuditCLI.run { try reader.session(sid) }
             }) {
                 guard !shared.isEmpty else { throw CLIError("session \(sid) not found in the shared audit store") }
-                switch format {
-                case .json: AuditCLI.writeLine(try AuditCLI.jsonArray(shared))
-                case .text: for e in shared { AuditCLI.writeLine(AuditCLI.line(e)) }
-                }
+                try AuditCLI.print(shared, format: format)
                 return
             } else {
                 let store = try AuditCLI.openExisting(options)

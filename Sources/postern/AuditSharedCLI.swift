@@ -50,6 +50,14 @@ extension AuditCLI {
         AuditJSON.terminalSafe(String(decoding: try AuditJSON.encoder(pretty: false).encode(e), as: UTF8.self))
     }
 
+    /// A shared store's events, one line each (text) or as one JSON array.
+    static func print(_ events: [SharedAuditEvent], format: OutputFormat) throws {
+        switch format {
+        case .text: for e in events { writeLine(line(e)) }
+        case .json: writeLine(try jsonArray(events))
+        }
+    }
+
     /// Events as the bastion service sent them: with their hosts when it reads a shared store.
     static func hosted(_ events: [AuditEvent], hosts: [String]?) -> [SharedAuditEvent]? {
         guard let hosts, hosts.count == events.count else { return nil }
