@@ -49,7 +49,8 @@ struct AuditFilterOptions: ParsableArguments {
 struct AuditSearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Print audit events, oldest first (the newest --limit of them)."
+        abstract: "Print audit events, oldest first (the newest --limit of them).",
+        discussion: "With audit.shared configured, every bastion's events are searched, each with its host."
     )
 
     @OptionGroup var options: ConfigOptions
@@ -112,7 +113,10 @@ struct AuditTail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
         abstract: "Print audit events as they are recorded, until interrupted.",
-        discussion: "Events from every Postern process sharing the store appear; json prints one object per line."
+        discussion: """
+            Events from every Postern process sharing the store appear; with audit.shared, every bastion's, each with \
+            its host. json prints one object per line.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
